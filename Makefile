@@ -1,0 +1,48 @@
+# eventsite developer tasks (GNU make).
+PY ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+REQS := requirements.txt requirements-dev.txt
+FLASK := $(VENV)/bin/flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: setup system-deps run test bench lint clean
+
+setup: $(STAMP)
+
+# System packages are (re)checked on every run; the script is silent and fast
+# when nothing is missing.
+system-deps:
+	bash scripts/setup-system.sh
+
+$(VENV)/bin/python: | system-deps
+	$(PY) -m venv $(VENV)
+
+# Re-install only when a requirements file is newer than the stamp.
+$(STAMP): $(REQS) | system-deps $(VENV)/bin/python
+	$(VENV)/bin/pip install --disable-pip-version-check $(addprefix -r ,$(REQS))
+	touch $@
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Both backends always run; the target fails if either run failed.
+test: setup
+	@failed=; \
+	for db in sqlite postgres; do \
+	  echo "== $(VENV)/bin/python -m pytest --db=$$db $(PYTEST_ARGS)"; \
+	  $(VENV)/bin/python -m pytest --db=$$db $(PYTEST_ARGS) || failed="$$failed $$db"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== tests FAILED for:$$failed"; exit 1; fi
+
+bench: setup
+	$(VENV)/bin/python benchmarks/run_all.py
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance/ .pytest_cache .ruff_cache .coverage htmlcov
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,78 @@
+"""eventsite: RSVPs, badges, door check-in and feedback for small professional evenings."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, request
+
+from eventsite.config import load_config
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = PACKAGE_DIR.parent / "templates"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI. Touches no database."""
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR), instance_relative_config=True)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    from eventsite import cli, errors
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from eventsite import database, jobs
+    from eventsite.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR.parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    database.configure_engine(app)
+    jobs.init_app(app)
+
+    @login_manager.user_loader
+    def load_organizer(user_id: str):
+        from eventsite.models import Organizer
+
+        return db.session.get(Organizer, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventsite.auth import bp as auth_bp
+    from eventsite.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from eventsite.database import write_intent
+
+    @app.before_request
+    def _mark_writes():
+        # Unsafe methods write: on SQLite their transaction takes the write lock up front.
+        if request.method not in SAFE_METHODS:
+            request.environ["eventsite.write_token"] = write_intent.set(True)
+
+    @app.teardown_request
+    def _unmark_writes(_exc):
+        token = request.environ.pop("eventsite.write_token", None)
+        if token is not None:
+            write_intent.reset(token)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eventsite import formatting
+
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals.update(formatting.GLOBALS)

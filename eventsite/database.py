@@ -1,0 +1,80 @@
+"""How we talk to the two databases: SQLite pragmas, up-front write locks, row locks.
+
+Check-then-write paths (capacity, cancels, offers) must not interleave. On PostgreSQL the
+service locks the event row with SELECT … FOR UPDATE. SQLite has no row locks, so a write
+request's transaction starts with BEGIN IMMEDIATE, taking the database write lock before the
+first read; a deferred transaction would read a snapshot that another writer can make stale,
+and its later upgrade to a write lock then fails with SQLITE_BUSY instead of waiting.
+"""
+
+import contextlib
+import contextvars
+
+import sqlalchemy as sa
+from flask import Flask
+
+from eventsite.extensions import db
+
+#: True while the current request or job intends to write; SQLite then begins IMMEDIATE.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+@contextlib.contextmanager
+def writing():
+    """Make transactions begun inside this block take the SQLite write lock up front."""
+    token = write_intent.set(True)
+    try:
+        yield
+    finally:
+        write_intent.reset(token)
+
+
+def configure_engine(app: Flask) -> None:
+    """Attach per-connection settings to the app's engine (no connection is made here)."""
+    with app.app_context():
+        engine = db.engine
+    app.extensions["eventsite.race_locks"] = app.config["RACE_LOCKS"]
+    if engine.dialect.name != "sqlite":
+        return
+    locks = app.config["RACE_LOCKS"]
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_conn, _record):
+        if locks:
+            # We issue BEGIN ourselves (below); pysqlite's own handling starts transactions
+            # only at the first INSERT/UPDATE, leaving the reads before it outside any lock.
+            dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    if locks:
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def lock_event(event_id: int) -> None:
+    """Serialise check-then-write work on one event until the transaction ends.
+
+    PostgreSQL: a row lock on the event. SQLite: the transaction already holds the database
+    write lock (see ``writing``); calling this outside such a transaction is a bug.
+    """
+    from flask import current_app
+
+    db.session.flush()  # callers refresh after locking; unflushed changes must not be lost
+    if not current_app.extensions.get("eventsite.race_locks", True):
+        return
+    if db.session.get_bind().dialect.name == "sqlite":
+        if not write_intent.get():
+            raise RuntimeError("lock_event on SQLite needs a transaction begun inside writing()")
+        return
+    from eventsite.models import Event
+
+    db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())

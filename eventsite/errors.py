@@ -1,0 +1,63 @@
+"""Error pages in the site's style (JSON for /api and JSON clients); rollback on failures."""
+
+import logging
+
+import sqlalchemy.exc
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from eventsite.extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something in that request was off", "Please go back, reload the page and try again."),
+    403: ("Not allowed", "You don't have access to this page."),
+    404: ("Page not found", "The link may be mistyped, or the page may have been removed."),
+    405: ("Not allowed", "That action isn't available on this page."),
+    413: ("Too much data", "What you sent is larger than we accept."),
+    429: ("Slow down", "Too many attempts. Please wait a few minutes and try again."),
+    500: ("Something went wrong on our side", "The error has been logged. Please try again in a minute."),
+    503: ("We're briefly busy", "Please try again in a moment. Nothing was saved from this attempt."),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def render_error(status: int, message: str | None = None, code: str | None = None):
+    title, default = MESSAGES.get(status, (f"Error {status}", "Please try again."))
+    message = message or default
+    if wants_json():
+        return jsonify(error=code or title.lower().replace(" ", "_"), reason=code or str(status), message=message), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_error(400, "This form had expired. Please go back, reload the page and send it again.", "csrf")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code and exc.code >= 500:
+            db.session.rollback()
+        custom = exc.description if exc.description != type(exc).description else None
+        return render_error(exc.code or 500, custom)
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    def _db_unavailable(exc):
+        db.session.rollback()
+        log.warning("database unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
+        return render_error(ServiceUnavailable.code, code="database_busy")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

@@ -1,0 +1,110 @@
+"""Background work, each a transaction boundary: outbox delivery and the periodic job run.
+
+``flask jobs run`` (cron) calls ``run_jobs``; web processes also wake a delivery thread after
+any commit that queued mail, so a guest's e-mail leaves within a second without the request
+waiting on SMTP.
+"""
+
+import dataclasses
+import logging
+import threading
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from eventsite.database import writing
+from eventsite.extensions import db
+from eventsite.models import utcnow
+from eventsite.services import mail, rsvps
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+def deliver_outbox(limit: int = 50) -> DeliveryReport:
+    """Send every due outbox message, committing the claim, then each outcome."""
+    report = DeliveryReport()
+    while True:
+        now = utcnow()
+        with writing():
+            batch = mail.claim_due(now, limit)
+            db.session.commit()
+        if not batch:
+            return report
+        for message in batch:
+            try:
+                mail.transmit(message)
+            except Exception as exc:  # any transport failure is kept on the message
+                log.warning("mail to %s failed: %s", message.to_address, exc)
+                with writing():
+                    mail.record_failure(message, f"{type(exc).__name__}: {exc}", utcnow())
+                    db.session.commit()
+                report.failed += 1
+            else:
+                with writing():
+                    mail.record_sent(message, utcnow())
+                    db.session.commit()
+                report.sent += 1
+        if len(batch) < limit:
+            return report
+
+
+@dataclasses.dataclass
+class JobReport:
+    offers_expired: int
+    delivery: DeliveryReport
+
+
+def run_jobs() -> JobReport:
+    """One cron tick: expire unclaimed offers, then deliver the outbox. Safe to run twice."""
+    db.session.rollback()
+    with writing():
+        expired = rsvps.expire_offers()
+        db.session.commit()
+    return JobReport(offers_expired=expired, delivery=deliver_outbox())
+
+
+class MailWorker:
+    """A daemon thread per process that delivers the outbox when woken and once a minute."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def notify(self) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._loop, name="eventsite-mail", daemon=True)
+                self.thread.start()
+        self.wake.set()
+
+    def _loop(self) -> None:
+        while True:
+            self.wake.wait(timeout=60)
+            self.wake.clear()
+            try:
+                with self.app.app_context():
+                    deliver_outbox()
+            except Exception:  # keep the thread alive; the messages stay in the outbox
+                log.exception("outbox delivery failed")
+
+
+@sa.event.listens_for(db.session, "after_commit")
+def _wake_deliverer(session) -> None:
+    if session.info.pop("outbox_dirty", False):
+        worker = current_app.extensions.get("eventsite.mail_worker")
+        if worker is not None:
+            worker.notify()
+
+
+def init_app(app: Flask) -> None:
+    """Give the app a delivery thread, woken after each commit that queued mail."""
+    if app.config["MAIL_DELIVERY"] == "background":
+        app.extensions["eventsite.mail_worker"] = MailWorker(app)

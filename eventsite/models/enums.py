@@ -1,0 +1,93 @@
+"""The fixed vocabularies stored as strings: statuses, training levels, history actions."""
+
+import enum
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class RsvpStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Awaiting approval",
+            "confirmed": "Confirmed",
+            "waitlisted": "On the waitlist",
+            "offered": "Spot offered",
+            "cancelled": "Cancelled",
+            "declined": "Declined",
+        }[self.value]
+
+
+#: Statuses that still hold a claim on the event (a spot, a waitlist place or a review).
+LIVE_STATUSES = (RsvpStatus.PENDING, RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED, RsvpStatus.OFFERED)
+#: Statuses that use up one of the event's places.
+SEAT_STATUSES = (RsvpStatus.CONFIRMED, RsvpStatus.OFFERED)
+
+
+class TrainingLevel(enum.StrEnum):
+    MEDICAL_STUDENT = "medical_student"
+    PGY1 = "pgy1"
+    PGY2 = "pgy2"
+    PGY3 = "pgy3"
+    PGY4 = "pgy4"
+    PGY5 = "pgy5"
+    PGY6_PLUS = "pgy6_plus"
+    FELLOW = "fellow"
+    ATTENDING = "attending"
+    INDUSTRY = "industry"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return TRAINING_LEVEL_LABELS[self]
+
+
+TRAINING_LEVEL_LABELS = {
+    TrainingLevel.MEDICAL_STUDENT: "Medical student",
+    TrainingLevel.PGY1: "PGY-1",
+    TrainingLevel.PGY2: "PGY-2",
+    TrainingLevel.PGY3: "PGY-3",
+    TrainingLevel.PGY4: "PGY-4",
+    TrainingLevel.PGY5: "PGY-5",
+    TrainingLevel.PGY6_PLUS: "PGY-6+",
+    TrainingLevel.FELLOW: "Fellow",
+    TrainingLevel.ATTENDING: "Attending / faculty",
+    TrainingLevel.INDUSTRY: "Industry / vendor",
+    TrainingLevel.OTHER: "Other",
+}
+
+
+class RsvpAction(enum.StrEnum):
+    CREATED = "created"
+    EDITED = "edited"
+    CANCELLED = "cancelled"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    CLAIMED = "claimed"
+    PROMOTED = "promoted"
+    EXPIRED = "expired"
+    LEFT_WAITLIST = "left_waitlist"
+    EMAILED = "emailed"
+
+
+class OrganizerRole(enum.StrEnum):
+    ORGANIZER = "organizer"
+    VOLUNTEER = "volunteer"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"

@@ -1,0 +1,99 @@
+"""Rsvp: one guest's reply to one event, and the history of every change made to it."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from eventsite.models.base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
+from eventsite.models.enums import (
+    LIVE_STATUSES,
+    RsvpAction,
+    RsvpStatus,
+    TrainingLevel,
+)
+
+_live_values = ", ".join(f"'{s.value}'" for s in LIVE_STATUSES)
+_live_where = sa.text(f"status IN ({_live_values})")
+
+
+class Rsvp(TimestampMixin, Base):
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        # One live reply per address per event; cancelled and declined ones may pile up.
+        sa.Index(
+            "uq_rsvps_live_email",
+            "event_id",
+            "email_key",
+            unique=True,
+            sqlite_where=_live_where,
+            postgresql_where=_live_where,
+        ),
+        sa.Index("ix_rsvps_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    #: Preferred name printed large on the badge; first name when empty.
+    badge_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    pronouns: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: The address as the guest typed it (domain normalised).
+    email: Mapped[str] = mapped_column(sa.String(254))
+    #: Case-folded address used for uniqueness and look-ups.
+    email_key: Mapped[str] = mapped_column(sa.String(254))
+    institution: Mapped[str] = mapped_column(sa.String(200))
+    training_level: Mapped[TrainingLevel] = mapped_column(str_enum(TrainingLevel, "training_level"))
+    dietary_notes: Mapped[str] = mapped_column(sa.String(500), default="")
+    accessibility_notes: Mapped[str] = mapped_column(sa.String(500), default="")
+    status: Mapped[RsvpStatus] = mapped_column(str_enum(RsvpStatus, "rsvp_status"))
+    #: Secret for the guest's private manage link; never printed on a badge.
+    manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Secret encoded in the badge QR code; independent of the manage token.
+    ticket_code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    #: When the guest joined the waitlist; orders the queue.
+    waitlisted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Deadline of an open offer (status offered).
+    offer_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    event: Mapped["Event"] = relationship(back_populates="rsvps")  # noqa: F821
+    changes: WriteOnlyMapped["RsvpChange"] = relationship(
+        back_populates="rsvp", order_by="RsvpChange.id", passive_deletes=True
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.badge_name or self.first_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Rsvp {self.id} {self.status}>"
+
+
+class RsvpChange(Base):
+    """One line of an RSVP's history: what happened, when, and who did it."""
+
+    __tablename__ = "rsvp_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rsvp_id: Mapped[int] = mapped_column(sa.ForeignKey("rsvps.id", ondelete="CASCADE"), index=True)
+    action: Mapped[RsvpAction] = mapped_column(str_enum(RsvpAction, "rsvp_action"))
+    #: "guest", "system", "cli" or "organizer:<email>".
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    rsvp: Mapped[Rsvp] = relationship(back_populates="changes")
+
+    def __repr__(self) -> str:
+        return f"<RsvpChange {self.rsvp_id} {self.action}>"

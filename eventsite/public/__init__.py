@@ -1,0 +1,7 @@
+"""Public blueprint: event listings and pages, RSVP, the guest's private manage link."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from eventsite.public import views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,57 @@
+"""Forms for the guest's pages: shape only (lengths, required, e-mail format, choices)."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from eventsite.models import TrainingLevel
+from eventsite.services.rsvps import EDITABLE_FIELDS
+
+LEVEL_CHOICES = [("", "Choose your training level")] + [(level.value, level.label) for level in TrainingLevel]
+
+
+class GuestDetailsForm(FlaskForm):
+    first_name = StringField("First name", validators=[DataRequired("Please enter your first name."), Length(max=100)])
+    last_name = StringField("Last name", validators=[DataRequired("Please enter your last name."), Length(max=100)])
+    badge_name = StringField(
+        "Name on your badge",
+        description="Optional: the name you go by, printed large on your badge.",
+        validators=[Optional(), Length(max=100)],
+    )
+    pronouns = StringField("Pronouns", description="Optional, e.g. she/her.", validators=[Optional(), Length(max=40)])
+    institution = StringField(
+        "Institution or program",
+        validators=[DataRequired("Please tell us your institution or program."), Length(max=200)],
+    )
+    training_level = SelectField(
+        "Training level",
+        choices=LEVEL_CHOICES,
+        validators=[DataRequired("Please choose your training level.")],
+    )
+    dietary_notes = TextAreaField(
+        "Dietary needs", description="Optional: allergies or restrictions.", validators=[Optional(), Length(max=500)]
+    )
+    accessibility_notes = TextAreaField(
+        "Accessibility needs", description="Optional: anything that helps you take part.", validators=[Optional(), Length(max=500)]
+    )
+
+    def service_fields(self) -> dict:
+        return {name: self[name].data or "" for name in EDITABLE_FIELDS}
+
+
+class RsvpForm(GuestDetailsForm):
+    email = EmailField(
+        "E-mail",
+        description="Your confirmation and private link to change or cancel go here.",
+        validators=[
+            DataRequired("Please enter your e-mail address."),
+            Length(max=254),
+            Email("That doesn't look like an e-mail address.", check_deliverability=False),
+        ],
+    )
+    #: Honeypot: hidden from people by CSS, filled in by naive bots.
+    website = StringField("Leave this field empty")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token (cancel, claim, leave the waitlist)."""

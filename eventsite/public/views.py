@@ -1,0 +1,179 @@
+"""Guest-facing routes. Each view loads, calls one service, commits once, then responds."""
+
+import datetime as dt
+
+from flask import Response, abort, redirect, render_template, session, url_for
+
+from eventsite.database import writing
+from eventsite.extensions import db
+from eventsite.models import Event, Rsvp, utcnow
+from eventsite.public import bp
+from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
+from eventsite.services import DomainError, calendar, events, links, rsvps
+
+
+def apply_due_expiries(now: dt.datetime, event: Event) -> None:
+    """Expire lapsed offers before showing places, so pages never show a stale offer."""
+    if not rsvps.events_with_due_offers(now, event):
+        return
+    db.session.commit()  # end the read transaction; the expiry starts a locked one
+    with writing():
+        rsvps.expire_offers(now=now, event=event)
+        db.session.commit()
+
+
+def form_error(form, exc: DomainError) -> None:
+    """Put a service's refusal next to its field, or on the form as a whole."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def load_event(slug: str) -> Event:
+    event = events.get_public_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def load_rsvp(token: str) -> Rsvp:
+    rsvp = rsvps.find_by_manage_token(token)
+    if rsvp is None:
+        abort(404, "This link doesn't match any RSVP. Check that you copied the whole link from your e-mail.")
+    return rsvp
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", events=events.upcoming_events(), past=False)
+
+
+@bp.get("/past")
+def past():
+    return render_template("public/index.html", events=events.past_events(), past=True)
+
+
+@bp.route("/e/<slug>", methods=["GET", "POST"])
+def event_page(slug: str):
+    event = load_event(slug)
+    now = utcnow()
+    form = RsvpForm()
+    status = 200
+    if form.is_submitted():
+        if form.website.data:  # honeypot: a bot; show the same page and save nothing
+            session["inbox_address"] = form.email.data or ""
+            return redirect(url_for("public.check_inbox", slug=slug))
+        if form.validate():
+            try:
+                rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                session["inbox_address"] = form.email.data
+                return redirect(url_for("public.check_inbox", slug=slug))
+        status = 422
+    else:
+        apply_due_expiries(now, event)
+    counts = events.place_counts(event)
+    return (
+        render_template(
+            "public/event.html",
+            event=event,
+            form=form,
+            counts=counts,
+            is_open=event.is_open_for_rsvp(now),
+            is_past=event.is_past(now),
+            description=events.render_markdown(event.description),
+        ),
+        status,
+    )
+
+
+@bp.get("/e/<slug>/check-inbox")
+def check_inbox(slug: str):
+    event = load_event(slug)
+    return render_template("public/check_inbox.html", event=event, address=session.get("inbox_address", ""))
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    rsvp = load_rsvp(token)
+    form = GuestDetailsForm(obj=rsvp)
+    saved = False
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                saved = bool(rsvps.change_rsvp(rsvp, **form.service_fields()))
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+                status = 422
+            else:
+                db.session.commit()
+                return redirect(url_for("public.manage", token=token, saved=int(saved)))
+        else:
+            status = 422
+    else:
+        apply_due_expiries(utcnow(), rsvp.event)
+        db.session.refresh(rsvp)
+    return render_template("public/manage.html", **manage_context(rsvp), form=form), status
+
+
+def manage_context(rsvp: Rsvp) -> dict:
+    return {
+        "rsvp": rsvp,
+        "event": rsvp.event,
+        "position": rsvps.waitlist_position(rsvp),
+        "confirm_form": ConfirmForm(),
+        "now": utcnow(),
+    }
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    rsvp = load_rsvp(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        rsvps.cancel_rsvp(rsvp)
+        db.session.commit()
+        return redirect(url_for("public.manage", token=token))
+    return render_template("public/cancel.html", rsvp=rsvp, event=rsvp.event, form=form)
+
+
+@bp.route("/r/<token>/claim", methods=["GET", "POST"])
+def claim(token: str):
+    rsvp = load_rsvp(token)
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            rsvps.claim_offer(rsvp)
+        except DomainError as exc:
+            error = exc.message
+            if exc.code == "offer_expired":
+                db.session.commit()  # the expiry and the next guest's offer stand
+            else:
+                db.session.rollback()
+        else:
+            db.session.commit()
+            return redirect(url_for("public.manage", token=token))
+    else:
+        apply_due_expiries(utcnow(), rsvp.event)
+        db.session.refresh(rsvp)
+    return render_template("public/claim.html", rsvp=rsvp, event=rsvp.event, form=form, error=error, now=utcnow())
+
+
+@bp.get("/r/<token>/event.ics")
+def event_ics(token: str):
+    rsvp = load_rsvp(token)
+    event = rsvp.event
+    body = calendar.event_ics(event, url=links.event_url(event), base_url=links.base_url())
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'},
+    )

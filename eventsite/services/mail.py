@@ -1,0 +1,169 @@
+"""The one place that sends mail: an outbox written in the caller's transaction, delivered after.
+
+``queue_message`` adds a row and marks the session so that, once the caller commits, the
+deliverer is woken (see ``eventsite.jobs``). Delivery claims each row with a conditional
+UPDATE, so two deliverers never send one message twice, and a failure stays in the outbox
+with its error and a back-off before the next attempt.
+"""
+
+import datetime as dt
+import smtplib
+import sys
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from eventsite.extensions import db
+from eventsite.models import OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange
+from eventsite.services import calendar, links
+
+MAX_ATTEMPTS = 8
+#: A "sending" claim older than this is assumed to belong to a deliverer that died.
+STALE_CLAIM = dt.timedelta(minutes=10)
+
+
+def queue_message(
+    *,
+    to: str,
+    kind: str,
+    subject: str,
+    template: str,
+    rsvp: Rsvp | None = None,
+    attachments: list[dict] | None = None,
+    **context,
+) -> OutboxMessage:
+    """Render ``emails/<template>.txt`` and ``.html`` with ``context`` and add them to the outbox."""
+    context.setdefault("rsvp", rsvp)
+    message = OutboxMessage(
+        rsvp_id=rsvp.id if rsvp is not None else None,
+        kind=kind,
+        to_address=to,
+        subject=subject,
+        body_text=render_template(f"emails/{template}.txt", **context),
+        body_html=render_template(f"emails/{template}.html", subject=subject, **context),
+        attachments=attachments or [],
+    )
+    db.session.add(message)
+    db.session.info["outbox_dirty"] = True
+    return message
+
+
+#: kind -> (subject pattern, template). Subjects are formatted with the event.
+GUEST_MESSAGES = {
+    "confirmed": ("You're confirmed: {e.title}", "rsvp_status"),
+    "waitlisted": ("You're on the waitlist: {e.title}", "rsvp_status"),
+    "pending": ("We received your RSVP: {e.title}", "rsvp_status"),
+    "manage_link": ("Your RSVP link: {e.title}", "rsvp_status"),
+    "updated": ("Your RSVP details were updated: {e.title}", "rsvp_status"),
+    "cancelled": ("Your RSVP is cancelled: {e.title}", "rsvp_cancelled"),
+    "offer": ("A spot opened up: {e.title}", "rsvp_offer"),
+    "promoted": ("A spot opened up and it's yours: {e.title}", "rsvp_status"),
+    "offer_expired": ("Your offered spot has expired: {e.title}", "rsvp_cancelled"),
+}
+
+
+def queue_guest_message(rsvp: Rsvp, kind: str) -> OutboxMessage:
+    """Queue one of the standard guest e-mails (GUEST_MESSAGES) with the calendar attached."""
+    subject_pattern, template = GUEST_MESSAGES[kind]
+    event = rsvp.event
+    attachments = []
+    if rsvp.is_live:
+        ics = calendar.event_ics(event, url=links.event_url(event), base_url=links.base_url())
+        attachments.append({"filename": "event.ics", "mimetype": "text/calendar", "content": ics.decode()})
+    return queue_message(
+        to=rsvp.email,
+        kind=kind,
+        subject=subject_pattern.format(e=event),
+        template=template,
+        rsvp=rsvp,
+        attachments=attachments,
+        event=event,
+        message_kind=kind,
+        manage_url=links.manage_url(rsvp),
+        claim_url=links.claim_url(rsvp),
+        event_url=links.event_url(event),
+    )
+
+
+def claim_due(now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this deliverer (status → sending); caller commits."""
+    due = sa.or_(
+        sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at <= now - STALE_CLAIM),
+    )
+    ids = db.session.scalars(sa.select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)).all()
+    claimed = []
+    for message_id in ids:
+        # The WHERE repeats the due test: a row another deliverer claimed meanwhile matches 0 rows.
+        result = db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, due)
+            .values(status=OutboxStatus.SENDING, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    return [db.session.get(OutboxMessage, i, populate_existing=True) for i in claimed]
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=urlsplit(config["BASE_URL"]).hostname)
+    email.set_content(message.body_text)
+    email.add_alternative(message.body_html, subtype="html")
+    for item in message.attachments:
+        maintype, subtype = item["mimetype"].split("/", 1)
+        email.add_attachment(item["content"].encode(), maintype=maintype, subtype=subtype, filename=item["filename"])
+    return email
+
+
+def transmit(message: OutboxMessage) -> None:
+    """Send by SMTP when MAIL_SERVER is set, else print to the console (development)."""
+    config = current_app.config
+    email = build_email(message)
+    if not config["MAIL_SERVER"]:
+        out = sys.stdout
+        out.write(f"\n---- e-mail to {message.to_address} ----\nSubject: {message.subject}\n\n{message.body_text}\n")
+        if message.attachments:
+            out.write(f"[attached: {', '.join(a['filename'] for a in message.attachments)}]\n")
+        out.write("---- end of e-mail ----\n")
+        out.flush()
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def record_sent(message: OutboxMessage, now: dt.datetime) -> None:
+    message.status = OutboxStatus.SENT
+    message.sent_at = now
+    message.attempts += 1
+    message.last_error = ""
+    if message.rsvp_id is not None:
+        db.session.add(
+            RsvpChange(rsvp_id=message.rsvp_id, action=RsvpAction.EMAILED, actor="system", detail=message.subject)
+        )
+
+
+def record_failure(message: OutboxMessage, error: str, now: dt.datetime) -> None:
+    """Keep the message with its error; retry after 1, 2, 4 … minutes, give up after MAX_ATTEMPTS."""
+    message.attempts += 1
+    message.last_error = error[:2000]
+    message.claimed_at = None
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.FAILED
+    else:
+        message.status = OutboxStatus.PENDING
+        message.next_attempt_at = now + dt.timedelta(minutes=2 ** (message.attempts - 1))
+

@@ -1,0 +1,324 @@
+"""RSVPs: submit, change, cancel, and the waitlist (offers, claims, expiry, promotion).
+
+Every function that checks places before writing calls ``lock_event`` first and re-reads what
+it is about to change, so concurrent requests see each other's committed work.
+"""
+
+import dataclasses
+import datetime as dt
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from eventsite.database import lock_event
+from eventsite.extensions import db
+from eventsite.models import (
+    LIVE_STATUSES,
+    Event,
+    EventStatus,
+    Rsvp,
+    RsvpAction,
+    RsvpChange,
+    RsvpStatus,
+    TrainingLevel,
+    utcnow,
+)
+from eventsite.services import DomainError, mail, tokens
+from eventsite.services.events import seats_taken
+
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "badge_name",
+    "pronouns",
+    "institution",
+    "training_level",
+    "dietary_notes",
+    "accessibility_notes",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmitResult:
+    rsvp: Rsvp
+    #: False when the address already had a live RSVP: it was e-mailed its link again.
+    created: bool
+
+
+def normalise_email(address: str) -> tuple[str, str]:
+    """(address as stored, key for uniqueness). Raises DomainError ``bad_email`` on field email."""
+    try:
+        normalized = validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise DomainError(str(exc), "bad_email", "email") from None
+    return normalized, normalized.casefold()
+
+
+def record(rsvp: Rsvp, action: RsvpAction, actor: str, detail: str = "") -> None:
+    db.session.add(RsvpChange(rsvp=rsvp, action=action, actor=actor, detail=detail))
+
+
+def check_open(event: Event, now: dt.datetime) -> None:
+    """Raise DomainError unless the event takes RSVPs at ``now``."""
+    if event.status == EventStatus.CANCELLED:
+        raise DomainError("This event has been cancelled, so it no longer takes RSVPs.", "event_cancelled")
+    if event.status != EventStatus.PUBLISHED:
+        raise DomainError("This event is not open for RSVPs yet.", "event_not_published")
+    if now >= event.rsvp_closes_at:
+        raise DomainError("RSVPs for this event are closed.", "rsvp_closed")
+
+
+def find_live_rsvp(event: Event, email_key: str) -> Rsvp | None:
+    return db.session.scalar(
+        sa.select(Rsvp).where(
+            Rsvp.event_id == event.id, Rsvp.email_key == email_key, Rsvp.status.in_(LIVE_STATUSES)
+        )
+    )
+
+
+def submit_rsvp(
+    event: Event,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    institution: str,
+    training_level: TrainingLevel | str,
+    badge_name: str = "",
+    pronouns: str = "",
+    dietary_notes: str = "",
+    accessibility_notes: str = "",
+    actor: str = "guest",
+    now: dt.datetime | None = None,
+) -> SubmitResult:
+    """Record a guest's reply and queue the e-mail that carries their private link.
+
+    The new RSVP is ``pending`` when the event requires approval, ``confirmed`` while places
+    remain and nobody is queued, else ``waitlisted`` (when the waitlist is on). An address that
+    already has a live RSVP gets its link e-mailed again and no second row (``created`` False).
+    Raises DomainError ``event_cancelled``, ``event_not_published``, ``rsvp_closed``,
+    ``event_full``, ``bad_email`` (field ``email``).
+    """
+    now = now or utcnow()
+    address, key = normalise_email(email)
+    lock_event(event.id)
+    db.session.refresh(event)
+    check_open(event, now)
+    existing = find_live_rsvp(event, key)
+    if existing is not None:
+        mail.queue_guest_message(existing, "manage_link")
+        return SubmitResult(existing, created=False)
+
+    status = _initial_status(event)
+    rsvp = Rsvp(
+        event=event,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        badge_name=badge_name.strip(),
+        pronouns=pronouns.strip(),
+        email=address,
+        email_key=key,
+        institution=institution.strip(),
+        training_level=TrainingLevel(training_level),
+        dietary_notes=dietary_notes.strip(),
+        accessibility_notes=accessibility_notes.strip(),
+        status=status,
+        manage_token=tokens.new_token(),
+        ticket_code=tokens.new_ticket_code(),
+        waitlisted_at=now if status == RsvpStatus.WAITLISTED else None,
+        confirmed_at=now if status == RsvpStatus.CONFIRMED else None,
+    )
+    db.session.add(rsvp)
+    db.session.flush()
+    record(rsvp, RsvpAction.CREATED, actor, f"status {status.value}")
+    mail.queue_guest_message(rsvp, status.value)
+    return SubmitResult(rsvp, created=True)
+
+
+def _initial_status(event: Event) -> RsvpStatus:
+    if event.requires_approval:
+        return RsvpStatus.PENDING
+    queue_exists = db.session.scalar(
+        sa.select(Rsvp.id).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED).limit(1)
+    )
+    has_room = event.capacity is None or seats_taken(event) < event.capacity
+    if has_room and queue_exists is None:
+        return RsvpStatus.CONFIRMED
+    if event.waitlist_enabled:
+        return RsvpStatus.WAITLISTED
+    raise DomainError("Sorry, this event is full.", "event_full")
+
+
+def change_rsvp(rsvp: Rsvp, *, actor: str = "guest", **changes) -> list[str]:
+    """Update a live RSVP's personal details (EDITABLE_FIELDS); return the names that changed.
+
+    The ticket code stays, so a printed badge keeps working. Raises DomainError ``not_live``.
+    """
+    if not rsvp.is_live:
+        raise DomainError("This RSVP is cancelled; RSVP again from the event page.", "not_live")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    changed = []
+    for name, value in changes.items():
+        if name == "training_level":
+            value = TrainingLevel(value)
+        elif isinstance(value, str):
+            value = value.strip()
+        if getattr(rsvp, name) != value:
+            setattr(rsvp, name, value)
+            changed.append(name)
+    if changed:
+        record(rsvp, RsvpAction.EDITED, actor, ", ".join(changed))
+        db.session.flush()
+    return changed
+
+
+def cancel_rsvp(rsvp: Rsvp, *, actor: str = "guest", now: dt.datetime | None = None) -> bool:
+    """Cancel a live RSVP (or leave the waitlist) and offer any freed place to the queue.
+
+    Returns False, changing nothing, when it was no longer live (a second cancel).
+    """
+    now = now or utcnow()
+    lock_event(rsvp.event_id)
+    db.session.refresh(rsvp)
+    if not rsvp.is_live:
+        return False
+    was = rsvp.status
+    rsvp.status = RsvpStatus.CANCELLED
+    rsvp.cancelled_at = now
+    rsvp.offer_expires_at = None
+    action = RsvpAction.LEFT_WAITLIST if was == RsvpStatus.WAITLISTED else RsvpAction.CANCELLED
+    record(rsvp, action, actor, f"was {was.value}")
+    mail.queue_guest_message(rsvp, "cancelled")
+    db.session.flush()
+    fill_open_spots(rsvp.event, now=now)
+    return True
+
+
+def waitlist_position(rsvp: Rsvp) -> int | None:
+    """1 for the first in the queue; None when the RSVP is not waitlisted."""
+    if rsvp.status != RsvpStatus.WAITLISTED or rsvp.waitlisted_at is None:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Rsvp)
+        .where(
+            Rsvp.event_id == rsvp.event_id,
+            Rsvp.status == RsvpStatus.WAITLISTED,
+            sa.or_(
+                Rsvp.waitlisted_at < rsvp.waitlisted_at,
+                sa.and_(Rsvp.waitlisted_at == rsvp.waitlisted_at, Rsvp.id < rsvp.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def fill_open_spots(event: Event, *, now: dt.datetime | None = None, actor: str = "system") -> int:
+    """Offer free places to the waitlist in order; the caller holds the event lock.
+
+    With a claim window of 0 hours the guest is confirmed at once; otherwise the offer lasts
+    the window, cut off at the event's start (no offers once it has started). Returns how many
+    guests were offered or promoted.
+    """
+    now = now or utcnow()
+    if event.capacity is None and not event.waitlist_enabled:
+        return 0
+    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
+        return 0
+    free = None if event.capacity is None else event.capacity - seats_taken(event)
+    if free is not None and free <= 0:
+        return 0
+    queue = db.session.scalars(
+        sa.select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .order_by(Rsvp.waitlisted_at, Rsvp.id)
+        .limit(free)
+    ).all()
+    expires = min(now + dt.timedelta(hours=event.claim_window_hours), event.starts_at)
+    for rsvp in queue:
+        if event.claim_window_hours == 0:
+            _confirm(rsvp, now)
+            record(rsvp, RsvpAction.PROMOTED, actor)
+            mail.queue_guest_message(rsvp, "promoted")
+        else:
+            rsvp.status = RsvpStatus.OFFERED
+            rsvp.offer_expires_at = expires
+            record(rsvp, RsvpAction.OFFERED, actor, f"until {expires.isoformat(timespec='minutes')}")
+            mail.queue_guest_message(rsvp, "offer")
+    db.session.flush()
+    return len(queue)
+
+
+def _confirm(rsvp: Rsvp, now: dt.datetime) -> None:
+    rsvp.status = RsvpStatus.CONFIRMED
+    rsvp.confirmed_at = now
+    rsvp.offer_expires_at = None
+
+
+def claim_offer(rsvp: Rsvp, *, now: dt.datetime | None = None) -> None:
+    """Turn an open offer into a confirmed place.
+
+    Raises DomainError ``offer_expired`` (the window passed; the place went on) or
+    ``no_offer`` (nothing to claim, e.g. already confirmed).
+    """
+    now = now or utcnow()
+    lock_event(rsvp.event_id)
+    db.session.refresh(rsvp)
+    if rsvp.status == RsvpStatus.OFFERED and rsvp.offer_expires_at and rsvp.offer_expires_at <= now:
+        _expire(rsvp, now)
+        fill_open_spots(rsvp.event, now=now)
+        raise DomainError("Sorry, this offer has expired and the spot went to the next guest.", "offer_expired")
+    if rsvp.status != RsvpStatus.OFFERED:
+        raise DomainError("There is no open offer on this RSVP.", "no_offer")
+    _confirm(rsvp, now)
+    record(rsvp, RsvpAction.CLAIMED, "guest")
+    mail.queue_guest_message(rsvp, "confirmed")
+    db.session.flush()
+
+
+def _expire(rsvp: Rsvp, now: dt.datetime) -> None:
+    rsvp.status = RsvpStatus.CANCELLED
+    rsvp.cancelled_at = now
+    rsvp.offer_expires_at = None
+    record(rsvp, RsvpAction.EXPIRED, "system")
+    mail.queue_guest_message(rsvp, "offer_expired")
+
+
+def events_with_due_offers(now: dt.datetime, event: Event | None = None) -> list[int]:
+    query = sa.select(Rsvp.event_id).where(Rsvp.status == RsvpStatus.OFFERED, Rsvp.offer_expires_at <= now)
+    if event is not None:
+        query = query.where(Rsvp.event_id == event.id)
+    return sorted(set(db.session.scalars(query)))
+
+
+def expire_offers(*, now: dt.datetime | None = None, event: Event | None = None) -> int:
+    """Expire unclaimed offers whose window has passed and pass each place to the next guest.
+
+    Idempotent: running it twice expires nothing more. Returns how many offers expired.
+    """
+    now = now or utcnow()
+    expired = 0
+    for event_id in events_with_due_offers(now, event):
+        lock_event(event_id)
+        due = db.session.scalars(
+            sa.select(Rsvp)
+            .where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.OFFERED, Rsvp.offer_expires_at <= now)
+            .execution_options(populate_existing=True)
+        ).all()
+        for rsvp in due:
+            _expire(rsvp, now)
+        expired += len(due)
+        db.session.flush()
+        fill_open_spots(db.session.get(Event, event_id), now=now)
+    return expired
+
+
+def find_by_manage_token(token: str) -> Rsvp | None:
+    if not token or len(token) > 64:
+        return None
+    rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.manage_token == token))
+    if rsvp is None or not tokens.tokens_equal(rsvp.manage_token, token):
+        return None
+    return rsvp
