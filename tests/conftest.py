@@ -1,0 +1,197 @@
+"""Fixtures: one database per test (SQLite file copy or PostgreSQL clone), app, client, mail sink.
+
+`--db=sqlite` (default) or `--db=postgres` picks the backend for the whole run; `make test`
+runs both. The PostgreSQL server is a throwaway started with initdb/pg_ctl; if it cannot
+start, the run fails with the reason (never a skip).
+"""
+
+import itertools
+import shutil
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from eventsite import create_app
+from eventsite.extensions import db as _db
+from pgserver import start_throwaway_postgres
+
+TEMPLATE_DB = "eventsite_tpl"
+_counter = itertools.count(1)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", choices=("sqlite", "postgres"), default="sqlite", help="database backend for this run")
+
+
+def pytest_report_header(config):
+    return f"database backend: {config.getoption('--db')}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the newest revision, as `flask db upgrade` does."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "migrate", "MAIL_DELIVERY": "manual"})
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+class Backend:
+    """Hands out fresh, migrated databases: a file copy (SQLite) or a template clone (PostgreSQL)."""
+
+    def __init__(self, kind: str, workdir):
+        self.kind = kind
+        self.workdir = workdir
+        self.server = None
+        if kind == "postgres":
+            self.server = start_throwaway_postgres()
+            self.server.create_database(TEMPLATE_DB)
+            migrate(self.server.url(TEMPLATE_DB))
+        else:
+            self.template = workdir / "template.db"
+            migrate(f"sqlite:///{self.template}")
+
+    def new_database(self, tmp_path) -> str:
+        if self.kind == "postgres":
+            name = f"t_{next(_counter)}"
+            self.server.create_database(name, template=TEMPLATE_DB)
+            return self.server.url(name)
+        target = tmp_path / "test.db"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+    def empty_database(self, tmp_path) -> str:
+        """A database with no tables at all (for migration tests)."""
+        if self.kind == "postgres":
+            name = f"e_{next(_counter)}"
+            self.server.create_database(name)
+            return self.server.url(name)
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+
+    def drop(self, url: str) -> None:
+        if self.kind == "postgres":
+            self.server.drop_database(url.rsplit("/", 1)[1])
+
+    def stop(self):
+        if self.server is not None:
+            self.server.stop()
+
+
+@pytest.fixture(scope="session")
+def backend(request, tmp_path_factory):
+    kind = request.config.getoption("--db")
+    b = Backend(kind, tmp_path_factory.mktemp("db"))
+    yield b
+    b.stop()
+
+
+@pytest.fixture()
+def db_url(backend, tmp_path):
+    url = backend.new_database(tmp_path)
+    yield url
+    backend.drop(url)
+
+
+class Mailbox:
+    """Collects what the SMTP sink receives, parsed as e-mail messages."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(msg)
+        return "250 OK"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str):
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture()
+def mailbox(smtp_server):
+    smtp_server.handler.clear()
+    return smtp_server.handler
+
+
+@pytest.fixture()
+def app_config(db_url, smtp_server):
+    """The test configuration; tests may change it before `app` is first used."""
+    port = free_port()
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SECRET_KEY": "test",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "LIVE_PORT": port,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_DELIVERY": "manual",
+    }
+
+
+@pytest.fixture()
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture()
+def app_ctx(app):
+    """An app context for calling services directly; transactions take the write lock up front."""
+    from eventsite.database import writing
+
+    with app.app_context(), writing():
+        yield app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def live_server(app):
+    """The app served by a threaded WSGI server on BASE_URL's port, for real HTTP clients."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", app.config["LIVE_PORT"], app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app.config["BASE_URL"]
+    server.shutdown()
+    thread.join(5)

@@ -1,0 +1,60 @@
+"""Factories: plain functions with keyword overrides; they add and flush, the test commits."""
+
+import datetime as dt
+import itertools
+
+from eventsite.extensions import db
+from eventsite.models import EventStatus, utcnow
+from eventsite.services import events, rsvps
+
+_seq = itertools.count(1)
+
+
+def make_event(*, days_ahead: float = 30, status: EventStatus = EventStatus.PUBLISHED, **overrides):
+    """A published LA-style evening ``days_ahead`` from now (local 7:30–9:00 PM unless overridden)."""
+    n = next(_seq)
+    tz = overrides.pop("timezone", "America/Los_Angeles")
+    from zoneinfo import ZoneInfo
+
+    start_utc = overrides.pop("starts_at", None) or (utcnow() + dt.timedelta(days=days_ahead))
+    local = start_utc.astimezone(ZoneInfo(tz)).replace(tzinfo=None, second=0, microsecond=0)
+    fields = dict(
+        title=f"Resident Networking Event {n}",
+        slug=f"event-{n}",
+        local_start=local,
+        local_end=local + dt.timedelta(minutes=90),
+        timezone=tz,
+        venue_name="State Social House",
+        room="The Attic Room",
+        street_address="8782 W. Sunset Boulevard",
+        city="West Hollywood",
+        region="CA",
+        postal_code="90069",
+        capacity=10,
+        waitlist_enabled=True,
+        claim_window_hours=24,
+    )
+    fields.update(overrides)
+    event = events.create_event(**fields)
+    event.status = status
+    db.session.flush()
+    return event
+
+
+def guest_fields(n: int | None = None, **overrides) -> dict:
+    n = n if n is not None else next(_seq)
+    fields = dict(
+        first_name=f"Guest{n}",
+        last_name="Resident",
+        email=f"guest{n}@example.org",
+        institution="UCLA Orthopaedic Surgery",
+        training_level="pgy2",
+    )
+    fields.update(overrides)
+    return fields
+
+
+def make_rsvp(event, **overrides):
+    """Submit an RSVP through the service (so every rule applies) and return the Rsvp."""
+    now = overrides.pop("now", None)
+    return rsvps.submit_rsvp(event, now=now, **guest_fields(**overrides)).rsvp
