@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 from eventsite.database import writing
 from eventsite.extensions import db
@@ -168,6 +169,7 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load the demo events and organizer (adds only what is missing)."""
     with writing():
@@ -178,9 +180,7 @@ def demo_command():
     click.echo(f"Demo organizer login: {email} / {password}  (sign in at /login)")
 
 
-@click.group("jobs")
-def jobs_group():
-    """Periodic work for cron."""
+jobs_group = AppGroup("jobs", help="Periodic work for cron.")
 
 
 @jobs_group.command("run")
