@@ -40,19 +40,27 @@ def register_extensions(app: Flask) -> None:
     database.configure_engine(app)
     jobs.init_app(app)
 
-    @login_manager.user_loader
-    def load_organizer(user_id: str):
-        from eventsite.models import Organizer
+    from eventsite.auth.throttle import LoginThrottle
 
-        return db.session.get(Organizer, int(user_id)) if user_id.isdigit() else None
+    app.extensions["eventsite.login_throttle"] = LoginThrottle(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_FAILURE_LIMIT"]
+    )
+
+    @login_manager.user_loader
+    def load_organizer(session_token: str):
+        from eventsite.services.accounts import organizer_for_session
+
+        return organizer_for_session(session_token)
 
 
 def register_blueprints(app: Flask) -> None:
+    from eventsite.admin import bp as admin_bp
     from eventsite.auth import bp as auth_bp
     from eventsite.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

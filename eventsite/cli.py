@@ -10,8 +10,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from eventsite.database import writing
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, utcnow
-from eventsite.services import events, rsvps
+from eventsite.models import Event, EventStatus, OutboxMessage, utcnow
+from eventsite.services import DomainError, accounts, events, rsvps
 
 DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
 
@@ -129,17 +129,14 @@ def load_demo(now: dt.datetime) -> list[str]:
     """Create the demo organizer, events and guests that are missing; return what was added."""
     added = []
     email, name, password = DEMO_ORGANIZER
-    if db.session.scalar(sa.select(Organizer).where(Organizer.email == email)) is None:
-        organizer = Organizer(email=email, name=name)
-        organizer.set_password(password)
-        db.session.add(organizer)
+    if accounts.find_organizer(email) is None:
+        accounts.create_organizer(email=email, name=name, password=password)
         added.append(f"organizer {email}")
     for spec in demo_events(now):
         title = spec["title"]
         if db.session.scalar(sa.select(Event).where(Event.title == title)) is not None:
             continue
-        event = events.create_event(**spec)
-        event.status = EventStatus.PUBLISHED
+        event = events.create_event(status=EventStatus.PUBLISHED, **spec)
         added.append(f"event {event.slug}")
         if event.ends_at > now:
             _add_demo_guests(event, now)
@@ -195,6 +192,46 @@ def jobs_run_command():
     )
 
 
+organizer_group = AppGroup("organizer", help="Organizer accounts.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@organizer_group.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Display name (defaults to the part before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def organizer_create_command(email: str, name: str, password_stdin: bool):
+    """Create an organizer account."""
+    try:
+        organizer = accounts.create_organizer(email=email, name=name, password=_read_password(password_stdin))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created organizer {organizer.email}.")
+
+
+@organizer_group.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def organizer_set_password_command(email: str, password_stdin: bool):
+    """Set an organizer's password and sign out all their browsers."""
+    organizer = accounts.find_organizer(email)
+    if organizer is None:
+        raise click.ClickException(f"No organizer with e-mail {email}.")
+    try:
+        signed_out = accounts.change_password(organizer, _read_password(password_stdin))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Password set for {organizer.email}; {signed_out} sign-in(s) ended.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(organizer_group)

@@ -31,10 +31,22 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 1024 * 1024
+    #: Where rate-limit counters live: memory:// (one process) or redis://host:6379 (shared).
+    RATELIMIT_STORAGE_URI = "memory://"
+    #: Failed sign-ins allowed per IP address and per account.
+    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
 
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-_ENV_STRINGS = ("SECRET_KEY", "BASE_URL", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER")
+_ENV_STRINGS = (
+    "SECRET_KEY",
+    "BASE_URL",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "RATELIMIT_STORAGE_URI",
+)
 
 
 def _env_settings(environ: Mapping[str, str]) -> dict:

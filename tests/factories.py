@@ -3,7 +3,6 @@
 import datetime as dt
 import itertools
 
-from eventsite.extensions import db
 from eventsite.models import EventStatus, utcnow
 from eventsite.services import events, rsvps
 
@@ -34,11 +33,11 @@ def make_event(*, days_ahead: float = 30, status: EventStatus = EventStatus.PUBL
         waitlist_enabled=True,
         claim_window_hours=24,
     )
+    deadline = overrides.pop("rsvp_deadline", None)
+    if deadline is not None:
+        fields["local_deadline"] = deadline.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
     fields.update(overrides)
-    event = events.create_event(**fields)
-    event.status = status
-    db.session.flush()
-    return event
+    return events.create_event(status=status, **fields)
 
 
 def guest_fields(n: int | None = None, **overrides) -> dict:
@@ -58,3 +57,9 @@ def make_rsvp(event, **overrides):
     """Submit an RSVP through the service (so every rule applies) and return the Rsvp."""
     now = overrides.pop("now", None)
     return rsvps.submit_rsvp(event, now=now, **guest_fields(**overrides)).rsvp
+
+
+def next_year_evening(month: int = 9, day: int = 12) -> tuple[dt.datetime, dt.datetime]:
+    """Naive local 7:30–9:00 PM on ``month``/``day`` next year: a fixed wall-clock time that stays in the future."""
+    start = dt.datetime(utcnow().year + 1, month, day, 19, 30)
+    return start, start.replace(hour=21, minute=0)

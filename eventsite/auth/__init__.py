@@ -1,4 +1,4 @@
-"""Auth blueprint: organizers sign in and out."""
+"""Auth blueprint: organizers sign in and out; the `organizer_required` gate for /admin."""
 
 from flask import Blueprint
 

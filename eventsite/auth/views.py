@@ -1,17 +1,17 @@
-"""Sign-in and sign-out for organizers."""
+"""Sign-in, sign-out and password change for organizers."""
 
+import math
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 
 from eventsite.auth import bp
 from eventsite.extensions import db
-from eventsite.models import Organizer
+from eventsite.services import DomainError, accounts
 
 
 class LoginForm(FlaskForm):
@@ -19,24 +19,56 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Please enter your current password.")])
+    password = PasswordField(
+        "New password",
+        description="At least 8 characters; a long pass-phrase is best.",
+        validators=[DataRequired("Please choose a new password.")],
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired("Please repeat the new password."), EqualTo("password", "The two entries differ.")],
+    )
+
+
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 for c in target):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
+
+
+def throttle():
+    return current_app.extensions["eventsite.login_throttle"]
+
+
+def minutes(seconds: int) -> str:
+    n = max(1, math.ceil(seconds / 60))
+    return f"{n} minute" if n == 1 else f"{n} minutes"
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        organizer = db.session.scalar(sa.select(Organizer).where(Organizer.email == form.email.data.strip().lower()))
+        ip, email = request.remote_addr or "", form.email.data
+        wait = throttle().retry_after(ip, email)
+        if wait is not None:
+            form.password.errors = [f"Too many failed sign-ins. Try again in {minutes(wait)}."]
+            return render_template("auth/login.html", form=form), 429
+        organizer = accounts.find_organizer(email)
         if organizer is not None and organizer.check_password(form.password.data):
-            session.clear()  # a fresh session at sign-in
+            token = accounts.start_login_session(organizer)
+            db.session.commit()
+            session.clear()  # a fresh session at sign-in: nothing from before carries over
+            organizer.login_session_token = token
             login_user(organizer)
-            flash(f"Signed in as {organizer.name}.")
-            return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("admin.events"))
+        throttle().record_failure(ip, email)
         form.password.errors = ["That e-mail and password don't match an organizer account."]
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
@@ -44,7 +76,32 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        accounts.end_login_session(current_user.get_id())
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.")
-    return redirect(url_for("public.index"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors = ["That is not your current password."]
+        else:
+            try:
+                signed_out = accounts.change_password(current_user, form.password.data, keep_token=current_user.get_id())
+            except DomainError as exc:
+                db.session.rollback()
+                form.password.errors = [exc.message]
+            else:
+                db.session.commit()
+                others = f" {signed_out} other sign-in(s) were signed out." if signed_out else ""
+                flash("Your password was changed." + others)
+                return redirect(url_for("admin.events"))
+        return render_template("auth/password.html", form=form), 422
+    return render_template("auth/password.html", form=form)

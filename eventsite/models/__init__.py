@@ -1,22 +1,31 @@
 """Every model, imported here so Alembic and `flask shell` see the whole schema."""
 
 from eventsite.models.base import Base, utcnow
+from eventsite.models.checkin import CheckIn
 from eventsite.models.enums import (
     LIVE_STATUSES,
     SEAT_STATUSES,
+    CheckInResult,
     EventStatus,
     OrganizerRole,
     OutboxStatus,
     RsvpAction,
     RsvpStatus,
+    Segment,
     TrainingLevel,
 )
 from eventsite.models.event import Event
-from eventsite.models.organizer import Organizer
+from eventsite.models.message import Message
+from eventsite.models.organizer import LoginSession, Organizer
 from eventsite.models.outbox import OutboxMessage
 from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
+    "CheckIn",
+    "CheckInResult",
+    "LoginSession",
+    "Message",
+    "Segment",
     "LIVE_STATUSES",
     "SEAT_STATUSES",
     "Base",

@@ -79,6 +79,10 @@ class RsvpAction(enum.StrEnum):
     EXPIRED = "expired"
     LEFT_WAITLIST = "left_waitlist"
     EMAILED = "emailed"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    MOVED = "moved"
+    REMINDED = "reminded"
 
 
 class OrganizerRole(enum.StrEnum):
@@ -91,3 +95,28 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class Segment(enum.StrEnum):
+    """Who an organizer's message goes to."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PENDING = "pending"
+    CHECKED_IN = "checked_in"
+    NOT_CHECKED_IN = "not_checked_in"
+
+    @property
+    def label(self) -> str:
+        return {
+            "confirmed": "Confirmed guests",
+            "waitlisted": "Waitlisted guests",
+            "pending": "Guests awaiting approval",
+            "checked_in": "Guests who checked in",
+            "not_checked_in": "Confirmed guests who have not checked in",
+        }[self.value]
+
+
+class CheckInResult(enum.StrEnum):
+    ADMITTED = "admitted"
+    REJECTED = "rejected"

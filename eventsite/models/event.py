@@ -17,6 +17,7 @@ class Event(TimestampMixin, Base):
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         sa.CheckConstraint("claim_window_hours >= 0", name="claim_window_not_negative"),
+        sa.CheckConstraint("reminder_hours_before >= 0", name="reminder_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +48,14 @@ class Event(TimestampMixin, Base):
     status: Mapped[EventStatus] = mapped_column(
         str_enum(EventStatus, "event_status"), default=EventStatus.DRAFT
     )
+    #: Send every confirmed guest a reminder this many hours before the start.
+    reminder_enabled: Mapped[bool] = mapped_column(default=True)
+    reminder_hours_before: Mapped[int] = mapped_column(default=24)
+    #: The event this one was copied from with "Next in series".
+    copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
+    #: The organizer's words to guests when the event was cancelled.
+    cancel_message: Mapped[str] = mapped_column(sa.Text, default="")
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     rsvps: WriteOnlyMapped["Rsvp"] = relationship(back_populates="event")  # noqa: F821
 
@@ -73,6 +82,10 @@ class Event(TimestampMixin, Base):
     @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == EventStatus.DRAFT
 
     def is_past(self, now: dt.datetime) -> bool:
         return self.ends_at <= now

@@ -4,7 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventsite.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -24,6 +24,12 @@ class Organizer(UserMixin, Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    #: Flask-Login stores this per-login id in the session cookie instead of the user id.
+    login_session_token = None
+
+    def get_id(self) -> str:
+        return self.login_session_token or ""
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
 
@@ -32,3 +38,18 @@ class Organizer(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Organizer {self.email}>"
+
+
+class LoginSession(Base):
+    """One sign-in on one browser. Signing out revokes it, so a copied cookie dies with it."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(sa.ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token kept in the signed session cookie.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    organizer: Mapped[Organizer] = relationship()

@@ -17,6 +17,8 @@ class OutboxMessage(Base):
     rsvp_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
     )
+    #: The organizer's message this e-mail belongs to, for delivered/failed counts.
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True)
     #: Names the template family ("rsvp_received", "offer", ...), for filtering and tests.
     kind: Mapped[str] = mapped_column(sa.String(40))
     to_address: Mapped[str] = mapped_column(sa.String(254))

@@ -58,6 +58,10 @@ class Rsvp(TimestampMixin, Base):
     offer_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When the day-before reminder was queued; set once, so it is sent once.
+    reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: "rsvp" (the public form), "organizer" (added by hand) or "walk_in" (at the door).
+    source: Mapped[str] = mapped_column(sa.String(20), default="rsvp")
 
     event: Mapped["Event"] = relationship(back_populates="rsvps")  # noqa: F821
     changes: WriteOnlyMapped["RsvpChange"] = relationship(

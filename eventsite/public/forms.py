@@ -1,13 +1,15 @@
 """Forms for the guest's pages: shape only (lengths, required, e-mail format, choices)."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from eventsite.models import TrainingLevel
 from eventsite.services.rsvps import EDITABLE_FIELDS
 
-LEVEL_CHOICES = [("", "Choose your training level")] + [(level.value, level.label) for level in TrainingLevel]
+LEVEL_CHOICES = [SelectChoice("", "Choose your training level")] + [
+    SelectChoice(level.value, level.label) for level in TrainingLevel
+]
 
 
 class GuestDetailsForm(FlaskForm):

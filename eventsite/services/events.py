@@ -5,14 +5,15 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import nh3
 import sqlalchemy as sa
 from markdown_it import MarkdownIt
 
+from eventsite.database import lock_event
 from eventsite.extensions import db
-from eventsite.models import SEAT_STATUSES, Event, EventStatus, Rsvp, RsvpStatus, utcnow
+from eventsite.models import LIVE_STATUSES, SEAT_STATUSES, Event, EventStatus, Rsvp, RsvpStatus, utcnow
 from eventsite.services import DomainError
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
@@ -120,13 +121,143 @@ def slugify(*parts: str) -> str:
 def check_timezone(name: str) -> ZoneInfo:
     if name not in available_timezones():
         raise DomainError(f"{name!r} is not a time zone name such as America/Los_Angeles.", "bad_timezone", "timezone")
-    try:
-        return ZoneInfo(name)
-    except ZoneInfoNotFoundError:  # pragma: no cover - listed zones always load
-        raise DomainError("Unknown time zone.", "bad_timezone", "timezone") from None
+    return ZoneInfo(name)
+
+
+def suggest_slug(title: str, city: str, local_start: dt.datetime | None) -> str:
+    """A readable, unused slug from the city (or title) and date: 'los-angeles-2027-09-12'."""
+    base = slugify(city or title, local_start.strftime("%Y-%m-%d") if local_start else "")
+    candidate, n = base, 2
+    while db.session.scalar(sa.select(Event.id).where(Event.slug == candidate)) is not None:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+#: Event columns an organizer may set directly (times go through local_start/local_end).
+EVENT_FIELDS = (
+    "title", "slug", "summary", "description", "audience_note", "venue_name", "room", "street_address",
+    "city", "region", "postal_code", "capacity", "waitlist_enabled", "claim_window_hours",
+    "requires_approval", "reminder_enabled", "reminder_hours_before",
+)  # fmt: skip
+
+
+def _apply(event: Event, fields: dict, *, local_start, local_end, timezone, local_deadline) -> None:
+    """Validate and copy fields onto ``event``; raise DomainError with the field to blame."""
+    tz = check_timezone(timezone)
+    starts_at = local_start.replace(tzinfo=tz).astimezone(dt.UTC)
+    ends_at = local_end.replace(tzinfo=tz).astimezone(dt.UTC)
+    if ends_at <= starts_at:
+        raise DomainError("The event must end after it starts.", "end_before_start", "local_end")
+    deadline = local_deadline.replace(tzinfo=tz).astimezone(dt.UTC) if local_deadline else None
+    if deadline is not None and deadline > starts_at:
+        raise DomainError("The RSVP deadline must be before the start.", "deadline_after_start", "local_deadline")
+    slug = fields.get("slug", event.slug)
+    if not slug or slugify(slug) != slug:
+        raise DomainError("Use lower-case letters, digits and hyphens only.", "bad_slug", "slug")
+    clash = db.session.scalar(sa.select(Event.id).where(Event.slug == slug, Event.id != (event.id or 0)))
+    if clash is not None:
+        raise DomainError("Another event already uses this address.", "slug_taken", "slug")
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not event fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.timezone, event.starts_at, event.ends_at, event.rsvp_deadline = timezone, starts_at, ends_at, deadline
 
 
 def create_event(
+    *,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+    timezone: str,
+    local_deadline: dt.datetime | None = None,
+    status: EventStatus = EventStatus.DRAFT,
+    **fields,
+) -> Event:
+    """Create an event from wall-clock times (naive, read in ``timezone``) and EVENT_FIELDS.
+
+    Raises DomainError ``bad_timezone``, ``end_before_start``, ``deadline_after_start``,
+    ``bad_slug``, ``slug_taken``, each with the form field it belongs to.
+    """
+    event = Event(status=status)
+    _apply(event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(
+    event: Event,
+    *,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+    timezone: str,
+    local_deadline: dt.datetime | None = None,
+    confirm_overbooking: bool = False,
+    **fields,
+) -> None:
+    """Change an event. Lowering the capacity below the confirmed guests needs
+    ``confirm_overbooking``; raising it offers the new places to the waitlist.
+
+    Raises what ``create_event`` raises, and ``capacity_below_confirmed`` (field capacity).
+    """
+    from eventsite.services import rsvps
+
+    lock_event(event.id)
+    capacity = fields.get("capacity", event.capacity)
+    taken = seats_taken(event)
+    if capacity is not None and capacity < taken and not confirm_overbooking:
+        raise DomainError(
+            f"{taken} guests already hold a place. Tick \"Allow overbooking\" to set a capacity below that.",
+            "capacity_below_confirmed",
+            "capacity",
+        )
+    _apply(event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline)
+    db.session.flush()
+    rsvps.fill_open_spots(event)
+
+
+def publish_event(event: Event) -> None:
+    """Make a draft public. Raises DomainError ``event_cancelled``."""
+    if event.is_cancelled:
+        raise DomainError("A cancelled event can't be published again; copy it instead.", "event_cancelled")
+    event.status = EventStatus.PUBLISHED
+    db.session.flush()
+
+
+def unpublish_event(event: Event) -> None:
+    """Back to draft: the public page disappears; guests keep their RSVPs."""
+    if event.is_cancelled:
+        raise DomainError("This event is cancelled.", "event_cancelled")
+    event.status = EventStatus.DRAFT
+    db.session.flush()
+
+
+def cancel_event(event: Event, *, message: str, actor: str, now: dt.datetime | None = None) -> int:
+    """Cancel the event and e-mail ``message`` to every live guest; returns how many were told.
+
+    Guests keep their RSVP rows (status unchanged) so the history stays readable.
+    Raises DomainError ``event_cancelled`` when already cancelled.
+    """
+    from eventsite.services import mail
+
+    if event.is_cancelled:
+        raise DomainError("This event is already cancelled.", "event_cancelled")
+    lock_event(event.id)
+    event.status = EventStatus.CANCELLED
+    event.cancel_message = message.strip()
+    event.cancelled_at = now or utcnow()
+    guests = db.session.scalars(
+        sa.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)).order_by(Rsvp.id)
+    ).all()
+    for rsvp in guests:
+        mail.queue_guest_message(rsvp, "event_cancelled")
+    db.session.flush()
+    return len(guests)
+
+
+def copy_event(
+    source: Event,
     *,
     title: str,
     slug: str,
@@ -134,37 +265,134 @@ def create_event(
     local_end: dt.datetime,
     timezone: str,
     venue_name: str,
+    room: str,
     street_address: str,
     city: str,
-    **fields,
+    region: str,
+    postal_code: str,
 ) -> Event:
-    """Create an event from wall-clock times in its own zone.
-
-    ``local_start``/``local_end`` are naive and read in ``timezone``. Other keyword fields are
-    Event columns (room, capacity, summary, ...). Raises DomainError ``bad_timezone``,
-    ``end_before_start``, ``slug_taken``, ``deadline_after_start``.
-    """
-    tz = check_timezone(timezone)
-    starts_at = local_start.replace(tzinfo=tz).astimezone(dt.UTC)
-    ends_at = local_end.replace(tzinfo=tz).astimezone(dt.UTC)
-    if ends_at <= starts_at:
-        raise DomainError("The event must end after it starts.", "end_before_start", "ends_at")
-    deadline = fields.get("rsvp_deadline")
-    if deadline is not None and deadline > starts_at:
-        raise DomainError("The RSVP deadline must be before the start.", "deadline_after_start", "rsvp_deadline")
-    if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is not None:
-        raise DomainError("Another event already uses this address.", "slug_taken", "slug")
-    event = Event(
-        title=title,
-        slug=slug,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        timezone=timezone,
-        venue_name=venue_name,
-        street_address=street_address,
-        city=city,
-        **fields,
-    )
-    db.session.add(event)
+    """"Next in series": a new draft with the source's texts and settings, a new place and
+    date, and no guests. Raises what ``create_event`` raises."""
+    keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
+            "requires_approval", "reminder_enabled", "reminder_hours_before")  # fmt: skip
+    event = create_event(
+        title=title, slug=slug, local_start=local_start, local_end=local_end, timezone=timezone,
+        venue_name=venue_name, room=room, street_address=street_address, city=city, region=region,
+        postal_code=postal_code, **{name: getattr(source, name) for name in keep},
+    )  # fmt: skip
+    event.copied_from_id = source.id
     db.session.flush()
     return event
+
+
+@dataclasses.dataclass(frozen=True)
+class EventRow:
+    event: Event
+    counts: PlaceCounts
+    checked_in: int
+
+
+def admin_event_rows(tab: str, now: dt.datetime | None = None) -> list[EventRow]:
+    """Events for the organizer's list with their figures, in three queries whatever the count.
+
+    ``tab``: "upcoming" (published or cancelled, not ended), "drafts", or "past".
+    """
+    from eventsite.models import CheckIn, CheckInResult
+
+    now = now or utcnow()
+    query = sa.select(Event)
+    if tab == "drafts":
+        query = query.where(Event.status == EventStatus.DRAFT).order_by(Event.starts_at)
+    elif tab == "past":
+        query = query.where(Event.status != EventStatus.DRAFT, Event.ends_at <= now).order_by(Event.starts_at.desc())
+    else:
+        query = query.where(Event.status != EventStatus.DRAFT, Event.ends_at > now).order_by(Event.starts_at)
+    event_list = db.session.scalars(query).all()
+    ids = [e.id for e in event_list]
+    by_event: dict[int, dict] = {i: {} for i in ids}
+    if ids:
+        rows = db.session.execute(
+            sa.select(Rsvp.event_id, Rsvp.status, sa.func.count()).where(Rsvp.event_id.in_(ids)).group_by(Rsvp.event_id, Rsvp.status)
+        )
+        for event_id, status, n in rows:
+            by_event[event_id][status] = n
+        checked = dict(
+            db.session.execute(
+                sa.select(CheckIn.event_id, sa.func.count(sa.distinct(CheckIn.rsvp_id)))
+                .where(CheckIn.event_id.in_(ids), CheckIn.result == CheckInResult.ADMITTED, CheckIn.undone_at.is_(None))
+                .group_by(CheckIn.event_id)
+            ).all()
+        )
+    else:
+        checked = {}
+    return [
+        EventRow(event=e, counts=_counts_from(by_event[e.id], e.capacity), checked_in=checked.get(e.id, 0))
+        for e in event_list
+    ]
+
+
+def _counts_from(by_status: dict, capacity: int | None) -> PlaceCounts:
+    return PlaceCounts(
+        confirmed=by_status.get(RsvpStatus.CONFIRMED, 0),
+        offered=by_status.get(RsvpStatus.OFFERED, 0),
+        waitlisted=by_status.get(RsvpStatus.WAITLISTED, 0),
+        pending=by_status.get(RsvpStatus.PENDING, 0),
+        capacity=capacity,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Dashboard:
+    counts: PlaceCounts
+    cancelled: int
+    checked_in: int
+    #: (local date, RSVPs received that day), every day from the first RSVP to the last.
+    per_day: list[tuple[dt.date, int]]
+    #: (training level, live RSVPs), in the fixed order of TrainingLevel.
+    by_level: list[tuple[str, int]]
+    #: (program, live RSVPs), largest first, top 12.
+    by_program: list[tuple[str, int]]
+
+
+def dashboard(event: Event) -> Dashboard:
+    """The organizer's overview figures for one event (a fixed number of queries)."""
+    from eventsite.models import CheckIn, CheckInResult, TrainingLevel
+
+    counts = place_counts(event)
+    by_status = dict(
+        db.session.execute(
+            sa.select(Rsvp.status, sa.func.count()).where(Rsvp.event_id == event.id).group_by(Rsvp.status)
+        ).all()
+    )
+    checked_in = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(CheckIn.rsvp_id))).where(
+            CheckIn.event_id == event.id, CheckIn.result == CheckInResult.ADMITTED, CheckIn.undone_at.is_(None)
+        )
+    )
+    days: dict[dt.date, int] = {}
+    for created in db.session.scalars(sa.select(Rsvp.created_at).where(Rsvp.event_id == event.id)):
+        day = created.astimezone(event.tz).date()
+        days[day] = days.get(day, 0) + 1
+    per_day = []
+    if days:
+        day, last = min(days), max(days)
+        while day <= last:
+            per_day.append((day, days.get(day, 0)))
+            day += dt.timedelta(days=1)
+    live = Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)
+    levels = dict(db.session.execute(sa.select(Rsvp.training_level, sa.func.count()).where(*live).group_by(Rsvp.training_level)).all())
+    programs = db.session.execute(
+        sa.select(Rsvp.institution, sa.func.count().label("n"))
+        .where(*live)
+        .group_by(Rsvp.institution)
+        .order_by(sa.desc("n"), Rsvp.institution)
+        .limit(12)
+    ).all()
+    return Dashboard(
+        counts=counts,
+        cancelled=by_status.get(RsvpStatus.CANCELLED, 0) + by_status.get(RsvpStatus.DECLINED, 0),
+        checked_in=checked_in,
+        per_day=per_day,
+        by_level=[(level.label, levels.get(level, 0)) for level in TrainingLevel],
+        by_program=[(name, n) for name, n in programs],
+    )

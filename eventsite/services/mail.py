@@ -62,6 +62,11 @@ GUEST_MESSAGES = {
     "offer": ("A spot opened up: {e.title}", "rsvp_offer"),
     "promoted": ("A spot opened up and it's yours: {e.title}", "rsvp_status"),
     "offer_expired": ("Your offered spot has expired: {e.title}", "rsvp_cancelled"),
+    "event_cancelled": ("Cancelled: {e.title}", "event_cancelled"),
+    "approved": ("You're approved and confirmed: {e.title}", "rsvp_status"),
+    "declined": ("About your RSVP request: {e.title}", "rsvp_cancelled"),
+    "reminder": ("Tomorrow: {e.title}", "reminder"),
+    "resent": ("Your RSVP: {e.title}", "rsvp_status"),
 }
 
 

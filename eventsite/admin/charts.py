@@ -1,0 +1,59 @@
+"""Small server-rendered SVG charts: readable without JavaScript, accessible by their table."""
+
+import datetime as dt
+
+from markupsafe import Markup, escape
+
+
+def daily_bars(per_day: list[tuple[dt.date, int]], *, title: str, width: int = 640, height: int = 200) -> Markup:
+    """A bar per day with the peak labelled and the first/last dates under the axis."""
+    if not per_day:
+        return Markup("")
+    top = max(n for _, n in per_day) or 1
+    left, bottom, right, top_pad = 32, 28, 8, 18
+    plot_w, plot_h = width - left - right, height - bottom - top_pad
+    step = plot_w / len(per_day)
+    bar_w = max(1.0, step * 0.8)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}" stroke="#8a94a3"/>',
+        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" font-size="11" fill="#4f5b6b">{top}</text>',
+        f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end" font-size="11" fill="#4f5b6b">0</text>',
+    ]
+    for i, (day, n) in enumerate(per_day):
+        h = plot_h * n / top
+        x = left + i * step + (step - bar_w) / 2
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="#0b5f7a">'
+            f"<title>{day:%b} {day.day}: {n}</title></rect>"
+        )
+    first, last = per_day[0][0], per_day[-1][0]
+    parts.append(f'<text x="{left}" y="{height - 8}" font-size="11" fill="#4f5b6b">{first:%b} {first.day}</text>')
+    if last != first:
+        parts.append(f'<text x="{width - right}" y="{height - 8}" text-anchor="end" font-size="11" fill="#4f5b6b">{last:%b} {last.day}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def horizontal_bars(rows: list[tuple[str, int]], *, title: str, width: int = 480) -> Markup:
+    """Labelled horizontal bars, one row each (levels, programs)."""
+    if not rows:
+        return Markup("")
+    top = max(n for _, n in rows) or 1
+    row_h, label_w, value_w = 26, 190, 40
+    height = row_h * len(rows) + 4
+    bar_space = width - label_w - value_w
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, n) in enumerate(rows):
+        y = i * row_h + 2
+        short = label if len(label) <= 28 else label[:27] + "…"
+        w = bar_space * n / top
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="12" fill="#1b2430">{escape(short)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" fill="#0b5f7a"/>')
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" font-size="12" fill="#1b2430">{n}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,1 @@
+"""Admin: messages to guests (filled in by the messages work)."""

@@ -1,0 +1,39 @@
+"""CheckIn: one row per scan at the door, rejected scans included (pretix's vocabulary)."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsite.models.base import Base, UTCDateTime, str_enum, utcnow
+from eventsite.models.enums import CheckInResult
+
+_admitted = sa.text("result = 'admitted' AND undone_at IS NULL")
+
+
+class CheckIn(Base):
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        # One standing admission per guest: concurrent scans of one badge admit once.
+        sa.Index("uq_check_ins_one_admission", "rsvp_id", unique=True, sqlite_where=_admitted, postgresql_where=_admitted),
+        sa.Index("ix_check_ins_event_scanned", "event_id", "scanned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    rsvp_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rsvps.id", ondelete="SET NULL"))
+    result: Mapped[CheckInResult] = mapped_column(str_enum(CheckInResult, "check_in_result"))
+    #: Why a scan was not admitted: unknown_code, wrong_event, cancelled, already_checked_in, ...
+    reason: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: Time on the scanning device (may be earlier than received_at for offline scans).
+    scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Unique per physical scan; a retry with the same nonce returns the first verdict.
+    nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    door: Mapped[str] = mapped_column(sa.String(80), default="")
+    undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    rsvp: Mapped["Rsvp | None"] = relationship()  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<CheckIn {self.id} {self.result} {self.reason}>"

@@ -1,0 +1,104 @@
+"""Organizer accounts: password rules, creation, and one revocable row per sign-in."""
+
+import hashlib
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from zxcvbn.matching import RANKED_DICTIONARIES
+
+from eventsite.extensions import db
+from eventsite.models import LoginSession, Organizer, OrganizerRole, utcnow
+from eventsite.services import DomainError, tokens
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+#: zxcvbn's list of the 30,000 most used passwords, ranked; we refuse the top 10,000.
+COMMON_PASSWORD_RANK = 10_000
+
+
+def check_password_rules(password: str, *, email: str = "") -> None:
+    """Raise DomainError ``weak_password`` (field ``password``) unless the password is acceptable.
+
+    At least 8 characters, at most 256 (long pass-phrases are welcome), not one of the most
+    common passwords, and not the account's own e-mail address.
+    """
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(f"Use at least {MIN_PASSWORD} characters.", "weak_password", "password")
+    if len(password) > MAX_PASSWORD:
+        raise DomainError(f"Use at most {MAX_PASSWORD} characters.", "weak_password", "password")
+    rank = RANKED_DICTIONARIES["passwords"].get(password.lower())
+    if rank is not None and rank <= COMMON_PASSWORD_RANK:
+        raise DomainError("That password is one of the most common ones; choose another.", "weak_password", "password")
+    if email and password.lower() in (email.lower(), email.split("@")[0].lower()):
+        raise DomainError("Don't use your e-mail address as your password.", "weak_password", "password")
+
+
+def normalise_login(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise DomainError(str(exc), "bad_email", "email") from None
+
+
+def find_organizer(email: str) -> Organizer | None:
+    return db.session.scalar(sa.select(Organizer).where(Organizer.email == email.strip().lower()))
+
+
+def create_organizer(*, email: str, name: str, password: str, role: OrganizerRole = OrganizerRole.ORGANIZER) -> Organizer:
+    """Create an account. Raises DomainError ``bad_email``, ``email_taken``, ``weak_password``."""
+    address = normalise_login(email)
+    if find_organizer(address) is not None:
+        raise DomainError("An organizer with this e-mail already exists.", "email_taken", "email")
+    check_password_rules(password, email=address)
+    organizer = Organizer(email=address, name=name.strip() or address.split("@")[0], role=role)
+    organizer.set_password(password)
+    db.session.add(organizer)
+    db.session.flush()
+    return organizer
+
+
+def change_password(organizer: Organizer, new_password: str, *, keep_token: str | None = None) -> int:
+    """Set a new password and sign out every other browser; returns how many were signed out.
+
+    Raises DomainError ``weak_password``.
+    """
+    check_password_rules(new_password, email=organizer.email)
+    organizer.set_password(new_password)
+    query = sa.update(LoginSession).where(LoginSession.organizer_id == organizer.id, LoginSession.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(LoginSession.token_hash != _hash(keep_token))
+    return db.session.execute(query.values(revoked_at=utcnow())).rowcount
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(organizer: Organizer) -> str:
+    """Record a sign-in; returns the token to keep in the session cookie."""
+    token = tokens.new_token()
+    db.session.add(LoginSession(organizer_id=organizer.id, token_hash=_hash(token)))
+    db.session.flush()
+    return token
+
+
+def organizer_for_session(token: str) -> Organizer | None:
+    """The organizer of a live sign-in, or None when unknown or signed out."""
+    if not token or len(token) > 64:
+        return None
+    row = db.session.scalar(
+        sa.select(LoginSession).where(LoginSession.token_hash == _hash(token), LoginSession.revoked_at.is_(None))
+    )
+    if row is None:
+        return None
+    organizer = row.organizer
+    organizer.login_session_token = token
+    return organizer
+
+
+def end_login_session(token: str) -> None:
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.token_hash == _hash(token), LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
