@@ -1,6 +1,7 @@
 """Command-line boundary: `flask demo`, `flask jobs run`. Each calls services and commits once."""
 
 import datetime as dt
+import sys
 from zoneinfo import ZoneInfo
 
 import click
@@ -197,7 +198,7 @@ organizer_group = AppGroup("organizer", help="Organizer accounts.")
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
