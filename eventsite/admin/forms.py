@@ -3,15 +3,23 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 COMMON_ZONES = [
     "America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York",
     "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "Europe/London", "UTC",
 ]  # fmt: skip
-ZONE_CHOICES = [(z, z.replace("_", " ")) for z in COMMON_ZONES] + [
-    (z, z.replace("_", " ")) for z in sorted(available_timezones()) if z not in COMMON_ZONES and "/" in z
+ZONE_CHOICES = [SelectChoice(z, z.replace("_", " ")) for z in COMMON_ZONES] + [
+    SelectChoice(z, z.replace("_", " ")) for z in sorted(available_timezones()) if z not in COMMON_ZONES and "/" in z
 ]
 LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -19,14 +27,18 @@ LOCAL = "%Y-%m-%dT%H:%M"
 class VenueFields:
     venue_name = StringField("Venue", validators=[DataRequired("Please name the venue."), Length(max=200)])
     room = StringField("Room", description="Optional, e.g. The Attic Room.", validators=[Optional(), Length(max=200)])
-    street_address = StringField("Street address", validators=[DataRequired("Please enter the address."), Length(max=200)])
+    street_address = StringField(
+        "Street address", validators=[DataRequired("Please enter the address."), Length(max=200)]
+    )
     city = StringField("City", validators=[DataRequired("Please enter the city."), Length(max=100)])
     region = StringField("State / region", validators=[Optional(), Length(max=100)])
     postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
 
 
 class WhenFields:
-    local_start = DateTimeLocalField("Starts", format=LOCAL, validators=[DataRequired("Please give a start date and time.")])
+    local_start = DateTimeLocalField(
+        "Starts", format=LOCAL, validators=[DataRequired("Please give a start date and time.")]
+    )
     local_end = DateTimeLocalField("Ends", format=LOCAL, validators=[DataRequired("Please give an end date and time.")])
     timezone = SelectField("Time zone", choices=ZONE_CHOICES, default="America/Los_Angeles")
 
@@ -39,11 +51,24 @@ class EventForm(FlaskForm, WhenFields, VenueFields):
         validators=[Optional(), Length(max=120)],
     )
     summary = StringField("One-line summary", validators=[Optional(), Length(max=300)])
-    description = TextAreaField("Description", description="Markdown: **bold**, lists with -, links.", validators=[Optional(), Length(max=20000)])
-    audience_note = StringField("Who it's for", description='e.g. "Residents only".', validators=[Optional(), Length(max=200)])
-    capacity = IntegerField("Capacity", description="Leave empty for no limit.", validators=[Optional(), NumberRange(min=0, max=100000)])
+    description = TextAreaField(
+        "Description",
+        description="Markdown: **bold**, lists with -, links.",
+        validators=[Optional(), Length(max=20000)],
+    )
+    audience_note = StringField(
+        "Who it's for", description='e.g. "Residents only".', validators=[Optional(), Length(max=200)]
+    )
+    capacity = IntegerField(
+        "Capacity", description="Leave empty for no limit.", validators=[Optional(), NumberRange(min=0, max=100000)]
+    )
     confirm_overbooking = BooleanField("Allow overbooking (capacity below the guests who already hold a place)")
-    local_deadline = DateTimeLocalField("RSVP deadline", format=LOCAL, description="Optional; RSVPs close at the start otherwise.", validators=[Optional()])
+    local_deadline = DateTimeLocalField(
+        "RSVP deadline",
+        format=LOCAL,
+        description="Optional; RSVPs close at the start otherwise.",
+        validators=[Optional()],
+    )
     waitlist_enabled = BooleanField("Waitlist when full", default=True)
     claim_window_hours = IntegerField(
         "Hours to claim an offered spot",
@@ -53,7 +78,9 @@ class EventForm(FlaskForm, WhenFields, VenueFields):
     )
     requires_approval = BooleanField("Organizers approve each RSVP")
     reminder_enabled = BooleanField("E-mail a reminder before the event", default=True)
-    reminder_hours_before = IntegerField("Hours before the start", default=24, validators=[Optional(), NumberRange(min=1, max=336)])
+    reminder_hours_before = IntegerField(
+        "Hours before the start", default=24, validators=[Optional(), NumberRange(min=1, max=336)]
+    )
 
     def service_fields(self) -> dict:
         fields = {
@@ -72,7 +99,11 @@ class EventForm(FlaskForm, WhenFields, VenueFields):
 
 class CopyEventForm(FlaskForm, WhenFields, VenueFields):
     title = StringField("Title", validators=[DataRequired("Please give the event a title."), Length(max=200)])
-    slug = StringField("Web address", description="Leave empty to suggest one from city and date.", validators=[Optional(), Length(max=120)])
+    slug = StringField(
+        "Web address",
+        description="Leave empty to suggest one from city and date.",
+        validators=[Optional(), Length(max=120)],
+    )
 
 
 class CancelEventForm(FlaskForm):
