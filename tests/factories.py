@@ -63,3 +63,10 @@ def next_year_evening(month: int = 9, day: int = 12) -> tuple[dt.datetime, dt.da
     """Naive local 7:30–9:00 PM on ``month``/``day`` next year: a fixed wall-clock time that stays in the future."""
     start = dt.datetime(utcnow().year + 1, month, day, 19, 30)
     return start, start.replace(hour=21, minute=0)
+
+
+def make_organizer(email: str = "organizer@example.org", password: str = "correct horse battery staple", **kw):
+    """An organizer account (added and flushed; the caller commits)."""
+    from eventsite.services.accounts import create_organizer
+
+    return create_organizer(email=email, name=kw.pop("name", "Olivia Organizer"), password=password, **kw)

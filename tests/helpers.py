@@ -1,7 +1,11 @@
 """Small helpers shared by tests: forms with their CSRF token, mail delivery, e-mail parsing."""
 
+import contextlib
 import re
+from html.parser import HTMLParser
 
+from eventsite.database import writing
+from eventsite.extensions import db
 from eventsite.jobs import deliver_outbox
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -41,3 +45,123 @@ def manage_link(message, base_url: str) -> str:
     match = re.search(re.escape(base_url) + r"/r/[A-Za-z0-9_\-]+", text_body(message))
     assert match, "no manage link in the e-mail"
     return match.group(0)
+
+
+@contextlib.contextmanager
+def db_session(app):
+    """Arrange or inspect data outside any request: an app context whose writes take the lock; commits at the end."""
+    with app.app_context(), writing():
+        yield db.session
+        db.session.commit()
+
+
+class _Page(HTMLParser):
+    """Reads a rendered page the way a person sees it: visible text, field boxes, form values."""
+
+    VOID = {"input", "br", "img", "hr", "meta", "link"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.skip = 0
+        self.boxes: list[dict] = []  # {"names": set, "text": [...]} for each div.field
+        self.open_boxes: list[tuple[int, dict]] = []
+        self.div_depth = 0
+        self.values: dict[str, str] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "style", "title"):
+            self.skip += 1
+        if tag == "div":
+            self.div_depth += 1
+            if "field" in (a.get("class") or "").split():
+                box = {"names": set(), "text": []}
+                self.boxes.append(box)
+                self.open_boxes.append((self.div_depth, box))
+        name = a.get("name")
+        if name and tag in ("input", "select", "textarea"):
+            for _, box in self.open_boxes:
+                box["names"].add(name)
+            if tag == "input":
+                self.values[name] = a.get("value") or ""
+            elif tag == "select":
+                self.select = name
+                self.values.setdefault(name, "")
+            else:
+                self.textarea = name
+                self.values[name] = ""
+        if tag == "option" and self.select and "selected" in a:
+            self.values[self.select] = a.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "title"):
+            self.skip -= 1
+        elif tag == "div":
+            if self.open_boxes and self.open_boxes[-1][0] == self.div_depth:
+                self.open_boxes.pop()
+            self.div_depth -= 1
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            if not self.values[self.textarea]:  # browsers drop the newline that opens a textarea
+                data = data.removeprefix("\r\n").removeprefix("\n")
+            self.values[self.textarea] += data
+        if self.skip:
+            return
+        self.text.append(data)
+        for _, box in self.open_boxes:
+            box["text"].append(data)
+
+
+def _read(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+def _squash(parts) -> str:
+    return " ".join("".join(parts).split())
+
+
+def page_text(html: str) -> str:
+    """The visible text of a page, tags removed and whitespace collapsed."""
+    return _squash(_read(html).text)
+
+
+def field_box(html: str, name: str) -> str:
+    """The text of the `.field` container (label, hint, error) that holds the control ``name``."""
+    boxes = [b for b in _read(html).boxes if name in b["names"]]
+    assert len(boxes) == 1, f"expected one field box for {name!r}, found {len(boxes)}"
+    return _squash(boxes[0]["text"])
+
+
+def form_values(html: str) -> dict[str, str]:
+    """What the page's form controls hold: input values, textarea text, the selected option."""
+    return _read(html).values
+
+
+def read_ics(data: bytes):
+    """Parse an iCalendar file; return (calendar, its one VEVENT)."""
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(data)
+    vevents = cal.walk("VEVENT")
+    assert len(vevents) == 1, f"expected one VEVENT, found {len(vevents)}"
+    return cal, vevents[0]
+
+
+ORGANIZER_PASSWORD = "correct horse battery staple"
+
+
+def sign_in(client, email: str, password: str = ORGANIZER_PASSWORD, *, next_url: str | None = None):
+    """Sign in through the real /login form; returns the response (a redirect on success)."""
+    url = "/login" + (f"?next={next_url}" if next_url else "")
+    return post_form(client, url, {"email": email, "password": password})

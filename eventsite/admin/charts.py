@@ -31,7 +31,9 @@ def daily_bars(per_day: list[tuple[dt.date, int]], *, title: str, width: int = 6
     first, last = per_day[0][0], per_day[-1][0]
     parts.append(f'<text x="{left}" y="{height - 8}" font-size="11" fill="#4f5b6b">{first:%b} {first.day}</text>')
     if last != first:
-        parts.append(f'<text x="{width - right}" y="{height - 8}" text-anchor="end" font-size="11" fill="#4f5b6b">{last:%b} {last.day}</text>')
+        parts.append(
+            f'<text x="{width - right}" y="{height - 8}" text-anchor="end" font-size="11" fill="#4f5b6b">{last:%b} {last.day}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -52,7 +54,9 @@ def horizontal_bars(rows: list[tuple[str, int]], *, title: str, width: int = 480
         y = i * row_h + 2
         short = label if len(label) <= 28 else label[:27] + "…"
         w = bar_space * n / top
-        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="12" fill="#1b2430">{escape(short)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="12" fill="#1b2430">{escape(short)}</text>'
+        )
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" fill="#0b5f7a"/>')
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" font-size="12" fill="#1b2430">{n}</text>')
     parts.append("</svg>")

@@ -25,7 +25,6 @@ def events_list():
     return render_template("admin/events.html", rows=events.admin_event_rows(tab), tab=tab, tabs=TABS)
 
 
-
 def local_fields(form) -> dict:
     return {
         "local_start": form.local_start.data,
@@ -39,9 +38,13 @@ def new_event():
     form = EventForm()
     if form.validate_on_submit():
         fields = form.service_fields()
-        slug = (form.slug.data or "").strip() or events.suggest_slug(form.title.data, form.city.data, form.local_start.data)
+        slug = (form.slug.data or "").strip() or events.suggest_slug(
+            form.title.data, form.city.data, form.local_start.data
+        )
         try:
-            event = events.create_event(slug=slug, local_deadline=form.local_deadline.data, **local_fields(form), **fields)
+            event = events.create_event(
+                slug=slug, local_deadline=form.local_deadline.data, **local_fields(form), **fields
+            )
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
@@ -60,7 +63,9 @@ def edit_event(event_id: int):
     if not form.is_submitted():
         form.local_start.data = event.local_starts_at.replace(tzinfo=None)
         form.local_end.data = event.local_ends_at.replace(tzinfo=None)
-        form.local_deadline.data = event.rsvp_deadline.astimezone(event.tz).replace(tzinfo=None) if event.rsvp_deadline else None
+        form.local_deadline.data = (
+            event.rsvp_deadline.astimezone(event.tz).replace(tzinfo=None) if event.rsvp_deadline else None
+        )
     elif form.validate():
         try:
             events.update_event(
@@ -168,7 +173,9 @@ def copy_event(event_id: int):
         form.title.data = source.title
         form.timezone.data = source.timezone
     if form.validate_on_submit():
-        slug = (form.slug.data or "").strip() or events.suggest_slug(form.title.data, form.city.data, form.local_start.data)
+        slug = (form.slug.data or "").strip() or events.suggest_slug(
+            form.title.data, form.city.data, form.local_start.data
+        )
         try:
             event = events.copy_event(
                 source,
@@ -191,5 +198,3 @@ def copy_event(event_id: int):
             return redirect(url_for("admin.event_dashboard", event_id=event.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/copy_event.html", form=form, source=source, event=None), status
-
-

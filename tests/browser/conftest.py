@@ -1,0 +1,64 @@
+"""Browser fixtures: one Debian Chromium per session, a fresh context per test, phone and laptop.
+
+Every test that asks for ``page`` or ``new_page`` runs twice, once per viewport in DEVICES;
+``new_page(java_script_enabled=False)`` and the like change one context only.
+Playwright drives /usr/bin/chromium; we never download a browser build.
+"""
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEVICES = {
+    "phone": {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True},
+    "laptop": {"viewport": {"width": 1280, "height": 800}},
+}
+#: Short, because every page is served from localhost; a wrong locator should fail fast.
+TIMEOUT_MS = 5_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=sorted(DEVICES))
+def device(request) -> str:
+    return request.param
+
+
+@pytest.fixture()
+def browser_context_args(device) -> dict:
+    return dict(DEVICES[device])
+
+
+@pytest.fixture()
+def new_page(browser, browser_context_args, live_server):
+    """Open a page in a context of its own (own cookies and session); ``overrides`` change the context."""
+    contexts = []
+
+    def open_page(**overrides):
+        context = browser.new_context(base_url=live_server, **{**browser_context_args, **overrides})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture()
+def page(new_page):
+    return new_page()
