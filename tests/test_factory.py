@@ -13,8 +13,8 @@ from eventsite import create_app
 from eventsite.cli import demo_events
 from eventsite.config import ConfigError, load_config
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, Rsvp
 from eventsite.formatting import event_when
+from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, Rsvp
 
 ROOT = Path(__file__).resolve().parents[1]
 
