@@ -183,13 +183,14 @@ jobs_group = AppGroup("jobs", help="Periodic work for cron.")
 
 @jobs_group.command("run")
 def jobs_run_command():
-    """Expire unclaimed waitlist offers and deliver the outbox (idempotent)."""
+    """Expire unclaimed waitlist offers, queue due reminders and deliver the outbox (idempotent)."""
     from eventsite.jobs import run_jobs
 
     report = run_jobs()
     click.echo(
         f"offers expired: {report.offers_expired}; "
-        f"e-mails sent: {report.delivery.sent}; failed: {report.delivery.failed}"
+        f"e-mails sent: {report.delivery.sent}; failed: {report.delivery.failed}; "
+        f"reminders queued: {report.reminders_queued}"
     )
 
 

@@ -52,12 +52,18 @@ def configure_engine(app: Flask) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # SQLite's lower() folds ASCII only; searches for "zoë" or "JOSÉ" need the Unicode one.
+        dbapi_conn.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
 
     if locks:
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def lock_event(event_id: int) -> None:

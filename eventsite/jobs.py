@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import mail, rsvps
+from eventsite.services import mail, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,15 @@ def deliver_outbox(limit: int = 50) -> DeliveryReport:
             except Exception as exc:  # any transport failure is kept on the message
                 log.warning("mail to %s failed: %s", message.to_address, exc)
                 with writing():
+                    # Reading the message began a plain transaction; on SQLite its later write
+                    # fails at once if another writer committed meanwhile. Start afresh, locked.
+                    db.session.rollback()
                     mail.record_failure(message, f"{type(exc).__name__}: {exc}", utcnow())
                     db.session.commit()
                 report.failed += 1
             else:
                 with writing():
+                    db.session.rollback()  # as above: the write transaction must begin locked
                     mail.record_sent(message, utcnow())
                     db.session.commit()
                 report.sent += 1
@@ -58,15 +62,22 @@ def deliver_outbox(limit: int = 50) -> DeliveryReport:
 class JobReport:
     offers_expired: int
     delivery: DeliveryReport
+    reminders_queued: int = 0
 
 
 def run_jobs() -> JobReport:
-    """One cron tick: expire unclaimed offers, then deliver the outbox. Safe to run twice."""
+    """One cron tick: expire unclaimed offers, queue due reminders, then deliver the outbox.
+
+    Safe to run twice, even at the same time: each guest's reminder is claimed once.
+    """
     db.session.rollback()
     with writing():
         expired = rsvps.expire_offers()
         db.session.commit()
-    return JobReport(offers_expired=expired, delivery=deliver_outbox())
+    with writing():
+        reminded = reminders.send_reminders()
+        db.session.commit()
+    return JobReport(offers_expired=expired, delivery=deliver_outbox(), reminders_queued=reminded)
 
 
 class MailWorker:

@@ -165,3 +165,119 @@ def sign_in(client, email: str, password: str = ORGANIZER_PASSWORD, *, next_url:
     """Sign in through the real /login form; returns the response (a redirect on success)."""
     url = "/login" + (f"?next={next_url}" if next_url else "")
     return post_form(client, url, {"email": email, "password": password})
+
+
+# --- PDFs and QR codes, read back the way a printer and a phone would (badges) -----------------
+
+
+def pdf_pages(data: bytes, dpi: int = 150) -> list:
+    """Each page of a PDF rendered to a PIL image at ``dpi`` (pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        return [page.render(scale=dpi / 72).to_pil() for page in pdf]
+    finally:
+        pdf.close()
+
+
+def decode_qr(image) -> list:
+    """Every QR code in ``image`` (PNG bytes or a PIL image): zxing-cpp results, with ``.text``,
+    ``.ec_level`` and ``.position`` (corner points in pixels)."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    if isinstance(image, bytes | bytearray):
+        image = Image.open(io.BytesIO(image))
+    return list(zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode))
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """The text of each page of a PDF, as a reader would copy it (pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        out = []
+        for page in pdf:
+            textpage = page.get_textpage()
+            out.append(textpage.get_text_range())
+            textpage.close()
+        return out
+    finally:
+        pdf.close()
+
+
+def pdf_chars(data: bytes) -> list[list[dict]]:
+    """Every character of each page: {"char", "font", "box": (left, top, right, bottom) in pt from
+    the page's top-left}. ``font`` is the embedded font that drew it (pypdfium2)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument(data)
+    pages = []
+    try:
+        for page in pdf:
+            height = page.get_height()
+            textpage = page.get_textpage()
+            chars = []
+            buffer = ctypes.create_string_buffer(256)
+            flags = ctypes.c_int()
+            pending_high = None
+            for i in range(textpage.count_chars()):
+                code = raw.FPDFText_GetUnicode(textpage.raw, i)
+                if 0xD800 <= code < 0xDC00:  # UTF-16 high surrogate: the character is the pair
+                    pending_high = code
+                    continue
+                if pending_high is not None and 0xDC00 <= code < 0xE000:
+                    code = 0x10000 + ((pending_high - 0xD800) << 10) + (code - 0xDC00)
+                pending_high = None
+                length = raw.FPDFText_GetFontInfo(textpage.raw, i, buffer, 256, ctypes.byref(flags))
+                font = buffer.raw[: max(length - 1, 0)].decode(errors="replace").split("+", 1)[-1]  # no subset tag
+                left, bottom, right, top = textpage.get_charbox(i)
+                chars.append({"char": chr(code), "font": font, "box": (left, height - top, right, height - bottom)})
+            pages.append(chars)
+            textpage.close()
+        return pages
+    finally:
+        pdf.close()
+
+
+def pdf_streams(data: bytes) -> bytes:
+    """The PDF's bytes followed by every stream it holds, decompressed (to look for markers
+    inside compressed object streams)."""
+    import re
+    import zlib
+
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def pdf_fonts(data: bytes) -> set[str]:
+    """Names of the fonts the PDF's text is drawn with (subset tags removed), from every page."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument(data)
+    names = set()
+    try:
+        buffer = ctypes.create_string_buffer(256)
+        for page in pdf:
+            for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
+                font = raw.FPDFTextObj_GetFont(obj.raw)
+                length = raw.FPDFFont_GetBaseFontName(font, buffer, 256)
+                names.add(buffer.raw[: max(length - 1, 0)].decode(errors="replace").split("+", 1)[-1])
+        return names
+    finally:
+        pdf.close()

@@ -1,1 +1,224 @@
-"""Admin: an event's guest list (filled in by the guest-list work)."""
+"""Admin: an event's guest list and its CSV, adding a guest by hand, one guest's page and actions."""
+
+import dataclasses
+from collections.abc import Callable
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+
+from eventsite.admin import bp
+from eventsite.admin.common import actor, form_error, get_event, get_rsvp, require_event_of
+from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
+from eventsite.extensions import db
+from eventsite.models import RsvpStatus, TrainingLevel
+from eventsite.services import DomainError, events, exports, guests, rsvps
+
+
+@bp.get("/events/<int:event_id>/guests")
+def guest_list(event_id: int):
+    event = get_event(event_id)
+    filters = guests.GuestFilter.from_args(request.args)
+    return render_template(
+        "admin/guest_list.html",
+        event=event,
+        filters=filters,
+        page=guests.guest_page(event, filters),
+        counts=events.place_counts(event),
+        sorts=guests.SORTS,
+        sources=guests.SOURCES,
+        statuses=list(RsvpStatus),
+        levels=list(TrainingLevel),
+    )
+
+
+@bp.get("/events/<int:event_id>/guests.csv")
+def guest_list_csv(event_id: int):
+    event = get_event(event_id)
+    lines = exports.guest_csv(event, guests.GuestFilter.from_args(request.args))
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}-guests.csv"'},
+    )
+
+
+@bp.route("/events/<int:event_id>/guests/new", methods=["GET", "POST"])
+def add_guest(event_id: int):
+    event = get_event(event_id)
+    form = AddGuestForm()
+    if form.validate_on_submit():
+        try:
+            outcome = guests.add_guest(
+                event,
+                email=form.email.data,
+                source=form.source.data,
+                confirm_over_capacity=form.confirm_over_capacity.data,
+                actor=actor(),
+                **form.service_fields(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+            event = get_event(event_id)
+        else:
+            db.session.commit()
+            flash(f"{outcome.rsvp.full_name} was added as confirmed and e-mailed their private link." + _over(outcome))
+            return redirect(url_for("admin.guest_detail", rsvp_id=outcome.rsvp.id))
+    status = 422 if form.is_submitted() else 200
+    counts = events.place_counts(event)
+    return render_template("admin/guest_form.html", event=event, form=form, counts=counts), status
+
+
+@bp.route("/guests/<int:rsvp_id>", methods=["GET", "POST"])
+def guest_detail(rsvp_id: int):
+    rsvp = get_rsvp(rsvp_id)
+    form = GuestEditForm(obj=rsvp)
+    if form.validate_on_submit():
+        try:
+            changed = rsvps.change_rsvp(rsvp, actor=actor(), **form.service_fields())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+            rsvp = get_rsvp(rsvp_id)
+        else:
+            db.session.commit()
+            labels = ", ".join(form[name].label.text.lower() for name in changed)
+            flash(f"Saved {rsvp.full_name}'s {labels}." if changed else "Nothing was changed.")
+            return redirect(url_for("admin.guest_detail", rsvp_id=rsvp.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "admin/guest_detail.html",
+        event=rsvp.event,
+        rsvp=rsvp,
+        form=form,
+        button=GuestActionForm(formdata=None),
+        actions=[(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
+        history=guests.history(rsvp),
+        position=rsvps.waitlist_position(rsvp),
+        checked_in_at=guests.checked_in_at(rsvp),
+        sources=guests.SOURCES,
+    ), status
+
+
+# ---------------------------------------------------------------------------------------------
+# Actions on one guest: destructive ones (and over-capacity moves) go through a confirm page.
+
+
+def _over(outcome: guests.Outcome) -> str:
+    if not outcome.over_capacity:
+        return ""
+    taken, capacity = outcome.over_capacity
+    return f" The event is now over capacity ({taken}/{capacity})."
+
+
+def _passed_on(outcome: guests.Outcome) -> str:
+    if not outcome.offered_to:
+        return ""
+    names = ", ".join(r.full_name for r in outcome.offered_to)
+    if all(r.status == RsvpStatus.CONFIRMED for r in outcome.offered_to):
+        return f" The freed place went to {names} from the waitlist."
+    return f" The freed place was offered to {names} from the waitlist."
+
+
+def _approved(o: guests.Outcome) -> str:
+    if o.position is not None:
+        return f"{o.rsvp.full_name} was approved and put on the waitlist (#{o.position}): the event is full."
+    return f"{o.rsvp.full_name} was approved and confirmed." + _over(o)
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    run: Callable[..., guests.Outcome]
+    #: The button on the guest's page.
+    label: str
+    #: The flash message once done.
+    done: Callable[[guests.Outcome], str]
+    #: Ask on a separate page first (the page explains what will happen).
+    destructive: bool = False
+    #: The service may answer over_capacity; the organizer can then confirm.
+    may_overbook: bool = False
+
+
+ACTIONS = {
+    "approve": Action(
+        guests.approve,
+        "Approve",
+        lambda o: _approved(o) + " An e-mail is on its way.",
+        may_overbook=True,
+    ),
+    "decline": Action(
+        guests.decline,
+        "Decline…",
+        lambda o: f"{o.rsvp.full_name}'s request was declined. An e-mail is on its way.",
+        destructive=True,
+    ),
+    "confirm": Action(
+        guests.move_to_confirmed,
+        "Move to confirmed",
+        lambda o: f"{o.rsvp.full_name} was moved to confirmed." + _over(o) + " An e-mail is on its way.",
+        may_overbook=True,
+    ),
+    "waitlist": Action(
+        guests.move_to_waitlist,
+        "Move to the waitlist…",
+        lambda o: f"{o.rsvp.full_name} was moved to the waitlist (#{o.position})." + _passed_on(o),
+        destructive=True,
+    ),
+    "cancel": Action(
+        guests.cancel_guest,
+        "Cancel RSVP…",
+        lambda o: f"{o.rsvp.full_name}'s RSVP was cancelled and they were e-mailed." + _passed_on(o),
+        destructive=True,
+    ),
+    "resend": Action(
+        guests.resend_email,
+        "Resend the RSVP e-mail",
+        lambda o: f"The RSVP e-mail is on its way to {o.rsvp.full_name} again ({o.rsvp.email}).",
+    ),
+}
+STATUS_ACTIONS = {
+    RsvpStatus.PENDING: ("approve", "decline"),
+    RsvpStatus.CONFIRMED: ("resend", "waitlist", "cancel"),
+    RsvpStatus.OFFERED: ("confirm", "resend", "cancel"),
+    RsvpStatus.WAITLISTED: ("confirm", "resend", "cancel"),
+    RsvpStatus.CANCELLED: (),
+    RsvpStatus.DECLINED: (),
+}
+
+
+@bp.route("/events/<int:event_id>/guests/<int:rsvp_id>/<action>", methods=["GET", "POST"])
+def guest_action(event_id: int, rsvp_id: int, action: str):
+    spec = ACTIONS.get(action) or abort(404)
+    rsvp = get_rsvp(rsvp_id)
+    require_event_of(rsvp, event_id)
+    form = GuestActionForm()
+    warning = None
+    if request.method == "GET" and action not in STATUS_ACTIONS[rsvp.status]:
+        flash(f"{rsvp.full_name} is {rsvp.status.label.lower()} now; that action no longer applies.")
+        return redirect(url_for("admin.guest_detail", rsvp_id=rsvp_id))
+    if form.validate_on_submit():
+        options = {"confirm_over_capacity": form.over_capacity_confirmed} if spec.may_overbook else {}
+        try:
+            outcome = spec.run(rsvp, actor=actor(), **options)
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.code != "over_capacity":
+                flash(exc.message)
+                return redirect(url_for("admin.guest_detail", rsvp_id=rsvp_id))
+            warning = exc.message
+            rsvp = get_rsvp(rsvp_id)
+        else:
+            db.session.commit()
+            flash(spec.done(outcome))
+            return redirect(url_for("admin.guest_detail", rsvp_id=rsvp_id))
+    return render_template(
+        "admin/guest_confirm.html",
+        event=rsvp.event,
+        rsvp=rsvp,
+        action=action,
+        spec=spec,
+        form=form,
+        warning=warning,
+        counts=events.place_counts(rsvp.event),
+        position=rsvps.waitlist_position(rsvp),
+        refusal=guests.waitlist_move_refusal(rsvp) if action == "waitlist" else None,
+    ), (409 if warning else 200)

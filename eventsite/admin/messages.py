@@ -1,1 +1,97 @@
-"""Admin: messages to guests (filled in by the messages work)."""
+"""Admin: write to one group of an event's guests, preview it with a real guest, send it; history."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from eventsite.admin import bp
+from eventsite.admin.common import form_error, get_event
+from eventsite.extensions import db
+from eventsite.models import Segment
+from eventsite.services import DomainError
+from eventsite.services import messages as message_service
+
+BODY_HINT = Markup("Plain text. Leave a blank line between paragraphs; links become clickable.")
+
+
+class MessageForm(FlaskForm):
+    segment = RadioField(
+        "Send to",
+        choices=[SelectChoice(s.value, s.label) for s in Segment],
+        default=Segment.CONFIRMED.value,
+        validators=[DataRequired("Pick who gets the message.")],
+    )
+    subject = StringField("Subject", validators=[DataRequired("Please write a subject."), Length(max=200)])
+    body = TextAreaField(
+        "Message",
+        description=BODY_HINT,
+        validators=[DataRequired("Please write the message."), Length(max=20000)],
+    )
+    #: The ticked box carries "<segment>:<count>", what the organizer saw when they confirmed.
+    confirm = StringField(validators=[Optional()])
+
+    def chosen_segment(self) -> Segment:
+        try:
+            return Segment(self.segment.data)
+        except ValueError:  # nothing or junk posted: the form error says so; show the default
+            return Segment.CONFIRMED
+
+    def confirmed_count(self) -> int | None:
+        """The count the organizer confirmed for the chosen group; None if they confirmed nothing
+        (or confirmed another group, whose box the page showed before they switched)."""
+        segment, _, count = (self.confirm.data or "").partition(":")
+        if segment != self.chosen_segment().value or not count.isdigit():
+            return None
+        return int(count)
+
+
+@bp.route("/events/<int:event_id>/messages", methods=["GET", "POST"])
+def messages(event_id: int):
+    event = get_event(event_id)
+    form = MessageForm()
+    preview = None
+    if form.validate_on_submit():
+        try:
+            if request.form.get("action") == "send":
+                return _send(event, form)
+            preview = message_service.preview_message(
+                event, segment=form.chosen_segment(), subject=form.subject.data, body=form.body.data
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            flash(f"Preview ready: the e-mail exactly as {preview.rsvp.full_name} would get it. Nothing was sent yet.")
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "admin/messages.html",
+        event=event,
+        form=form,
+        preview=preview,
+        counts=message_service.segment_counts(event),
+        history=message_service.message_history(event),
+        placeholders=message_service.PLACEHOLDERS,
+        segment_noun=message_service.segment_noun,
+    ), status
+
+
+def _send(event, form: MessageForm):
+    """Raises DomainError from the service; commits and redirects on success."""
+    segment = form.chosen_segment()
+    message = message_service.send_message(
+        event,
+        segment=segment,
+        subject=form.subject.data,
+        body=form.body.data,
+        sent_by=current_user.email,
+        confirmed_count=form.confirmed_count(),
+    )
+    db.session.commit()
+    flash(
+        f"Sent “{message.subject}” to {message_service.segment_noun(segment, message.recipients)}. "
+        "The e-mails are going out now; the history below counts them as they are delivered."
+    )
+    return redirect(url_for("admin.messages", event_id=event.id))

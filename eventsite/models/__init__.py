@@ -1,10 +1,13 @@
 """Every model, imported here so Alembic and `flask shell` see the whole schema."""
 
+from eventsite.models.badge import BadgePrintJob
 from eventsite.models.base import Base, utcnow
 from eventsite.models.checkin import CheckIn
 from eventsite.models.enums import (
     LIVE_STATUSES,
     SEAT_STATUSES,
+    BadgeJobStatus,
+    BadgeRole,
     CheckInResult,
     EventStatus,
     OrganizerRole,
@@ -21,6 +24,9 @@ from eventsite.models.outbox import OutboxMessage
 from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
+    "BadgeJobStatus",
+    "BadgePrintJob",
+    "BadgeRole",
     "CheckIn",
     "CheckInResult",
     "LoginSession",

@@ -120,3 +120,30 @@ class Segment(enum.StrEnum):
 class CheckInResult(enum.StrEnum):
     ADMITTED = "admitted"
     REJECTED = "rejected"
+
+
+class BadgeRole(enum.StrEnum):
+    """The colour band on a badge; derived from the training level unless an organizer chose one."""
+
+    RESIDENT = "resident"
+    FACULTY = "faculty"
+    INDUSTRY = "industry"
+    STAFF = "staff"
+    GUEST = "guest"
+
+    @property
+    def label(self) -> str:
+        return {
+            "resident": "Resident (trainee)",
+            "faculty": "Faculty / attending",
+            "industry": "Industry",
+            "staff": "Staff",
+            "guest": "Guest",
+        }[self.value]
+
+
+class BadgeJobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

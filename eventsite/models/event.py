@@ -18,6 +18,8 @@ class Event(TimestampMixin, Base):
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         sa.CheckConstraint("claim_window_hours >= 0", name="claim_window_not_negative"),
         sa.CheckConstraint("reminder_hours_before >= 0", name="reminder_not_negative"),
+        sa.CheckConstraint("badge_offset_x_mm BETWEEN -20 AND 20", name="badge_offset_x_range"),
+        sa.CheckConstraint("badge_offset_y_mm BETWEEN -20 AND 20", name="badge_offset_y_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +58,10 @@ class Event(TimestampMixin, Base):
     #: The organizer's words to guests when the event was cancelled.
     cancel_message: Mapped[str] = mapped_column(sa.Text, default="")
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Shift of every printed badge on this event's sheets, in mm (+x right, +y down), so the
+    #: print lines up with the die-cut inserts on a given printer; found with the calibration page.
+    badge_offset_x_mm: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    badge_offset_y_mm: Mapped[float] = mapped_column(sa.Float, default=0.0)
 
     rsvps: WriteOnlyMapped["Rsvp"] = relationship(back_populates="event")  # noqa: F821
 

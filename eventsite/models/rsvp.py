@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from eventsite.models.base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 from eventsite.models.enums import (
     LIVE_STATUSES,
+    BadgeRole,
     RsvpAction,
     RsvpStatus,
     TrainingLevel,
@@ -62,6 +63,10 @@ class Rsvp(TimestampMixin, Base):
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: "rsvp" (the public form), "organizer" (added by hand) or "walk_in" (at the door).
     source: Mapped[str] = mapped_column(sa.String(20), default="rsvp")
+    #: When an organizer last printed this guest's badge; None: never, or the code was re-issued since.
+    badge_printed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The badge's colour band chosen by an organizer (e.g. staff); None derives it from training_level.
+    badge_role: Mapped[BadgeRole | None] = mapped_column(str_enum(BadgeRole, "badge_role"))
 
     event: Mapped["Event"] = relationship(back_populates="rsvps")  # noqa: F821
     changes: WriteOnlyMapped["RsvpChange"] = relationship(

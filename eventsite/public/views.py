@@ -12,14 +12,18 @@ from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.services import DomainError, calendar, events, links, rsvps
 
 
-def apply_due_expiries(now: dt.datetime, event: Event) -> None:
-    """Expire lapsed offers before showing places, so pages never show a stale offer."""
+def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
+    """Expire lapsed offers before showing places, so pages never show a stale offer.
+
+    Returns True when something expired (places and statuses shown must be read again).
+    """
     if not rsvps.events_with_due_offers(now, event):
-        return
+        return False
     db.session.commit()  # end the read transaction; the expiry starts a locked one
     with writing():
         rsvps.expire_offers(now=now, event=event)
         db.session.commit()
+    return True
 
 
 def form_error(form, exc: DomainError) -> None:
@@ -75,9 +79,10 @@ def event_page(slug: str):
                 session["inbox_address"] = form.email.data
                 return redirect(url_for("public.check_inbox", slug=slug))
         status = 422
-    else:
-        apply_due_expiries(now, event)
     counts = events.place_counts(event)
+    # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
+    if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):
+        counts = events.place_counts(event)
     return (
         render_template(
             "public/event.html",

@@ -63,9 +63,8 @@ GUEST_MESSAGES = {
     "promoted": ("A spot opened up and it's yours: {e.title}", "rsvp_status"),
     "offer_expired": ("Your offered spot has expired: {e.title}", "rsvp_cancelled"),
     "event_cancelled": ("Cancelled: {e.title}", "event_cancelled"),
-    "approved": ("You're approved and confirmed: {e.title}", "rsvp_status"),
+    "approved": ("Your RSVP is approved: {e.title}", "rsvp_status"),
     "declined": ("About your RSVP request: {e.title}", "rsvp_cancelled"),
-    "reminder": ("Tomorrow: {e.title}", "reminder"),
     "resent": ("Your RSVP: {e.title}", "rsvp_status"),
 }
 

@@ -109,15 +109,57 @@ def submit_rsvp(
         mail.queue_guest_message(existing, "manage_link")
         return SubmitResult(existing, created=False)
 
-    status = _initial_status(event)
+    rsvp = insert_rsvp(
+        event,
+        email=address,
+        email_key=key,
+        status=_initial_status(event),
+        now=now,
+        actor=actor,
+        first_name=first_name,
+        last_name=last_name,
+        badge_name=badge_name,
+        pronouns=pronouns,
+        institution=institution,
+        training_level=training_level,
+        dietary_notes=dietary_notes,
+        accessibility_notes=accessibility_notes,
+    )
+    return SubmitResult(rsvp, created=True)
+
+
+def insert_rsvp(
+    event: Event,
+    *,
+    email: str,
+    email_key: str,
+    status: RsvpStatus,
+    now: dt.datetime,
+    actor: str,
+    first_name: str,
+    last_name: str,
+    institution: str,
+    training_level: TrainingLevel | str,
+    badge_name: str = "",
+    pronouns: str = "",
+    dietary_notes: str = "",
+    accessibility_notes: str = "",
+    source: str = "rsvp",
+    note: str = "",
+) -> Rsvp:
+    """Add a new RSVP with fresh secrets, record its creation and queue the e-mail for ``status``.
+
+    The caller has checked the rules (open, duplicate, places) under the event lock and
+    normalised the address (``normalise_email``). ``note`` is appended to the history line.
+    """
     rsvp = Rsvp(
         event=event,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         badge_name=badge_name.strip(),
         pronouns=pronouns.strip(),
-        email=address,
-        email_key=key,
+        email=email,
+        email_key=email_key,
         institution=institution.strip(),
         training_level=TrainingLevel(training_level),
         dietary_notes=dietary_notes.strip(),
@@ -127,17 +169,24 @@ def submit_rsvp(
         ticket_code=tokens.new_ticket_code(),
         waitlisted_at=now if status == RsvpStatus.WAITLISTED else None,
         confirmed_at=now if status == RsvpStatus.CONFIRMED else None,
+        source=source,
     )
     db.session.add(rsvp)
     db.session.flush()
-    record(rsvp, RsvpAction.CREATED, actor, f"status {status.value}")
+    record(rsvp, RsvpAction.CREATED, actor, f"status {status.value}" + (f", {note}" if note else ""))
     mail.queue_guest_message(rsvp, status.value)
-    return SubmitResult(rsvp, created=True)
+    return rsvp
 
 
 def _initial_status(event: Event) -> RsvpStatus:
     if event.requires_approval:
         return RsvpStatus.PENDING
+    return placement_status(event)
+
+
+def placement_status(event: Event) -> RsvpStatus:
+    """Where a new or approved guest goes: ``confirmed`` while places remain and nobody is
+    queued, else ``waitlisted``. Raises DomainError ``event_full`` when there is no waitlist."""
     queue_exists = db.session.scalar(
         sa.select(Rsvp.id).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED).limit(1)
     )

@@ -1,0 +1,78 @@
+"""Forms for the organizer's guest screens: shape only; services.guests checks the rules."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from eventsite.models import TrainingLevel
+from eventsite.services.rsvps import EDITABLE_FIELDS
+
+LEVEL_CHOICES = [SelectChoice("", "Choose a training level")] + [
+    SelectChoice(lv.value, lv.label) for lv in TrainingLevel
+]
+
+
+class GuestEditForm(FlaskForm):
+    """A guest's details as the organizer edits them (the e-mail address stays the guest's)."""
+
+    first_name = StringField("First name", validators=[DataRequired("Please enter a first name."), Length(max=100)])
+    last_name = StringField("Last name", validators=[DataRequired("Please enter a last name."), Length(max=100)])
+    badge_name = StringField(
+        "Name on the badge",
+        description="Optional; the first name is used when empty.",
+        validators=[Optional(), Length(max=100)],
+    )
+    pronouns = StringField("Pronouns", validators=[Optional(), Length(max=40)])
+    institution = StringField(
+        "Program or institution", validators=[DataRequired("Please enter a program or institution."), Length(max=200)]
+    )
+    training_level = SelectField(
+        "Training level",
+        choices=LEVEL_CHOICES,
+        validators=[DataRequired("Please choose a training level.")],
+    )
+    dietary_notes = TextAreaField("Dietary needs", validators=[Optional(), Length(max=500)])
+    accessibility_notes = TextAreaField("Accessibility needs", validators=[Optional(), Length(max=500)])
+
+    def service_fields(self) -> dict:
+        return {name: self[name].data or "" for name in EDITABLE_FIELDS}
+
+
+class AddGuestForm(GuestEditForm):
+    email = EmailField(
+        "E-mail",
+        description="The guest's confirmation and private link go here.",
+        validators=[
+            DataRequired("Please enter the guest's e-mail address."),
+            Length(max=254),
+            Email("That doesn't look like an e-mail address.", check_deliverability=False),
+        ],
+    )
+    source = RadioField(
+        "Who is this?",
+        choices=[
+            SelectChoice("organizer", "A guest you invite (VIP, speaker, sponsor)"),
+            SelectChoice("walk_in", "A walk-in at the door"),
+        ],
+        default="organizer",
+    )
+    confirm_over_capacity = BooleanField("Yes, add this guest even though the event is full")
+
+
+class GuestActionForm(FlaskForm):
+    """A POST button; ``confirm_over_capacity`` is set by the "… anyway" button of the warning."""
+
+    confirm_over_capacity = HiddenField(default="")
+
+    @property
+    def over_capacity_confirmed(self) -> bool:
+        return self.confirm_over_capacity.data == "yes"

@@ -1,0 +1,136 @@
+"""Badge print jobs in the background: a thread per job renders the PDF and reports progress.
+
+A whole event (up to a few thousand badges) takes longer than a request should, so the request
+only queues a ``BadgePrintJob`` and starts ``run_job`` in a thread; the organizer's page polls
+the job's progress. The thread is a transaction boundary like ``eventsite.jobs``: it commits the
+progress after each chunk and the outcome at the end. Rendering itself happens in worker
+processes (``BADGE_RENDER_PROCESSES``, default 2) and the PDF is written to the instance folder.
+"""
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from eventsite.database import writing
+from eventsite.extensions import db
+from eventsite.models import BadgeJobStatus, BadgePrintJob, utcnow
+from eventsite.services import DomainError, badges
+
+log = logging.getLogger(__name__)
+
+#: One job at a time per web process: two would only share the same two cores.
+_one_at_a_time = threading.Semaphore(1)
+#: Finished PDFs are kept this long, then removed when the next job starts.
+KEEP_FILES_SECONDS = 7 * 24 * 3600
+
+
+def job_dir(app: Flask) -> Path:
+    """Where finished PDFs wait for download: BADGE_JOB_DIR, else instance/badge_jobs."""
+    return Path(app.config.get("BADGE_JOB_DIR") or Path(app.instance_path) / "badge_jobs")
+
+
+def job_path(app: Flask, job_id: int) -> Path:
+    return job_dir(app) / f"badges-{job_id}.pdf"
+
+
+def start(job_id: int) -> threading.Thread:
+    """Run job ``job_id`` in a background thread of this process (call after committing it)."""
+    app = current_app._get_current_object()
+    thread = threading.Thread(target=run_job, args=(app, job_id), name=f"badge-job-{job_id}", daemon=True)
+    thread.start()
+    app.extensions.setdefault("eventsite.badge_threads", []).append(thread)
+    return thread
+
+
+def _commit_progress(job_id: int, done: int) -> None:
+    with writing():
+        db.session.rollback()  # the write transaction must begin locked (see eventsite.jobs)
+        db.session.execute(
+            sa.update(BadgePrintJob).where(BadgePrintJob.id == job_id).values(done=done, updated_at=utcnow())
+        )
+        db.session.commit()
+
+
+def run_job(app: Flask, job_id: int) -> None:
+    """Render job ``job_id`` to its PDF file, then mark its badges printed; failures are kept
+    on the job with their message."""
+    with _one_at_a_time, app.app_context():
+        try:
+            with writing():
+                job = db.session.get(BadgePrintJob, job_id)
+                if job is None or job.is_finished:
+                    return
+                job.status = BadgeJobStatus.RUNNING
+                job.updated_at = utcnow()
+                db.session.commit()
+            data = badges.job_badges(job)
+            event = job.event
+            offset = (event.badge_offset_x_mm, event.badge_offset_y_mm)
+            layout, first_slot = job.layout, job.first_slot
+            db.session.commit()  # end the read transaction before the long render
+            started = time.perf_counter()
+            pdf = badges.render_badges_pdf(
+                data,
+                layout=layout,
+                offset_mm=offset,
+                first_slot=first_slot,
+                processes=app.config.get("BADGE_RENDER_PROCESSES", 2),
+                chunk_pages=app.config.get("BADGE_CHUNK_PAGES", 10),
+                progress=lambda done: _commit_progress(job_id, done),
+            )
+            _write_file(app, job_id, pdf)
+            with writing():
+                db.session.rollback()
+                job = db.session.get(BadgePrintJob, job_id)
+                marked = badges.finish_print_job(job)
+                db.session.commit()
+            log.info(
+                "badge job %s: %s badges in %.1fs, %s marked printed",
+                job_id,
+                len(data),
+                time.perf_counter() - started,
+                marked,
+            )
+        except Exception as exc:  # keep the reason on the job; the page shows it
+            log.exception("badge job %s failed", job_id)
+            message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+            with writing():
+                db.session.rollback()
+                job = db.session.get(BadgePrintJob, job_id)
+                if job is not None:
+                    badges.fail_print_job(job, message)
+                    db.session.commit()
+        finally:
+            db.session.remove()
+
+
+def _write_file(app: Flask, job_id: int, pdf: bytes) -> None:
+    folder = job_dir(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_old_files(folder)
+    target = job_path(app, job_id)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(pdf)
+    os.replace(partial, target)  # a download never sees half a file
+
+
+def _remove_old_files(folder: Path) -> None:
+    cutoff = time.time() - KEEP_FILES_SECONDS
+    for path in folder.glob("badges-*.pdf"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def wait_for_all(app: Flask, timeout: float = 120) -> None:
+    """Join this app's job threads (tests and CLI; a web process never waits)."""
+    deadline = time.monotonic() + timeout
+    for thread in app.extensions.get("eventsite.badge_threads", []):
+        thread.join(max(0.0, deadline - time.monotonic()))

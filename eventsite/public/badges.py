@@ -1,0 +1,69 @@
+"""Badge routes: what a badge's QR opens (/b/<code>) and the guest's own badge PDF."""
+
+import io
+
+from flask import abort, current_app, render_template, send_file, url_for
+from flask_login import current_user
+
+from eventsite.models import OrganizerRole, RsvpStatus
+from eventsite.public import bp
+from eventsite.public.views import load_rsvp
+from eventsite.services import badges
+
+UNKNOWN_CODE = (
+    "This badge code isn't valid. It may have been mistyped, or replaced by a newer badge "
+    "(lost badges get a new code). Please ask at the door."
+)
+PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def is_organizer() -> bool:
+    return current_user.is_authenticated and current_user.role == OrganizerRole.ORGANIZER
+
+
+@bp.get("/b/<code>")
+def badge_check(code: str):
+    """Organizers see the guest's check-in view; anyone else only the badge name and event title."""
+    rsvp = badges.find_by_ticket_code(code)
+    if rsvp is None:
+        abort(404, UNKNOWN_CODE)
+    organizer = is_organizer()
+    admin_url = None
+    if organizer:
+        # The guest page belongs to the guest list; fall back to the badge page without it.
+        if "admin.guest_detail" in current_app.view_functions:
+            admin_url = url_for("admin.guest_detail", rsvp_id=rsvp.id)
+        else:
+            admin_url = url_for("admin.badge_guest", event_id=rsvp.event_id, rsvp_id=rsvp.id)
+    page = render_template(
+        "badges/check.html",
+        rsvp=rsvp,
+        event=rsvp.event,
+        entry=badges.entry_status(rsvp),
+        organizer=organizer,
+        admin_url=admin_url,
+    )
+    return page, 200, PRIVATE
+
+
+@bp.get("/r/<token>/badge.pdf")
+def my_badge_pdf(token: str):
+    """The guest's own badge, one 4 × 3 in page; reachable only through the manage link."""
+    rsvp = load_rsvp(token)
+    if rsvp.status != RsvpStatus.CONFIRMED:
+        abort(404, "Your badge is ready once your place is confirmed.")
+    pdf = badges.render_badges_pdf([badges.badge_data(rsvp)], layout="single")
+    response = send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=f"badge-{rsvp.event.slug}.pdf",
+        max_age=0,
+    )
+    response.headers.update(PRIVATE)
+    return response
+
+
+@bp.app_template_global()
+def badge_preview(rsvp):
+    """The guest's badge laid out as it prints (for the manage page's preview)."""
+    return badges.fit_badge(badges.badge_data(rsvp))

@@ -1,0 +1,580 @@
+"""Organizer-side guest work: the filtered guest list, adding guests by hand, and the actions
+on one RSVP (approve, decline, move between the waitlist and confirmed, resend the e-mail).
+
+Fairness when an organizer moves a confirmed guest to the waitlist: the guest joins the *end*
+of the queue (their ``waitlisted_at`` is the time of the move), and the place they free goes
+to the guests who were already waiting, first in line first; later openings reach the moved
+guest in their turn. A move that would leave a place empty (nobody else waiting for it, or no
+capacity limit) is refused: the moved guest would be first in line for their own place again,
+and new RSVPs would queue behind them while the place stays free. An overbooked event can
+always move guests, since the move frees no place.
+
+Confirming past capacity (adding a guest, moving one off the waitlist, approving when there is
+no waitlist) is refused with ``over_capacity`` unless the caller passes
+``confirm_over_capacity=True``, so the organizer always sees the "full" warning first.
+"""
+
+import dataclasses
+import datetime as dt
+import math
+import unicodedata
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from eventsite.database import lock_event
+from eventsite.extensions import db
+from eventsite.models import (
+    CheckIn,
+    CheckInResult,
+    Event,
+    Rsvp,
+    RsvpAction,
+    RsvpChange,
+    RsvpStatus,
+    TrainingLevel,
+    utcnow,
+)
+from eventsite.services import DomainError, mail, rsvps
+from eventsite.services.events import seats_taken
+
+PER_PAGE = 50
+
+#: Rsvp.source values an organizer can choose when adding a guest by hand, with their labels.
+SOURCES = {"rsvp": "RSVP form", "organizer": "Added by organizer", "walk_in": "Walk-in"}
+MANUAL_SOURCES = ("organizer", "walk_in")
+
+
+class unicode_lower(FunctionElement):
+    """lower() that folds every script: PostgreSQL's own, a Python function on SQLite
+    (registered in ``eventsite.database``; SQLite's built-in folds ASCII only)."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "unicode_lower"
+
+
+@compiles(unicode_lower)
+def _lower_default(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unicode_lower, "sqlite")
+def _lower_sqlite(element, compiler, **kw):
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
+def _order_of(column, values) -> sa.Case:
+    return sa.case({value: i for i, value in enumerate(values)}, value=column, else_=len(values))
+
+
+#: Status order for sorting: who holds a place first, then who is waiting, then who left.
+STATUS_ORDER = (
+    RsvpStatus.CONFIRMED,
+    RsvpStatus.OFFERED,
+    RsvpStatus.WAITLISTED,
+    RsvpStatus.PENDING,
+    RsvpStatus.DECLINED,
+    RsvpStatus.CANCELLED,
+)
+SORTS = {
+    "name": ("Name", lambda: (unicode_lower(Rsvp.last_name), unicode_lower(Rsvp.first_name))),
+    "status": ("Status", lambda: (_order_of(Rsvp.status, STATUS_ORDER),)),
+    "level": ("Level", lambda: (_order_of(Rsvp.training_level, list(TrainingLevel)),)),
+    "program": ("Program", lambda: (unicode_lower(Rsvp.institution),)),
+    "rsvp_time": ("RSVP time", lambda: (Rsvp.created_at,)),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestFilter:
+    """What the organizer asked the guest list for; built from query arguments, never trusted."""
+
+    q: str = ""
+    status: RsvpStatus | None = None
+    level: TrainingLevel | None = None
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "GuestFilter":
+        """Read q, status, level, sort, dir (asc|desc) and page; unknown values fall back to defaults."""
+        status = args.get("status", "")
+        level = args.get("level", "")
+        sort = args.get("sort", "name")
+        try:
+            page = max(int(args.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        return cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            status=RsvpStatus(status) if status in {s.value for s in RsvpStatus} else None,
+            level=TrainingLevel(level) if level in {lv.value for lv in TrainingLevel} else None,
+            sort=sort if sort in SORTS else "name",
+            descending=args.get("dir") == "desc",
+            page=page,
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.status or self.level)
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """Query arguments that reproduce this filter (defaults left out), with ``changes`` applied."""
+        values = dataclasses.replace(self, **changes)
+        out: dict[str, str | int] = {}
+        if values.q:
+            out["q"] = values.q
+        if values.status:
+            out["status"] = values.status.value
+        if values.level:
+            out["level"] = values.level.value
+        if values.sort != "name":
+            out["sort"] = values.sort
+        if values.descending:
+            out["dir"] = "desc"
+        if values.page > 1:
+            out["page"] = values.page
+        return out
+
+
+def _conditions(event: Event, f: GuestFilter) -> list:
+    where = [Rsvp.event_id == event.id]
+    if f.status:
+        where.append(Rsvp.status == f.status)
+    if f.level:
+        where.append(Rsvp.training_level == f.level)
+    full_name = Rsvp.first_name + " " + Rsvp.last_name
+    # Every word must appear somewhere: "lopez ucla" finds Maria Lopez from UCLA.
+    for word in unicodedata.normalize("NFC", f.q).lower().split():
+        where.append(
+            sa.or_(
+                Rsvp.email_key.contains(word, autoescape=True),  # already case-folded
+                *(
+                    unicode_lower(column).contains(word, autoescape=True)
+                    for column in (full_name, Rsvp.badge_name, Rsvp.institution)
+                ),
+            )
+        )
+    return where
+
+
+def _row_select():
+    """The guest columns the list and the CSV show (a column select: no ORM objects)."""
+    return sa.select(
+        Rsvp.id,
+        Rsvp.first_name,
+        Rsvp.last_name,
+        Rsvp.badge_name,
+        Rsvp.pronouns,
+        Rsvp.email,
+        Rsvp.institution,
+        Rsvp.training_level,
+        Rsvp.status,
+        Rsvp.dietary_notes,
+        Rsvp.accessibility_notes,
+        Rsvp.source,
+        Rsvp.created_at,
+        Rsvp.confirmed_at,
+        Rsvp.cancelled_at,
+    )
+
+
+def checked_in_times(event: Event, ids: list[int] | None = None) -> dict[int, dt.datetime]:
+    """{rsvp id: scan time} of the standing admissions (admitted, not undone), or only for ``ids``.
+
+    A separate query rather than a join: with stale statistics (just after a bulk import)
+    PostgreSQL picks a nested loop for the join that costs half a second at 5,000 guests.
+    """
+    query = sa.select(CheckIn.rsvp_id, CheckIn.scanned_at).where(
+        CheckIn.event_id == event.id,
+        CheckIn.result == CheckInResult.ADMITTED,
+        CheckIn.undone_at.is_(None),
+        CheckIn.rsvp_id.is_not(None),
+    )
+    if ids is not None:  # even when empty: the page's query count stays the same
+        query = query.where(CheckIn.rsvp_id.in_(ids))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def queue_positions(event: Event, ids: list[int] | None = None) -> dict[int, int]:
+    """{rsvp id: place in the waitlist (1 = next)} for the event's queue, or only for ``ids``.
+
+    One query; a separate one because joining the numbered queue to every guest row makes
+    SQLite rescan the queue for each row.
+    """
+    queue = (
+        sa.select(
+            Rsvp.id.label("rsvp_id"),
+            sa.func.row_number().over(order_by=(Rsvp.waitlisted_at, Rsvp.id)).label("position"),
+        )
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .subquery("queue")
+    )
+    query = sa.select(queue.c.rsvp_id, queue.c.position)
+    if ids is not None:  # even when empty: the page's query count stays the same
+        query = query.where(queue.c.rsvp_id.in_(ids))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def _ordered(query, f: GuestFilter):
+    keys = [*SORTS[f.sort][1](), Rsvp.id]
+    return query.order_by(*(key.desc() if f.descending else key.asc() for key in keys))
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestPage:
+    rows: list  # Row objects with the columns of _row_select
+    #: Waitlist places of the waitlisted guests on this page.
+    positions: dict[int, int]
+    #: Check-in times of the guests on this page who were admitted.
+    checked_in: dict[int, dt.datetime]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def page_numbers(self, around: int = 2) -> list[int | None]:
+        """1 … 4 5 [6] 7 8 … 20: the first, the last and a window; None marks a gap."""
+        keep = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers: list[int | None] = []
+        for n in range(1, self.pages + 1):
+            if n in keep:
+                numbers.append(n)
+            elif numbers and numbers[-1] is not None:
+                numbers.append(None)
+        return numbers
+
+
+def guest_page(event: Event, f: GuestFilter, *, per_page: int = PER_PAGE) -> GuestPage:
+    """One page of the event's guests matching ``f``, in four queries whatever the guest count.
+
+    A page past the end shows the last page.
+    """
+    where = _conditions(event, f)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(*where))
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(f.page, pages)
+    query = _ordered(_row_select().where(*where), f).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(query).all()
+    return GuestPage(
+        rows=rows,
+        positions=queue_positions(event, [r.id for r in rows if r.status == RsvpStatus.WAITLISTED]),
+        checked_in=checked_in_times(event, [r.id for r in rows]),
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+    )
+
+
+def guest_rows(event: Event, f: GuestFilter):
+    """Every guest matching ``f`` (page ignored) as column rows, for the CSV export."""
+    return db.session.execute(_ordered(_row_select().where(*_conditions(event, f)), f))
+
+
+def history(rsvp: Rsvp) -> list[RsvpChange]:
+    """The RSVP's history, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(RsvpChange)
+            .where(RsvpChange.rsvp_id == rsvp.id)
+            .order_by(RsvpChange.created_at.desc(), RsvpChange.id.desc())
+        )
+    )
+
+
+def checked_in_at(rsvp: Rsvp) -> dt.datetime | None:
+    """When the guest's standing admission was scanned, or None."""
+    return checked_in_times(rsvp.event, [rsvp.id]).get(rsvp.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What an action did, for the organizer's confirmation message."""
+
+    rsvp: Rsvp
+    #: The guest's place in the queue after the action (waitlisted only).
+    position: int | None = None
+    #: Confirmed guests against capacity after the action, when it took them past it.
+    over_capacity: tuple[int, int] | None = None
+    #: Guests the freed place was offered to (or who were promoted straight away).
+    offered_to: tuple[Rsvp, ...] = ()
+
+
+def _full_error(event: Event, taken: int, question: str, field: str = "confirm_over_capacity") -> DomainError:
+    return DomainError(f"This event is full ({taken}/{event.capacity}). {question}", "over_capacity", field)
+
+
+def _is_full(event: Event) -> tuple[bool, int]:
+    taken = seats_taken(event)
+    return event.capacity is not None and taken >= event.capacity, taken
+
+
+def _queue_ids(event_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Rsvp.id).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.WAITLISTED).order_by(Rsvp.id)
+        )
+    )
+
+
+def _left_queue(event_id: int, before: list[int], *, but: Rsvp) -> tuple[Rsvp, ...]:
+    """Guests who were waitlisted before and no longer are (they got the freed place)."""
+    gone = set(before) - set(_queue_ids(event_id)) - {but.id}
+    if not gone:
+        return ()
+    return tuple(db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(gone)).order_by(Rsvp.waitlisted_at, Rsvp.id)))
+
+
+def _lock_and_reload(rsvp: Rsvp, *, seating: bool = False) -> None:
+    """Take the event lock and re-read the RSVP and event; ``seating`` actions need a live event."""
+    lock_event(rsvp.event_id)
+    db.session.refresh(rsvp)
+    db.session.refresh(rsvp.event)
+    if seating and rsvp.event.is_cancelled:
+        raise DomainError("This event is cancelled, so places can't change.", "event_cancelled")
+
+
+def _require(rsvp: Rsvp, *statuses: RsvpStatus, doing: str) -> None:
+    if rsvp.status not in statuses:
+        raise DomainError(
+            f"{rsvp.full_name} is {rsvp.status.label.lower()} now, so they can't be {doing}.", "wrong_status"
+        )
+
+
+def add_guest(
+    event: Event,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    institution: str,
+    training_level: TrainingLevel | str,
+    badge_name: str = "",
+    pronouns: str = "",
+    dietary_notes: str = "",
+    accessibility_notes: str = "",
+    source: str = "organizer",
+    confirm_over_capacity: bool = False,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> Outcome:
+    """Add a guest by hand (a VIP, a speaker, a walk-in) as confirmed, and send them the
+    normal confirmation e-mail with their private link.
+
+    Works on drafts and after the RSVP deadline (the organizer decides), even when the event
+    requires approval. ``source`` is "organizer" or "walk_in". Raises DomainError
+    ``event_cancelled``, ``bad_email`` and ``already_registered`` (field ``email``), and
+    ``over_capacity`` (field ``confirm_over_capacity``) when the event is full and the
+    organizer has not confirmed.
+    """
+    if source not in MANUAL_SOURCES:
+        raise ValueError(f"source must be one of {MANUAL_SOURCES}")
+    now = now or utcnow()
+    address, key = rsvps.normalise_email(email)
+    lock_event(event.id)
+    db.session.refresh(event)
+    if event.is_cancelled:
+        raise DomainError("This event is cancelled, so guests can't be added.", "event_cancelled")
+    existing = rsvps.find_live_rsvp(event, key)
+    if existing is not None:
+        raise DomainError(
+            f"{existing.full_name} already has an RSVP with this address ({existing.status.label.lower()}). "
+            "Open it from the guest list to change it.",
+            "already_registered",
+            "email",
+        )
+    full, taken = _is_full(event)
+    if full and not confirm_over_capacity:
+        raise _full_error(event, taken, "Add anyway?")
+    label = "walk-in" if source == "walk_in" else "added by organizer"
+    note = f"{label}, over capacity ({taken + 1}/{event.capacity})" if full else label
+    rsvp = rsvps.insert_rsvp(
+        event,
+        email=address,
+        email_key=key,
+        status=RsvpStatus.CONFIRMED,
+        now=now,
+        actor=actor,
+        source=source,
+        note=note,
+        first_name=first_name,
+        last_name=last_name,
+        badge_name=badge_name,
+        pronouns=pronouns,
+        institution=institution,
+        training_level=training_level,
+        dietary_notes=dietary_notes,
+        accessibility_notes=accessibility_notes,
+    )
+    return Outcome(rsvp, over_capacity=(taken + 1, event.capacity) if full else None)
+
+
+def cancel_guest(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) -> Outcome:
+    """Cancel a live RSVP for the guest (rsvps.cancel_rsvp): they are e-mailed, and a freed
+    place is offered to the waitlist in order. Raises DomainError ``wrong_status`` when the
+    RSVP is already cancelled or declined."""
+    lock_event(rsvp.event_id)
+    before = _queue_ids(rsvp.event_id)
+    if not rsvps.cancel_rsvp(rsvp, actor=actor, now=now):
+        raise DomainError(f"{rsvp.full_name}'s RSVP is already {rsvp.status.label.lower()}.", "wrong_status")
+    return Outcome(rsvp, offered_to=_left_queue(rsvp.event_id, before, but=rsvp))
+
+
+def approve(rsvp: Rsvp, *, actor: str, confirm_over_capacity: bool = False, now: dt.datetime | None = None) -> Outcome:
+    """Approve a pending RSVP: confirmed while places remain and nobody is queued, else
+    waitlisted at the end of the queue; the guest gets the "approved" e-mail either way.
+
+    With no waitlist and no place left, raises ``over_capacity`` unless
+    ``confirm_over_capacity``. Raises ``wrong_status`` unless the RSVP is pending.
+    """
+    now = now or utcnow()
+    _lock_and_reload(rsvp, seating=True)
+    _require(rsvp, RsvpStatus.PENDING, doing="approved")
+    event = rsvp.event
+    over = None
+    try:
+        status = rsvps.placement_status(event)
+    except DomainError:
+        _, taken = _is_full(event)
+        if not confirm_over_capacity:
+            raise _full_error(event, taken, "There is no waitlist. Approve and confirm anyway?") from None
+        status, over = RsvpStatus.CONFIRMED, (taken + 1, event.capacity)
+    rsvp.status = status
+    if status == RsvpStatus.CONFIRMED:
+        rsvp.confirmed_at = now
+    else:
+        rsvp.waitlisted_at = now
+    db.session.flush()
+    position = rsvps.waitlist_position(rsvp)
+    if position is not None:
+        detail = f"waitlisted (#{position}): the event is full"
+    else:
+        detail = "confirmed" + (f", over capacity ({over[0]}/{over[1]})" if over else "")
+    rsvps.record(rsvp, RsvpAction.APPROVED, actor, detail)
+    mail.queue_guest_message(rsvp, "approved")
+    db.session.flush()
+    return Outcome(rsvp, position=position, over_capacity=over)
+
+
+def decline(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) -> Outcome:
+    """Decline a pending RSVP; the guest gets the "declined" e-mail. Pending guests hold no
+    place, so nobody else moves. Raises ``wrong_status`` unless the RSVP is pending."""
+    now = now or utcnow()
+    _lock_and_reload(rsvp)
+    _require(rsvp, RsvpStatus.PENDING, doing="declined")
+    rsvp.status = RsvpStatus.DECLINED
+    rsvp.cancelled_at = now
+    rsvps.record(rsvp, RsvpAction.DECLINED, actor)
+    mail.queue_guest_message(rsvp, "declined")
+    db.session.flush()
+    return Outcome(rsvp)
+
+
+def _waitlist_move_refusal(rsvp: Rsvp, *, waiting: int) -> str | None:
+    event = rsvp.event
+    free_after = None if event.capacity is None else event.capacity - seats_taken(event) + 1
+    if free_after is not None and free_after <= waiting:
+        return None
+    return (
+        f"Nobody else is waiting for a place, so {rsvp.full_name}'s place would stay empty while they wait "
+        "for it. Cancel the RSVP instead, or lower the capacity first."
+    )
+
+
+def waitlist_move_refusal(rsvp: Rsvp) -> str | None:
+    """Why ``move_to_waitlist`` would refuse this confirmed guest right now, or None."""
+    return _waitlist_move_refusal(rsvp, waiting=len(_queue_ids(rsvp.event_id)))
+
+
+def move_to_waitlist(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) -> Outcome:
+    """Move a confirmed guest to the end of the waitlist and offer their place to the guests
+    already waiting (see the module docstring); the guest gets the "waitlisted" e-mail.
+
+    Raises ``wrong_status`` unless confirmed, ``no_waitlist`` when the event has none,
+    ``nobody_waiting`` when the freed place would stay empty.
+    """
+    now = now or utcnow()
+    _lock_and_reload(rsvp, seating=True)
+    _require(rsvp, RsvpStatus.CONFIRMED, doing="moved to the waitlist")
+    event = rsvp.event
+    if not event.waitlist_enabled:
+        raise DomainError(
+            "This event has no waitlist. Turn it on in Settings first, or cancel the RSVP.", "no_waitlist"
+        )
+    before = _queue_ids(event.id)
+    refusal = _waitlist_move_refusal(rsvp, waiting=len(before))
+    if refusal:
+        raise DomainError(refusal, "nobody_waiting")
+    rsvp.status = RsvpStatus.WAITLISTED
+    rsvp.waitlisted_at = now
+    rsvp.confirmed_at = None
+    mail.queue_guest_message(rsvp, "waitlisted")
+    db.session.flush()
+    rsvps.fill_open_spots(event, now=now, actor=actor)
+    position = rsvps.waitlist_position(rsvp)
+    rsvps.record(rsvp, RsvpAction.MOVED, actor, f"confirmed → waitlisted (#{position})")
+    db.session.flush()
+    return Outcome(rsvp, position=position, offered_to=_left_queue(event.id, before, but=rsvp))
+
+
+def move_to_confirmed(
+    rsvp: Rsvp, *, actor: str, confirm_over_capacity: bool = False, now: dt.datetime | None = None
+) -> Outcome:
+    """Confirm a waitlisted guest (ahead of the queue: the organizer decides), or confirm an
+    open offer on the guest's behalf; they get the "confirmed" e-mail.
+
+    A waitlisted guest needs a free place, or ``confirm_over_capacity`` (else
+    ``over_capacity``); an offered guest already holds one. Raises ``wrong_status`` otherwise.
+    """
+    now = now or utcnow()
+    _lock_and_reload(rsvp, seating=True)
+    _require(rsvp, RsvpStatus.WAITLISTED, RsvpStatus.OFFERED, doing="confirmed")
+    event = rsvp.event
+    was = rsvp.status
+    over = None
+    if was == RsvpStatus.WAITLISTED:
+        full, taken = _is_full(event)
+        if full and not confirm_over_capacity:
+            raise _full_error(event, taken, "Confirm anyway?")
+        over = (taken + 1, event.capacity) if full else None
+    rsvp.status = RsvpStatus.CONFIRMED
+    rsvp.confirmed_at = now
+    rsvp.waitlisted_at = None
+    rsvp.offer_expires_at = None
+    detail = f"{was.value} → confirmed" + (f", over capacity ({over[0]}/{over[1]})" if over else "")
+    rsvps.record(rsvp, RsvpAction.MOVED, actor, detail)
+    mail.queue_guest_message(rsvp, "confirmed")
+    db.session.flush()
+    return Outcome(rsvp, over_capacity=over)
+
+
+def resend_email(rsvp: Rsvp, *, actor: str) -> Outcome:
+    """E-mail the guest their current status and private link again ("resent").
+
+    Raises ``wrong_status`` when the RSVP is cancelled or declined.
+    """
+    if not rsvp.is_live:
+        raise DomainError(
+            f"{rsvp.full_name}'s RSVP is {rsvp.status.label.lower()}; there is nothing to resend.", "wrong_status"
+        )
+    mail.queue_guest_message(rsvp, "resent")
+    rsvps.record(rsvp, RsvpAction.EMAILED, actor, "resent the RSVP e-mail")
+    db.session.flush()
+    return Outcome(rsvp)
