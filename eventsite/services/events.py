@@ -281,6 +281,8 @@ def copy_event(
         postal_code=postal_code, **{name: getattr(source, name) for name in keep},
     )  # fmt: skip
     event.copied_from_id = source.id
+    # Badge print offsets belong to the organizer's printer, not to the venue: keep them.
+    event.badge_offset_x_mm, event.badge_offset_y_mm = source.badge_offset_x_mm, source.badge_offset_y_mm
     db.session.flush()
     return event
 

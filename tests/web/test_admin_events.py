@@ -168,6 +168,7 @@ def test_cancel_event_emails_every_live_guest_the_message(app, admin, mailbox):
 def test_next_in_series_copies_settings_but_no_guests(app, admin):
     with db_session(app):
         source = make_event(capacity=25, claim_window_hours=6, requires_approval=True, description="Same *text*")
+        source.badge_offset_x_mm, source.badge_offset_y_mm = 1.5, -2.0
         make_rsvp(source)
         db.session.commit()
         source_id = source.id
@@ -197,6 +198,7 @@ def test_next_in_series_copies_settings_but_no_guests(app, admin):
             "Same *text*",
         )
         assert copy.slug.startswith("boston-") and copy.local_starts_at.hour == 19
+        assert (copy.badge_offset_x_mm, copy.badge_offset_y_mm) == (1.5, -2.0)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == copy.id)) == 0
 
 
