@@ -55,12 +55,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from eventsite.admin import bp as admin_bp
+    from eventsite.api import bp as api_bp
     from eventsite.auth import bp as auth_bp
+    from eventsite.door import bp as door_bp
     from eventsite.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(door_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

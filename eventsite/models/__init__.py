@@ -3,6 +3,7 @@
 from eventsite.models.badge import BadgePrintJob
 from eventsite.models.base import Base, utcnow
 from eventsite.models.checkin import CheckIn
+from eventsite.models.door import DoorLink
 from eventsite.models.enums import (
     LIVE_STATUSES,
     SEAT_STATUSES,
@@ -29,6 +30,7 @@ __all__ = [
     "BadgeRole",
     "CheckIn",
     "CheckInResult",
+    "DoorLink",
     "LoginSession",
     "Message",
     "Segment",

@@ -15,7 +15,9 @@ class CheckIn(Base):
     __tablename__ = "check_ins"
     __table_args__ = (
         # One standing admission per guest: concurrent scans of one badge admit once.
-        sa.Index("uq_check_ins_one_admission", "rsvp_id", unique=True, sqlite_where=_admitted, postgresql_where=_admitted),
+        sa.Index(
+            "uq_check_ins_one_admission", "rsvp_id", unique=True, sqlite_where=_admitted, postgresql_where=_admitted
+        ),
         sa.Index("ix_check_ins_event_scanned", "event_id", "scanned_at"),
     )
 
@@ -30,7 +32,12 @@ class CheckIn(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Unique per physical scan; a retry with the same nonce returns the first verdict.
     nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: The door's label at the time of the scan ("Door 2", or "Organizer" for a signed-in organizer).
     door: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: The door link the scan came through; None for organizers (or a link since deleted).
+    door_link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("door_links.id", ondelete="SET NULL"))
+    #: Who undid an admission ("door:<label>" or "organizer:<email>").
+    undone_by: Mapped[str] = mapped_column(sa.String(120), default="")
     undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     rsvp: Mapped["Rsvp | None"] = relationship()  # noqa: F821

@@ -1,0 +1,23 @@
+"""Forms for the organizer's door-link screen: shape only; services.checkin checks the rules."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DoorLinkForm(FlaskForm):
+    label = StringField(
+        "Door name",
+        default="Door 1",
+        description="Shown on the volunteer's phone and next to every scan, e.g. “Door 1” or “Side entrance”.",
+        validators=[DataRequired("Please name the door."), Length(max=80)],
+    )
+    pin = PasswordField(
+        "PIN (optional)",
+        description="4–12 digits the volunteer must type once. Tell it to them in person, not with the link.",
+        validators=[Optional(), Regexp(r"^\d{4,12}$", message="A PIN is 4 to 12 digits.")],
+    )
+    valid_from = DateTimeLocalField("Works from", format=LOCAL, validators=[DataRequired("Please give a start.")])
+    valid_until = DateTimeLocalField("Works until", format=LOCAL, validators=[DataRequired("Please give an end.")])

@@ -1,0 +1,261 @@
+"""The OpenAPI 3 description of /api, served at /api/openapi.json (and fuzzed by the test suite)."""
+
+from eventsite.services.checkin import MAX_CODE, MIN_SEARCH, Reason
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "reason", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "Stable code, same as reason."},
+        "reason": {"type": "string"},
+        "message": {"type": "string", "description": "For people: what happened and what to do."},
+    },
+}
+GUEST = {
+    "type": ["object", "null"],
+    "description": "What the door may see of a guest; never an e-mail address. Null for unknown or another event's badges.",
+    "properties": {
+        "rsvp_id": {"type": "integer"},
+        "name": {"type": "string", "description": "Badge name"},
+        "full_name": {"type": "string"},
+        "pronouns": {"type": "string"},
+        "program": {"type": "string"},
+        "level": {"type": "string"},
+        "status": {"type": "string"},
+        "dietary_notes": {"type": "string"},
+        "accessibility_notes": {"type": "string"},
+        "walk_in": {"type": "boolean"},
+    },
+}
+VERDICT = {
+    "type": "object",
+    "required": ["result", "reason", "colour", "title", "message", "check_in_id", "guest", "replayed"],
+    "properties": {
+        "result": {"type": "string", "enum": ["admitted", "rejected"]},
+        "reason": {"type": "string", "enum": ["", *[r.value for r in Reason]]},
+        "colour": {"type": "string", "enum": ["green", "amber", "red"]},
+        "title": {"type": "string"},
+        "message": {"type": "string"},
+        "check_in_id": {"type": "integer"},
+        "scanned_at": {"type": "string", "format": "date-time"},
+        "guest": GUEST,
+        "previous_at": {"type": ["string", "null"], "format": "date-time"},
+        "previous_at_local": {"type": "string", "description": "e.g. 7:42 PM, in the event's zone"},
+        "previous_door": {"type": "string"},
+        "replayed": {"type": "boolean", "description": "This nonce was seen before; this is its first verdict."},
+    },
+}
+STATS = {
+    "type": "object",
+    "required": ["checked_in", "confirmed", "walk_ins", "per_quarter", "last_scans"],
+    "properties": {
+        "checked_in": {"type": "integer"},
+        "confirmed": {"type": "integer"},
+        "walk_ins": {"type": "integer"},
+        "per_quarter": {"type": "array", "items": {"type": "object"}},
+        "last_scans": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _errors(*statuses: int) -> dict:
+    words = {
+        400: "Malformed request",
+        401: "No valid door token / PIN or sign-in",
+        403: "Door link revoked, expired or not yet open",
+        404: "No such event or check-in for this caller",
+        409: "Conflict",
+        422: "Invalid input",
+    }
+    return {
+        str(s): {
+            "description": words[s],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for s in statuses
+    }
+
+
+def _ok(schema: dict, description: str = "OK") -> dict:
+    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+AUTH_ERRORS = (401, 403, 404)
+
+
+def openapi_document(*, server: str, prefix: str = "/api") -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eventsite door API",
+            "version": "1",
+            "description": (
+                "JSON behind the volunteer's door page. Authenticate with a door link's token in "
+                "X-Door-Token (plus X-Door-Pin when the link has a PIN), or as a signed-in organizer "
+                "(session cookie; writes also need X-CSRFToken). Errors are JSON with a stable reason."
+            ),
+        },
+        "servers": [{"url": server.rstrip("/") + prefix}],
+        "security": [{"doorToken": []}, {"organizerSession": []}],
+        "components": {
+            "securitySchemes": {
+                "doorToken": {"type": "apiKey", "in": "header", "name": "X-Door-Token"},
+                "doorPin": {"type": "apiKey", "in": "header", "name": "X-Door-Pin"},
+                "organizerSession": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+            "schemas": {"Error": ERROR, "Verdict": VERDICT, "Guest": GUEST, "Stats": STATS},
+        },
+        "paths": {
+            "/door": {
+                "get": {
+                    "operationId": "doorInfo",
+                    "summary": "The door link's label, event and validity",
+                    "responses": {**_ok({"type": "object"}), **_errors(*AUTH_ERRORS)},
+                }
+            },
+            "/events/{event_id}/checkins": {
+                "post": {
+                    "operationId": "checkIn",
+                    "summary": "Scan a badge: record the scan and return the verdict",
+                    "parameters": [EVENT_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["code"],
+                                    "properties": {
+                                        "code": {
+                                            "type": "string",
+                                            "maxLength": MAX_CODE,
+                                            "description": "The QR's URL <BASE_URL>/b/<ticket_code>, or the bare ticket code",
+                                        },
+                                        "nonce": {
+                                            "type": "string",
+                                            "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
+                                            "description": "The device's id for this physical scan; a repeat returns the first verdict",
+                                        },
+                                        "scanned_at": {
+                                            "type": "string",
+                                            "format": "date-time",
+                                            "description": "Device time",
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        **_ok({"$ref": "#/components/schemas/Verdict"}, "The verdict (also for refused badges)"),
+                        **_errors(400, *AUTH_ERRORS, 409, 422),
+                    },
+                }
+            },
+            "/events/{event_id}/checkins/batch": {
+                "post": {
+                    "operationId": "uploadScans",
+                    "summary": "Upload scans queued offline; idempotent by nonce, keeps the device's scan time",
+                    "parameters": [EVENT_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["scans"],
+                                    "properties": {
+                                        "scans": {
+                                            "type": "array",
+                                            "minItems": 1,
+                                            "maxItems": 500,
+                                            "items": {
+                                                "type": "object",
+                                                "required": ["code", "nonce"],
+                                                "properties": {
+                                                    "code": {"type": "string", "maxLength": MAX_CODE},
+                                                    "nonce": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                                                    "scanned_at": {"type": "string", "format": "date-time"},
+                                                },
+                                            },
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        **_ok(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Verdict"}}
+                                },
+                            },
+                            "One verdict per scan, in order",
+                        ),
+                        **_errors(400, *AUTH_ERRORS, 409, 422),
+                    },
+                }
+            },
+            "/events/{event_id}/guests/{rsvp_id}/checkin": {
+                "post": {
+                    "operationId": "checkInGuest",
+                    "summary": "Check in a guest picked from the name search (same verdicts as a scan)",
+                    "parameters": [
+                        EVENT_ID,
+                        {"name": "rsvp_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "nonce": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                                        "scanned_at": {"type": "string", "format": "date-time"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {**_ok({"$ref": "#/components/schemas/Verdict"}), **_errors(*AUTH_ERRORS, 409, 422)},
+                }
+            },
+            "/events/{event_id}/checkins/{check_in_id}/undo": {
+                "post": {
+                    "operationId": "undoCheckIn",
+                    "summary": "Take back an admission made at this door",
+                    "parameters": [
+                        EVENT_ID,
+                        {"name": "check_in_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    ],
+                    "responses": {**_ok({"type": "object"}), **_errors(400, *AUTH_ERRORS, 409)},
+                }
+            },
+            "/events/{event_id}/guests": {
+                "get": {
+                    "operationId": "searchGuests",
+                    "summary": f"Search the guest list by name (at least {MIN_SEARCH} characters): name, program, level, status",
+                    "parameters": [
+                        EVENT_ID,
+                        {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        **_ok({"type": "object", "properties": {"guests": {"type": "array"}}}),
+                        **_errors(*AUTH_ERRORS, 422),
+                    },
+                }
+            },
+            "/events/{event_id}/stats": {
+                "get": {
+                    "operationId": "doorStats",
+                    "summary": "Live figures: checked in / confirmed, walk-ins, arrivals per 15 minutes, last scans",
+                    "parameters": [EVENT_ID],
+                    "responses": {**_ok({"$ref": "#/components/schemas/Stats"}), **_errors(*AUTH_ERRORS)},
+                }
+            },
+        },
+    }

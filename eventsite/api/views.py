@@ -1,0 +1,237 @@
+"""The API's endpoints: check in, undo, search, live figures, the door's own details, OpenAPI."""
+
+import datetime as dt
+
+from flask import current_app, g, jsonify, request, url_for
+from flask_login import current_user
+
+from eventsite.api import ApiError, bp
+from eventsite.api.openapi import openapi_document
+from eventsite.extensions import db
+from eventsite.formatting import clock, event_when
+from eventsite.models import Event
+from eventsite.services import checkin
+
+
+def get_event(event_id: int) -> Event:
+    """The event, if this caller may work its door: a door link reaches only its own event."""
+    event = db.session.get(Event, event_id) if 0 < event_id < 2**31 else None
+    if event is None or (g.door is not None and g.door.event_id != event.id):
+        raise ApiError("There is no such event for this door.", "not_found")
+    return event
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError("Send a JSON object.", "bad_json", None)
+    return data
+
+
+def optional_str(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(f"“{key}” must be a string.", f"bad_{key}")
+    return value
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", "bad_scanned_at") from None
+    if parsed.tzinfo is None:
+        raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", "bad_scanned_at")
+    return parsed
+
+
+def local_time(event: Event, value: dt.datetime | None) -> str:
+    """ "7:42 PM" in the event's zone, as the door shows it."""
+    if value is None:
+        return ""
+    return clock(value.astimezone(event.tz))
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def guest_json(guest: checkin.Guest | None) -> dict | None:
+    if guest is None:
+        return None
+    return {
+        "rsvp_id": guest.rsvp_id,
+        "name": guest.name,
+        "full_name": guest.full_name,
+        "pronouns": guest.pronouns,
+        "program": guest.program,
+        "level": guest.level,
+        "status": guest.status,
+        "dietary_notes": guest.dietary_notes,
+        "accessibility_notes": guest.accessibility_notes,
+        "walk_in": guest.walk_in,
+    }
+
+
+def verdict_json(event: Event, v: checkin.CheckInResult) -> dict:
+    return {
+        "result": v.result,
+        "reason": v.reason,
+        "colour": v.colour,
+        "title": v.title,
+        "message": v.message,
+        "check_in_id": v.check_in_id,
+        "scanned_at": iso(v.scanned_at),
+        "guest": guest_json(v.guest),
+        "previous_at": iso(v.previous_at),
+        "previous_at_local": local_time(event, v.previous_at),
+        "previous_door": v.previous_door,
+        "replayed": v.replayed,
+    }
+
+
+def actor_label() -> str:
+    return g.door.label if g.door is not None else f"Organizer {current_user.email}"[:80]
+
+
+@bp.get("/door")
+def door_info():
+    """The door link's own details (only with a door token)."""
+    if g.door is None:
+        raise ApiError("Only a door link has door details.", "not_found")
+    event = g.door.event
+    return jsonify(
+        label=g.door.label,
+        event={"id": event.id, "title": event.title, "when": event_when(event)},
+        valid_until=iso(g.door.valid_until),
+        has_pin=g.door.has_pin,
+    )
+
+
+@bp.post("/events/<int:event_id>/checkins")
+def check_in(event_id: int):
+    event = get_event(event_id)
+    data = json_body()
+    code = optional_str(data, "code")
+    if not code or len(code) > checkin.MAX_CODE:
+        raise ApiError(f"Send the scanned “code” (at most {checkin.MAX_CODE} characters).", "bad_code")
+    verdict = checkin.check_in(
+        event,
+        code,
+        door=g.door,
+        by=actor_label(),
+        nonce=optional_str(data, "nonce"),
+        scanned_at=parse_time(optional_str(data, "scanned_at")),
+    )
+    db.session.commit()
+    return jsonify(verdict_json(event, verdict))
+
+
+#: Most scans one upload may carry (a phone offline for a long evening stays well below this).
+MAX_BATCH = 500
+
+
+@bp.post("/events/<int:event_id>/checkins/batch")
+def check_in_batch(event_id: int):
+    """Upload scans a phone queued while offline: each with its nonce (so a repeated upload is a
+    no-op) and the device's scan time. Returns one verdict per scan, in order; a scan whose
+    verdict differs from the one the phone gave offline is the phone's to report as a conflict."""
+    event = get_event(event_id)
+    scans = json_body().get("scans")
+    if not isinstance(scans, list) or not 0 < len(scans) <= MAX_BATCH:
+        raise ApiError(f"Send “scans”: a list of 1 to {MAX_BATCH} scans.", "bad_scans")
+    parsed = []
+    for item in scans:
+        if not isinstance(item, dict):
+            raise ApiError("Each scan is an object with code, nonce and scanned_at.", "bad_scans")
+        code, nonce = optional_str(item, "code"), optional_str(item, "nonce")
+        if not code or len(code) > checkin.MAX_CODE or not nonce:
+            raise ApiError("Each scan needs its code and nonce.", "bad_scans")
+        parsed.append((code, nonce, parse_time(optional_str(item, "scanned_at"))))
+    verdicts = [
+        checkin.check_in(event, code, door=g.door, by=actor_label(), nonce=nonce, scanned_at=at)
+        for code, nonce, at in parsed
+    ]
+    db.session.commit()
+    return jsonify(results=[verdict_json(event, v) for v in verdicts])
+
+
+@bp.post("/events/<int:event_id>/guests/<int:rsvp_id>/checkin")
+def check_in_guest(event_id: int, rsvp_id: int):
+    """Check in a guest picked from the name search (badge forgotten)."""
+    event = get_event(event_id)
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}
+    verdict = checkin.check_in_guest(
+        event,
+        rsvp_id,
+        door=g.door,
+        by=actor_label(),
+        nonce=optional_str(data, "nonce"),
+        scanned_at=parse_time(optional_str(data, "scanned_at")),
+    )
+    db.session.commit()
+    return jsonify(verdict_json(event, verdict))
+
+
+@bp.post("/events/<int:event_id>/checkins/<int:check_in_id>/undo")
+def undo(event_id: int, check_in_id: int):
+    event = get_event(event_id)
+    row = checkin.undo_check_in(event, check_in_id, door=g.door, by=f"organizer:{getattr(current_user, 'email', '')}")
+    db.session.commit()
+    return jsonify(check_in_id=row.id, undone_at=iso(row.undone_at))
+
+
+@bp.get("/events/<int:event_id>/guests")
+def search(event_id: int):
+    event = get_event(event_id)
+    hits = checkin.search_guests(event, request.args.get("q", ""))
+    return jsonify(
+        guests=[
+            {
+                "rsvp_id": h.guest.rsvp_id,
+                "name": h.guest.name,
+                "full_name": h.guest.full_name,
+                "program": h.guest.program,
+                "level": h.guest.level,
+                "status": h.guest.status,
+                "checked_in_at": iso(h.checked_in_at),
+                "checked_in_at_local": local_time(event, h.checked_in_at),
+            }
+            for h in hits
+        ]
+    )
+
+
+@bp.get("/events/<int:event_id>/stats")
+def stats(event_id: int):
+    event = get_event(event_id)
+    s = checkin.door_stats(event)
+    return jsonify(
+        checked_in=s.checked_in,
+        confirmed=s.confirmed,
+        walk_ins=s.walk_ins,
+        per_quarter=[{"start": iso(t), "start_local": local_time(event, t), "admitted": n} for t, n in s.per_quarter],
+        last_scans=[
+            {
+                "check_in_id": x.check_in_id,
+                "at": iso(x.at),
+                "at_local": local_time(event, x.at),
+                "door": x.door,
+                "result": x.result,
+                "reason": x.reason,
+                "name": x.name,
+                "undone": x.undone,
+            }
+            for x in s.last_scans
+        ],
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(
+        openapi_document(server=current_app.config["BASE_URL"], prefix=url_for("api.openapi")[: -len("/openapi.json")])
+    )

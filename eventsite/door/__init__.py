@@ -1,0 +1,105 @@
+"""Door blueprint (/door): the volunteer's phone-first check-in page; the JSON lives in /api."""
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from eventsite.extensions import db
+from eventsite.models import Event, OrganizerRole
+from eventsite.services import DomainError, checkin
+
+bp = Blueprint("door", __name__, url_prefix="/door")
+
+#: The door token is in the URL: keep it out of caches, referrers and search engines.
+PRIVATE = {
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+
+@bp.app_template_global()
+def local_time(value, event) -> str:
+    """7:42 PM in the event's zone ("" for None)."""
+    from eventsite.formatting import clock
+
+    return clock(value.astimezone(event.tz)) if value else ""
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The door page's service worker, served from /door/ so that its scope covers the door pages."""
+    from flask import current_app, send_from_directory
+
+    response = send_from_directory(current_app.static_folder, "js/door_sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/<token>")
+def door_page(token: str):
+    """The door page for a volunteer's link; a closed link says why instead."""
+    try:
+        link = checkin.open_door_link(token)
+    except DomainError as exc:
+        page = render_template("door/closed.html", message=exc.message, code=exc.code)
+        return page, 404 if exc.code == "door_not_found" else 403, PRIVATE
+    page = render_template(
+        "door/page.html", event=link.event, label=link.label, token=token, csrf="", needs_pin=link.has_pin
+    )
+    return page, 200, PRIVATE
+
+
+@bp.get("/events/<int:event_id>")
+def organizer_door(event_id: int):
+    """The same page for a signed-in organizer (no door link; writes carry the CSRF token)."""
+    if not current_user.is_authenticated or current_user.role != OrganizerRole.ORGANIZER:
+        abort(404)
+    event = db.get_or_404(Event, event_id)
+    page = render_template(
+        "door/page.html", event=event, label="Organizer", token="", csrf=generate_csrf(), needs_pin=False
+    )
+    return page, 200, PRIVATE
+
+
+def _require_organizer() -> None:
+    if not current_user.is_authenticated or current_user.role != OrganizerRole.ORGANIZER:
+        abort(404)
+
+
+def badge_check_in_page(rsvp, verdict=None, status: int = 200):
+    """What /b/<code> shows a signed-in organizer: the guest, whether they are in, and a check-in button."""
+    from flask import current_app, url_for
+    from flask_wtf import FlaskForm
+
+    from eventsite.services import badges
+
+    if "admin.guest_detail" in current_app.view_functions:
+        admin_url = url_for("admin.guest_detail", rsvp_id=rsvp.id)
+    else:
+        admin_url = url_for("admin.badge_guest", event_id=rsvp.event_id, rsvp_id=rsvp.id)
+    page = render_template(
+        "door/badge_check_in.html",
+        rsvp=rsvp,
+        event=rsvp.event,
+        entry=badges.entry_status(rsvp),
+        admission=checkin.standing_admission(rsvp.id),
+        verdict=verdict,
+        admin_url=admin_url,
+        form=FlaskForm(),
+    )
+    return page, status, PRIVATE
+
+
+@bp.post("/b/<code>")
+def badge_check_in(code: str):
+    """An organizer checks in the guest whose badge they scanned with the phone's own camera."""
+    from eventsite.services import badges
+
+    _require_organizer()
+    rsvp = badges.find_by_ticket_code(code)
+    if rsvp is None:
+        abort(404)
+    verdict = checkin.check_in(rsvp.event, code, by=f"Organizer {current_user.email}"[:80])
+    db.session.commit()
+    return badge_check_in_page(rsvp, verdict)

@@ -1,0 +1,607 @@
+"""Door check-in: door links, scanning badges, undo, and the door's live figures (pretix's vocabulary).
+
+Every scan is recorded as a ``CheckIn`` row, rejected ones included. A scan carries a nonce made
+by the scanning device; the same nonce again returns the first verdict and records nothing new,
+so a phone may retry a request whose answer it never saw. The partial unique index "one standing
+admission per RSVP" settles races between doors (see ``check_in``).
+"""
+
+import dataclasses
+import datetime as dt
+import enum
+import re
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eventsite.extensions import db
+from eventsite.models import CheckIn, DoorLink, Event, Rsvp, RsvpStatus, utcnow
+from eventsite.models.enums import CheckInResult as ScanResult
+from eventsite.services import DomainError, links, tokens
+
+#: Door links open this long before the event starts and close this long after it ends.
+DOOR_MARGIN = dt.timedelta(hours=2)
+ORGANIZER_DOOR = "Organizer"
+MAX_NONCE = 64
+#: A nonce is made by our own door page; anything else is refused before it reaches the database.
+NONCE_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MAX_CODE = 300
+#: How far a device clock may run ahead of ours before we use our own time instead.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class Reason(enum.StrEnum):
+    """Why a scan was not admitted; stable codes for the JSON API and the door page."""
+
+    UNKNOWN_CODE = "unknown_code"
+    WRONG_EVENT = "wrong_event"
+    EVENT_CANCELLED = "event_cancelled"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    PENDING = "pending"
+    ALREADY_CHECKED_IN = "already_checked_in"
+
+
+#: (what the volunteer sees, what to do next) for each red verdict.
+RED_WORDS = {
+    Reason.UNKNOWN_CODE: (
+        "Unknown badge",
+        "This code is not one of ours, or the badge was replaced. Search the guest by name, or send them to the organizer.",
+    ),
+    Reason.WRONG_EVENT: (
+        "Badge for another event",
+        "This badge belongs to a different event. Send the guest to the organizer.",
+    ),
+    Reason.EVENT_CANCELLED: ("Event cancelled", "This event was cancelled. Send the guest to the organizer."),
+    Reason.CANCELLED: (
+        "RSVP cancelled",
+        "This RSVP was cancelled. Send the guest to the organizer to re-register if there is room.",
+    ),
+    Reason.DECLINED: ("RSVP declined", "This RSVP was declined. Send the guest to the organizer."),
+    Reason.WAITLISTED: ("On the waitlist", "This guest has no confirmed place yet. Send them to the organizer."),
+    Reason.OFFERED: (
+        "Place not claimed",
+        "This guest was offered a place but has not claimed it. Send them to the organizer.",
+    ),
+    Reason.PENDING: ("Awaiting approval", "This RSVP has not been approved. Send the guest to the organizer."),
+}
+
+STATUS_REASONS = {
+    RsvpStatus.CANCELLED: Reason.CANCELLED,
+    RsvpStatus.DECLINED: Reason.DECLINED,
+    RsvpStatus.WAITLISTED: Reason.WAITLISTED,
+    RsvpStatus.OFFERED: Reason.OFFERED,
+    RsvpStatus.PENDING: Reason.PENDING,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Door links
+
+
+def default_window(event: Event) -> tuple[dt.datetime, dt.datetime]:
+    """2 h before the start to 2 h after the end."""
+    return event.starts_at - DOOR_MARGIN, event.ends_at + DOOR_MARGIN
+
+
+def create_door_link(
+    event: Event,
+    *,
+    label: str,
+    pin: str | None = None,
+    valid_from: dt.datetime | None = None,
+    valid_until: dt.datetime | None = None,
+    actor: str = "",
+) -> DoorLink:
+    """A new door link for ``event`` (added and flushed). Window defaults to ``default_window``.
+
+    Raises DomainError ``bad_label`` (field label), ``bad_pin`` (field pin: 4–12 digits) or
+    ``bad_window`` (field valid_until: the window must end after it starts).
+    """
+    label = " ".join((label or "").split())
+    if not label or len(label) > 80:
+        raise DomainError("Please give the door a name of up to 80 characters, e.g. “Door 1”.", "bad_label", "label")
+    pin = (pin or "").strip() or None
+    if pin is not None and not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
+        raise DomainError("A PIN is 4 to 12 digits.", "bad_pin", "pin")
+    start, end = default_window(event)
+    valid_from, valid_until = valid_from or start, valid_until or end
+    if valid_until <= valid_from:
+        raise DomainError("The link must stop working after it starts working.", "bad_window", "valid_until")
+    link = DoorLink(
+        event=event,
+        label=label,
+        token=tokens.new_token(),
+        pin_hash=generate_password_hash(pin) if pin else None,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        created_by=actor,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def revoke_door_link(link: DoorLink, *, now: dt.datetime | None = None) -> None:
+    """Stop ``link`` from working at once (idempotent)."""
+    if link.revoked_at is None:
+        link.revoked_at = now or utcnow()
+        db.session.flush()
+
+
+def door_links(event: Event) -> list[DoorLink]:
+    return list(db.session.scalars(sa.select(DoorLink).where(DoorLink.event_id == event.id).order_by(DoorLink.id)))
+
+
+def door_url(link: DoorLink) -> str:
+    return f"{links.base_url()}/door/{link.token}"
+
+
+def find_door_link(token: str) -> DoorLink | None:
+    """The door link with this token, whatever its state; None for junk."""
+    if not token or not TOKEN_RE.fullmatch(token):
+        return None
+    link = db.session.scalar(sa.select(DoorLink).where(DoorLink.token == token))
+    if link is None or not tokens.tokens_equal(link.token, token):
+        return None
+    return link
+
+
+def open_door_link(token: str, *, now: dt.datetime | None = None) -> DoorLink:
+    """The usable door link for ``token``. Raises DomainError ``door_not_found``,
+    ``door_revoked``, ``door_not_yet_open`` or ``door_expired``."""
+    now = now or utcnow()
+    link = find_door_link(token)
+    if link is None:
+        raise DomainError("This door link is not valid. Ask the organizer for a new one.", "door_not_found")
+    if link.revoked_at is not None:
+        raise DomainError("This door link was switched off by the organizer.", "door_revoked")
+    if now < link.valid_from:
+        raise DomainError("This door link is not open yet.", "door_not_yet_open")
+    if now >= link.valid_until:
+        raise DomainError("This door link has expired.", "door_expired")
+    return link
+
+
+def check_pin(link: DoorLink, pin: str | None) -> bool:
+    """Whether ``pin`` unlocks ``link`` (always True for a link without a PIN)."""
+    if link.pin_hash is None:
+        return True
+    return bool(pin) and len(pin) <= 12 and check_password_hash(link.pin_hash, pin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scanning
+
+
+def parse_code(scanned: str) -> str | None:
+    """The ticket code in what a scanner produced: the badge URL ``<BASE_URL>/b/<code>`` or a
+    bare code (typed, or from a handheld scanner). None when it cannot be one of our codes."""
+    value = (scanned or "").strip()
+    if not value or len(value) > MAX_CODE:
+        return None
+    if "/" in value:
+        parts = urlsplit(value)
+        base = urlsplit(links.base_url())
+        if (parts.scheme, parts.netloc.lower()) != (base.scheme, base.netloc.lower()):
+            return None
+        path = parts.path.rstrip("/")
+        prefix = base.path.rstrip("/") + "/b/"
+        if not path.startswith(prefix):
+            return None
+        value = path[len(prefix) :]
+    # Handheld scanners with caps lock on, or people typing in groups of four.
+    return value.replace(" ", "").replace("-", "").lower() or None
+
+
+@dataclasses.dataclass(frozen=True)
+class Guest:
+    """What the door may see of a guest: never the e-mail address."""
+
+    rsvp_id: int
+    name: str
+    full_name: str
+    pronouns: str
+    program: str
+    level: str
+    status: str
+    dietary_notes: str
+    accessibility_notes: str
+    walk_in: bool
+
+    @classmethod
+    def of(cls, rsvp: Rsvp) -> "Guest":
+        return cls(
+            rsvp_id=rsvp.id,
+            name=rsvp.display_name,
+            full_name=rsvp.full_name,
+            pronouns=rsvp.pronouns,
+            program=rsvp.institution,
+            level=rsvp.training_level.label,
+            status=rsvp.status.value,
+            dietary_notes=rsvp.dietary_notes,
+            accessibility_notes=rsvp.accessibility_notes,
+            walk_in=rsvp.source == "walk_in",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckInResult:
+    """The verdict on one scan.
+
+    ``colour``: green (admitted), amber (already checked in), red (anything else). ``guest`` is
+    None for unknown codes and for another event's badge. For amber, ``previous_at`` and
+    ``previous_door`` say when and where the guest was admitted. ``replayed``: this nonce was
+    seen before and this is its first verdict again.
+    """
+
+    result: str
+    reason: str
+    colour: str
+    title: str
+    message: str
+    check_in_id: int
+    scanned_at: dt.datetime
+    guest: Guest | None = None
+    previous_at: dt.datetime | None = None
+    previous_door: str = ""
+    replayed: bool = False
+
+    @property
+    def admitted(self) -> bool:
+        return self.result == ScanResult.ADMITTED
+
+
+def standing_admission(rsvp_id: int) -> CheckIn | None:
+    return db.session.scalar(
+        sa.select(CheckIn).where(
+            CheckIn.rsvp_id == rsvp_id, CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None)
+        )
+    )
+
+
+def standing_admission_before_insert(rsvp_id: int) -> CheckIn | None:
+    """The cheap pre-check; the unique index is what actually settles a race (tests stub this)."""
+    return standing_admission(rsvp_id)
+
+
+def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> CheckInResult:
+    guest = Guest.of(rsvp) if rsvp is not None else None
+    if row.result == ScanResult.ADMITTED:
+        return CheckInResult(
+            result=row.result.value,
+            reason="",
+            colour="green",
+            title="Welcome",
+            message=f"Welcome, {guest.name}!" if guest else "Welcome!",
+            check_in_id=row.id,
+            scanned_at=row.scanned_at,
+            guest=guest,
+            replayed=replayed,
+        )
+    if row.reason == Reason.ALREADY_CHECKED_IN:
+        first = standing_admission(row.rsvp_id) if row.rsvp_id else None
+        return CheckInResult(
+            result=row.result.value,
+            reason=row.reason,
+            colour="amber",
+            title="Already checked in",
+            message="This badge was already scanned. Check the guest's face against the name before letting them in.",
+            check_in_id=row.id,
+            scanned_at=row.scanned_at,
+            guest=guest,
+            previous_at=first.scanned_at if first else None,
+            previous_door=first.door if first else "",
+            replayed=replayed,
+        )
+    title, message = RED_WORDS.get(Reason(row.reason), ("Not admitted", "Send the guest to the organizer."))
+    return CheckInResult(
+        result=row.result.value,
+        reason=row.reason,
+        colour="red",
+        title=title,
+        message=message,
+        check_in_id=row.id,
+        scanned_at=row.scanned_at,
+        guest=guest,
+        replayed=replayed,
+    )
+
+
+def _replay(event: Event, nonce: str) -> CheckInResult | None:
+    row = db.session.scalar(sa.select(CheckIn).where(CheckIn.nonce == nonce))
+    if row is None:
+        return None
+    if row.event_id != event.id:
+        raise DomainError("This scan id was already used for another event.", "nonce_reused")
+    rsvp = row.rsvp if row.reason != Reason.WRONG_EVENT else None
+    return _verdict(row, rsvp, replayed=True)
+
+
+def _device_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    if scanned_at is None:
+        return now
+    if scanned_at.tzinfo is None:
+        raise DomainError("The scan time needs a time zone.", "bad_scanned_at", "scanned_at")
+    # A phone whose clock runs fast must not put admissions in the future.
+    return min(scanned_at.astimezone(dt.UTC), now + CLOCK_SKEW)
+
+
+def check_in(
+    event: Event,
+    code: str,
+    *,
+    door: DoorLink | None = None,
+    by: str = ORGANIZER_DOOR,
+    nonce: str | None = None,
+    scanned_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CheckInResult:
+    """Scan ``code`` (a badge URL or a bare ticket code) at ``event``'s door and record the scan.
+
+    ``door``: the door link used (its label is recorded), or None for a signed-in organizer
+    (recorded as ``by``). ``nonce``: the device's id for this physical scan; a nonce seen before
+    returns the first verdict (``replayed``) and records nothing. ``scanned_at``: the device's
+    clock (offline scans arrive late); the server's time is kept as ``received_at``.
+
+    Returns a CheckInResult; refusals are verdicts, not errors. Raises DomainError
+    ``bad_nonce`` (field nonce), ``nonce_reused`` (the nonce belongs to another event's scan)
+    or ``bad_scanned_at``.
+    """
+    now = now or utcnow()
+    if nonce is not None and not NONCE_RE.fullmatch(nonce):
+        raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
+    device_time = _device_time(scanned_at, now)
+    if nonce is not None and (seen := _replay(event, nonce)) is not None:
+        return seen
+
+    ticket_code = parse_code(code)
+    found = _find_rsvp(ticket_code) if ticket_code else None
+    return _scan(event, found, door=door, by=by, nonce=nonce, device_time=device_time, now=now)
+
+
+def check_in_guest(
+    event: Event,
+    rsvp_id: int,
+    *,
+    door: DoorLink | None = None,
+    by: str = ORGANIZER_DOOR,
+    nonce: str | None = None,
+    scanned_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CheckInResult:
+    """Check in a guest found by name search (no badge at hand); same contract as ``check_in``.
+    A guest of another event counts as unknown, so ids reveal nothing."""
+    now = now or utcnow()
+    if nonce is not None and not NONCE_RE.fullmatch(nonce):
+        raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
+    device_time = _device_time(scanned_at, now)
+    if nonce is not None and (seen := _replay(event, nonce)) is not None:
+        return seen
+    found = db.session.get(Rsvp, rsvp_id) if 0 < rsvp_id < 2**31 else None
+    if found is not None and found.event_id != event.id:
+        found = None
+    return _scan(event, found, door=door, by=by, nonce=nonce, device_time=device_time, now=now)
+
+
+def _scan(
+    event: Event,
+    found: Rsvp | None,
+    *,
+    door: DoorLink | None,
+    by: str,
+    nonce: str | None,
+    device_time: dt.datetime,
+    now: dt.datetime,
+) -> CheckInResult:
+    """Decide on ``found`` (None: no such badge), record the scan and return its verdict."""
+    rsvp = None
+    if found is None:
+        reason = Reason.UNKNOWN_CODE
+    elif found.event_id != event.id:
+        reason = Reason.WRONG_EVENT  # recorded without the guest: the door learns nothing about them
+    else:
+        rsvp = found
+        if event.is_cancelled:
+            reason = Reason.EVENT_CANCELLED
+        elif rsvp.status != RsvpStatus.CONFIRMED:
+            reason = STATUS_REASONS.get(rsvp.status, Reason.PENDING)
+        elif standing_admission_before_insert(rsvp.id) is not None:
+            reason = Reason.ALREADY_CHECKED_IN
+        else:
+            reason = None
+
+    fields = dict(
+        event_id=event.id,
+        rsvp_id=rsvp.id if rsvp else None,
+        scanned_at=device_time,
+        received_at=now,
+        nonce=nonce,
+        door=door.label if door else by[:80],
+        door_link_id=door.id if door else None,
+    )
+    if reason is None:
+        # Two doors may scan the same badge at once: both saw no admission above, and the
+        # partial unique index lets only one insert stand. The loser's insert fails inside a
+        # savepoint, so its transaction survives to record "already checked in" instead.
+        # The same happens when a retry with this nonce raced us (unique nonce).
+        try:
+            with db.session.begin_nested():
+                row = CheckIn(result=ScanResult.ADMITTED, reason="", **fields)
+                db.session.add(row)
+        except IntegrityError:
+            if nonce is not None and (seen := _replay(event, nonce)) is not None:
+                return seen
+            reason = Reason.ALREADY_CHECKED_IN
+        else:
+            return _verdict(row, rsvp)
+
+    try:
+        with db.session.begin_nested():
+            row = CheckIn(result=ScanResult.REJECTED, reason=reason.value, **fields)
+            db.session.add(row)
+    except IntegrityError:
+        # Only the nonce can clash here: a retry of this very scan got in first.
+        seen = _replay(event, nonce) if nonce is not None else None
+        if seen is None:
+            raise
+        return seen
+    return _verdict(row, rsvp)
+
+
+def _find_rsvp(ticket_code: str) -> Rsvp | None:
+    if len(ticket_code) != tokens.TICKET_CODE_LENGTH or any(c not in tokens.TICKET_ALPHABET for c in ticket_code):
+        return None
+    rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.ticket_code == ticket_code))
+    if rsvp is None or not tokens.tokens_equal(rsvp.ticket_code, ticket_code):
+        return None
+    return rsvp
+
+
+def undo_check_in(
+    event: Event,
+    check_in_id: int,
+    *,
+    door: DoorLink | None = None,
+    by: str = ORGANIZER_DOOR,
+    now: dt.datetime | None = None,
+) -> CheckIn:
+    """Take back an admission (the volunteer let the wrong person in, or tapped by mistake).
+
+    A door link may undo only admissions made through that same link; an organizer (``door``
+    None) any admission of the event. Idempotent for an admission already undone. Raises
+    DomainError ``not_found`` or ``not_admitted``.
+    """
+    # Ids are 32-bit on PostgreSQL; a larger number is simply not one of ours.
+    row = db.session.get(CheckIn, check_in_id) if 0 < check_in_id < 2**31 else None
+    if row is None or row.event_id != event.id or (door is not None and row.door_link_id != door.id):
+        raise DomainError("There is no such check-in at this door.", "not_found")
+    if row.result != ScanResult.ADMITTED:
+        raise DomainError("That scan did not admit anyone, so there is nothing to undo.", "not_admitted")
+    if row.undone_at is None:
+        row.undone_at = now or utcnow()
+        row.undone_by = f"door:{door.label}"[:120] if door else by[:120]
+        db.session.flush()
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Search and figures
+
+MIN_SEARCH = 3
+SEARCH_LIMIT = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchHit:
+    guest: Guest
+    checked_in_at: dt.datetime | None
+
+
+def search_guests(event: Event, query: str, *, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+    """Guests of ``event`` whose name (first, last or badge name) contains ``query`` (at least
+    MIN_SEARCH characters, case-insensitive). Raises DomainError ``query_too_short``."""
+    words = " ".join((query or "").split())[:100]
+    if not words.isprintable():
+        raise DomainError("Please type letters of the name only.", "bad_query", "q")
+    if len(words) < MIN_SEARCH:
+        raise DomainError(f"Type at least {MIN_SEARCH} letters of the name.", "query_too_short", "q")
+    lower = sa.func.unicode_lower if db.session.get_bind().dialect.name == "sqlite" else sa.func.lower
+    name = Rsvp.first_name + " " + Rsvp.last_name + " " + Rsvp.badge_name
+    conditions = [lower(name).contains(w.lower(), autoescape=True) for w in words.split(" ")[:5]]
+    rsvps = db.session.scalars(
+        sa.select(Rsvp)
+        .where(Rsvp.event_id == event.id, *conditions)
+        .order_by(Rsvp.last_name, Rsvp.first_name, Rsvp.id)
+        .limit(limit)
+    ).all()
+    admitted = _admission_times([r.id for r in rsvps])
+    return [SearchHit(guest=Guest.of(r), checked_in_at=admitted.get(r.id)) for r in rsvps]
+
+
+def _admission_times(rsvp_ids: list[int]) -> dict[int, dt.datetime]:
+    if not rsvp_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CheckIn.rsvp_id, CheckIn.scanned_at).where(
+            CheckIn.rsvp_id.in_(rsvp_ids), CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None)
+        )
+    )
+    return dict(rows.all())
+
+
+@dataclasses.dataclass(frozen=True)
+class Scan:
+    check_in_id: int
+    at: dt.datetime
+    door: str
+    result: str
+    reason: str
+    name: str
+    undone: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class DoorStats:
+    checked_in: int
+    confirmed: int
+    walk_ins: int
+    #: (start of the 15-minute slot, admissions in it), from the first admission to the last.
+    per_quarter: list[tuple[dt.datetime, int]]
+    last_scans: list[Scan]
+
+
+def door_stats(event: Event, *, last: int = 10) -> DoorStats:
+    """Live figures for the door page and the dashboard (a fixed number of queries)."""
+    standing = (CheckIn.event_id == event.id, CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None))
+    times = list(db.session.scalars(sa.select(CheckIn.scanned_at).where(*standing)))
+    walk_ins = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CheckIn)
+        .join(Rsvp, Rsvp.id == CheckIn.rsvp_id)
+        .where(*standing, Rsvp.source == "walk_in")
+    )
+    confirmed = db.session.scalar(
+        sa.select(sa.func.count()).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.CONFIRMED)
+    )
+    slots: dict[dt.datetime, int] = {}
+    for t in times:
+        slot = t.replace(minute=t.minute - t.minute % 15, second=0, microsecond=0)
+        slots[slot] = slots.get(slot, 0) + 1
+    per_quarter = []
+    if slots:
+        slot, end = min(slots), max(slots)
+        while slot <= end:
+            per_quarter.append((slot, slots.get(slot, 0)))
+            slot += dt.timedelta(minutes=15)
+    rows = db.session.execute(
+        sa.select(CheckIn, Rsvp.badge_name, Rsvp.first_name)
+        .outerjoin(Rsvp, Rsvp.id == CheckIn.rsvp_id)
+        .where(CheckIn.event_id == event.id)
+        .order_by(CheckIn.received_at.desc(), CheckIn.id.desc())
+        .limit(last)
+    ).all()
+    scans = [
+        Scan(
+            check_in_id=c.id,
+            at=c.scanned_at,
+            door=c.door,
+            result=c.result.value,
+            reason=c.reason,
+            name=(badge or first or "") if c.reason != Reason.WRONG_EVENT else "",
+            undone=c.undone_at is not None,
+        )
+        for c, badge, first in rows
+    ]
+    return DoorStats(
+        checked_in=len(times),
+        confirmed=confirmed or 0,
+        walk_ins=walk_ins or 0,
+        per_quarter=per_quarter,
+        last_scans=scans,
+    )

@@ -1,0 +1,178 @@
+"""The door page in a real browser: handheld-scanner field, verdict colours, undo, name search, PIN."""
+
+import datetime as dt
+import time
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from eventsite.extensions import db
+from eventsite.models import CheckIn, CheckInResult, RsvpStatus, utcnow
+from eventsite.services import checkin
+from factories import make_event, make_rsvp
+from helpers import db_session
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def door(app):
+    with db_session(app):
+        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
+        other = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
+        ana = make_rsvp(
+            event,
+            first_name="Ana",
+            last_name="Lopez",
+            badge_name="Ana",
+            dietary_notes="Vegetarian",
+            accessibility_notes="Step-free seat",
+        )
+        ben = make_rsvp(event, first_name="Benedict", last_name="Okafor", badge_name="Ben")
+        cy = make_rsvp(event, first_name="Cy", last_name="Kim")
+        cy.status = RsvpStatus.CANCELLED
+        stranger = make_rsvp(other, first_name="Stranger", badge_name="Stranger")
+        link = checkin.create_door_link(event, label="Door 2")
+        pin_link = checkin.create_door_link(event, label="PIN door", pin="2468")
+        return {
+            "event_id": event.id,
+            "ana": ana.ticket_code,
+            "ben": ben.ticket_code,
+            "cy": cy.ticket_code,
+            "stranger": stranger.ticket_code,
+            "token": link.token,
+            "pin_token": pin_link.token,
+        }
+
+
+def scan_typed(page, value: str) -> float:
+    """Type a code into the scanner field and press Enter, as a handheld scanner does; seconds to verdict."""
+    field = page.get_by_label("Badge code")
+    field.fill(value)
+    started = time.perf_counter()
+    field.press("Enter")
+    return started
+
+
+def test_handheld_scanner_green_amber_red_and_undo(page, door, app, live_server):
+    page.goto(f"/door/{door['token']}")
+    verdict = page.locator("#verdict")
+    expect(page.locator(".door-label")).to_have_text("Door 2")
+
+    started = scan_typed(page, f"{live_server}/b/{door['ana']}")
+    expect(verdict).to_have_class("verdict verdict-green flash")
+    elapsed = time.perf_counter() - started
+    expect(verdict).to_contain_text("Welcome")
+    expect(page.locator("#verdict-name")).to_have_text("Ana")
+    expect(verdict).to_contain_text("UCLA Orthopaedic Surgery · PGY-2")
+    expect(verdict).to_contain_text("Vegetarian")
+    expect(verdict).to_contain_text("Step-free seat")
+    assert elapsed < 1.5, elapsed
+    # Ready for the next badge at once: the field is empty and focused.
+    expect(page.get_by_label("Badge code")).to_have_value("")
+    expect(page.get_by_label("Badge code")).to_be_focused()
+
+    scan_typed(page, door["ana"])
+    expect(verdict).to_have_class("verdict verdict-amber flash")
+    expect(page.locator("#verdict-title")).to_contain_text("Already checked in at ")
+    expect(page.locator("#verdict-title")).to_contain_text("· Door 2")
+
+    scan_typed(page, door["cy"])
+    expect(verdict).to_have_class("verdict verdict-red flash")
+    expect(verdict).to_contain_text("RSVP cancelled")
+    expect(verdict).to_contain_text("organizer")
+
+    scan_typed(page, f"{live_server}/b/{door['stranger']}")
+    expect(verdict).to_have_class("verdict verdict-red flash")
+    expect(verdict).to_contain_text("Badge for another event")
+    expect(verdict).not_to_contain_text("Stranger")
+
+    scan_typed(page, door["ben"])
+    expect(page.locator("#verdict-name")).to_have_text("Ben")
+    page.get_by_role("button", name="Undo last check-in").click()
+    expect(verdict).to_contain_text("Check-in undone")
+    expect(page.locator("#count-in")).to_have_text("1")
+    expect(page.locator("#last-scans li").first).to_contain_text("Ben")
+
+    with db_session(app):
+        rows = db.session.scalars(
+            sa.select(CheckIn).where(CheckIn.event_id == door["event_id"]).order_by(CheckIn.id)
+        ).all()
+        assert [(r.result, r.reason, r.door) for r in rows] == [
+            (CheckInResult.ADMITTED, "", "Door 2"),
+            (CheckInResult.REJECTED, "already_checked_in", "Door 2"),
+            (CheckInResult.REJECTED, "cancelled", "Door 2"),
+            (CheckInResult.REJECTED, "wrong_event", "Door 2"),
+            (CheckInResult.ADMITTED, "", "Door 2"),
+        ]
+        assert rows[-1].undone_at is not None and rows[0].undone_at is None
+        assert all(r.nonce for r in rows)
+
+
+def test_name_search_checks_in_a_guest_without_a_badge(page, door):
+    page.goto(f"/door/{door['token']}")
+    page.get_by_label("Find a guest by name").fill("okaf")
+    result = page.locator("#search-results li").first
+    expect(result).to_contain_text("Benedict Okafor")
+    expect(result).to_contain_text("PGY-2")
+    result.get_by_role("button", name="Check in").click()
+    expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash")
+    expect(page.locator("#verdict-name")).to_have_text("Ben")
+
+
+def test_pin_door_asks_for_the_pin_once(page, door):
+    page.goto(f"/door/{door['pin_token']}")
+    page.get_by_label("PIN for this door").fill("1111")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.locator("#pin-error")).to_have_text("That PIN is not right.")
+    page.get_by_label("PIN for this door").fill("2468")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.locator("#pin-form")).to_be_hidden()
+    scan_typed(page, door["ana"])
+    expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash")
+
+
+def test_revoked_link_shows_why(page, door, app):
+    with db_session(app):
+        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+    response = page.goto(f"/door/{door['token']}")
+    assert response.status == 403
+    expect(page.get_by_role("heading")).to_have_text("This door link doesn't work")
+
+
+def test_offline_scans_wait_then_upload_with_their_nonces_and_conflicts_are_shown(page, door, app, live_server):
+    page.goto(f"/door/{door['token']}")
+    expect(page.locator("#count-confirmed")).to_have_text("2")
+    page.context.set_offline(True)
+    scan_typed(page, f"{live_server}/b/{door['ana']}")
+    expect(page.locator("#verdict")).to_contain_text("Saved offline")
+    scan_typed(page, door["cy"])  # cancelled: a conflict once uploaded
+    expect(page.locator("#offline")).to_contain_text("Offline — 2 scans waiting")
+    with db_session(app):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
+    page.context.set_offline(False)
+    expect(page.locator("#offline")).to_be_hidden()
+    expect(page.locator("#conflicts")).to_contain_text("RSVP cancelled")
+    expect(page.locator("#uploaded")).to_have_text("2 offline scans uploaded.")
+    expect(page.locator("#count-in")).to_have_text("1")
+    with db_session(app):
+        rows = db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)).all()
+        assert [(r.result, r.reason) for r in rows] == [
+            (CheckInResult.ADMITTED, ""),
+            (CheckInResult.REJECTED, "cancelled"),
+        ]
+        assert all(r.nonce and r.scanned_at < r.received_at for r in rows)
+
+
+def test_the_door_page_reloads_without_signal_once_opened(page, door):
+    page.goto(f"/door/{door['token']}")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10_000)
+    page.reload()  # now fetched through the worker, which keeps copies
+    expect(page.locator(".door-label")).to_have_text("Door 2")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator(".door-label")).to_have_text("Door 2")
+    expect(page.locator("#offline")).to_contain_text("Offline — 0 scans waiting")
+    scan_typed(page, door["ana"])
+    expect(page.locator("#offline")).to_contain_text("Offline — 1 scan waiting")

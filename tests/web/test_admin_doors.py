@@ -1,0 +1,99 @@
+"""Organizer door screens: create door links (label, PIN, window), show link and QR, revoke; live figures."""
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from eventsite.extensions import db
+from eventsite.models import DoorLink, Event, utcnow
+from eventsite.services import checkin
+from factories import make_event, make_organizer, make_rsvp
+from helpers import db_session, decode_qr, field_box, page_text, post_form, sign_in
+
+
+@pytest.fixture()
+def admin(app, client):
+    with db_session(app):
+        make_organizer()
+    assert sign_in(client, "organizer@example.org").status_code == 302
+    return client
+
+
+@pytest.fixture()
+def event_id(app):
+    with db_session(app):
+        return make_event(starts_at=utcnow() + dt.timedelta(minutes=30)).id
+
+
+def test_create_door_link_with_pin_shows_link_and_qr_then_revoke(app, admin, event_id):
+    url = f"/admin/events/{event_id}/doors"
+    page = admin.get(url).get_data(as_text=True)
+    assert "No door links yet" in page and 'value="Door 1"' in page
+    from helpers import form_values
+
+    values = form_values(page)
+    response = post_form(admin, url, {**values, "label": "Front door", "pin": "2468"})
+    assert response.status_code == 302
+    with db_session(app):
+        link = db.session.scalar(sa.select(DoorLink))
+        token, link_id = link.token, link.id
+        event = link.event
+        assert (link.valid_from, link.valid_until) == checkin.default_window(event)
+        assert checkin.check_pin(link, "2468")
+    page = admin.get(url).get_data(as_text=True)
+    door_url = f"{app.config['BASE_URL']}/door/{token}"
+    assert door_url in page and "Front door" in page and "Open now" in page
+    import base64
+    import re
+
+    qr = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
+    assert [r.text for r in decode_qr(base64.b64decode(qr))] == [door_url]
+    assert post_form(admin, f"{url}/{link_id}/revoke", {}, page=url).status_code == 302
+    assert "Revoked" in page_text(admin.get(url).get_data(as_text=True))
+    response = admin.post(f"/api/events/{event_id}/checkins", json={"code": "x"}, headers={"X-Door-Token": token})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"label": ""}, "label", "name the door"),
+        ({"pin": "12"}, "pin", "4 to 12 digits"),
+        ("swap", "valid_until", "stop working after"),
+    ],
+)
+def test_refusals_sit_next_to_their_field(admin, event_id, change, field, message):
+    url = f"/admin/events/{event_id}/doors"
+    from helpers import form_values
+
+    values = form_values(admin.get(url).get_data(as_text=True))
+    if change == "swap":
+        values["valid_from"], values["valid_until"] = values["valid_until"], values["valid_from"]
+    else:
+        values.update(change)
+    response = post_form(admin, url, values)
+    assert response.status_code == 422
+    assert message in field_box(response.get_data(as_text=True), field)
+
+
+def test_dashboard_shows_live_door_figures(app, admin, event_id):
+    with db_session(app):
+        event = db.session.get(Event, event_id)
+        guest = make_rsvp(event, badge_name="Priya")
+        make_rsvp(event)
+        checkin.check_in(event, guest.ticket_code, by="Door 9")
+        checkin.check_in(event, "junk", by="Door 9")
+    text = page_text(admin.get(f"/admin/events/{event_id}").get_data(as_text=True))
+    assert "1checked in of 2 confirmed" in text  # the figure and its label are separate boxes
+    assert "Door 9 · Priya · admitted" in text and "Door 9 · — · unknown code" in text
+
+
+def test_other_events_link_cannot_be_revoked_here(app, admin, event_id):
+    with db_session(app):
+        other = make_event()
+        link_id = checkin.create_door_link(other, label="Other").id
+    url = f"/admin/events/{event_id}/doors"
+    post_form(admin, f"{url}/{link_id}/revoke", {}, page=url)
+    with db_session(app):
+        assert db.session.get(DoorLink, link_id).revoked_at is None
