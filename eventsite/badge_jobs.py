@@ -7,6 +7,7 @@ progress after each chunk and the outcome at the end. Rendering itself happens i
 processes (``BADGE_RENDER_PROCESSES``, default 2) and the PDF is written to the instance folder.
 """
 
+import contextlib
 import logging
 import os
 import threading
@@ -122,11 +123,10 @@ def _write_file(app: Flask, job_id: int, pdf: bytes) -> None:
 def _remove_old_files(folder: Path) -> None:
     cutoff = time.time() - KEEP_FILES_SECONDS
     for path in folder.glob("badges-*.pdf"):
-        try:
+        # Another process may remove the same file first; that is fine.
+        with contextlib.suppress(OSError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
-        except OSError:
-            pass
 
 
 def wait_for_all(app: Flask, timeout: float = 120) -> None:
