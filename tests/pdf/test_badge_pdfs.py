@@ -156,8 +156,8 @@ def test_offsets_and_first_slot_move_the_badges(guests):
 def test_long_names_and_programs_stay_in_their_badge_and_off_the_qr(app_ctx):
     event = make_event()
     long_name = "Maximilian Alexander Montgomery-Fitzgerald III"
-    program = "University of California, Los Angeles, David Geffen School of Medicine, Department of Orthopaedic Surgery Residency"
-    assert len(program) >= 115
+    program = "David Geffen School of Medicine at UCLA, Department of Orthopaedic Surgery, Orthopaedic Surgery Residency, Westwood, CA."
+    assert len(program) == 120
     rsvp = make_rsvp(
         event,
         first_name=long_name,
@@ -408,8 +408,9 @@ def test_calibration_page_outlines_every_slot_at_the_offset(app_ctx, layout):
     pdf = badges.render_calibration_pdf(layout, offset_mm=(1.5, -2.0))
     (text,) = pdf_text(pdf)
     assert "Calibration" in text and "+1.5 mm across" in text and "-2.0 mm down" in text
-    for n in range(1, sheet.per_page + 1):
-        assert f"Position {n}" in text
+    if sheet.per_page > 1:
+        for n in range(1, sheet.per_page + 1):
+            assert f"Position {n}" in text
     (image,) = pdf_pages(pdf, dpi=DPI)
     assert (image.width / PX, image.height / PX) == pytest.approx((sheet.page_w, sheet.page_h), abs=1)
 
@@ -446,6 +447,8 @@ def test_printed_text_sits_where_the_layout_put_it(app_ctx):
     for block in fitted.blocks:
         text = "".join("".join(block.fit.lines).split()) + "".join(block.suffix.split())
         inside = [
-            c for c in ink if block.y - 1 <= c["box"][1] and c["box"][3] <= block.bottom + 1 and block.x - 1 <= c["box"][0]
+            c
+            for c in ink
+            if block.y - 1 <= c["box"][1] and c["box"][3] <= block.bottom + 1 and block.x - 1 <= c["box"][0]
         ]
         assert text in "".join(c["char"] for c in inside), (block.kind, text)

@@ -14,10 +14,8 @@ from factories import make_event, make_rsvp
 from helpers import decode_qr
 
 LONG_NAME = "Maximilian Alexander Montgomery-Fitzgerald III"
-LONG_PROGRAM = (
-    "University of California, Los Angeles, David Geffen School of Medicine, Department of Orthopaedic "
-    "Surgery Residency"
-)
+#: 120 characters, as the issue asks.
+LONG_PROGRAM = "David Geffen School of Medicine at UCLA, Department of Orthopaedic Surgery, Orthopaedic Surgery Residency, Westwood, CA."
 
 
 def badge_for(**fields) -> badges.BadgeData:
@@ -129,6 +127,7 @@ def test_blocks_stay_inside_the_badge_and_off_the_qr_and_each_other(fields):
 
 
 def test_long_name_and_program_shrink_then_wrap_to_two_or_three_lines():
+    assert len(LONG_PROGRAM) == 120
     fitted = badges.fit_badge(badge_for(name=LONG_NAME, full_name=LONG_NAME, program=LONG_PROGRAM))
     name, program = fitted.block("name"), fitted.block("program")
     assert len(name.fit.lines) == 2 and name.fit.size >= 14
