@@ -12,7 +12,8 @@ def daily_bars(per_day: list[tuple[dt.date, int]], *, title: str, width: int = 6
     top = max(n for _, n in per_day) or 1
     left, bottom, right, top_pad = 32, 28, 8, 18
     plot_w, plot_h = width - left - right, height - bottom - top_pad
-    step = plot_w / len(per_day)
+    # Days fill the width, but a few days stay at the left as slim bars, not wide slabs.
+    step = min(plot_w / len(per_day), 30.0)
     bar_w = max(1.0, step * 0.8)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -31,8 +32,9 @@ def daily_bars(per_day: list[tuple[dt.date, int]], *, title: str, width: int = 6
     first, last = per_day[0][0], per_day[-1][0]
     parts.append(f'<text x="{left}" y="{height - 8}" font-size="11" fill="#4f5b6b">{first:%b} {first.day}</text>')
     if last != first:
+        last_x = left + len(per_day) * step
         parts.append(
-            f'<text x="{width - right}" y="{height - 8}" text-anchor="end" font-size="11" fill="#4f5b6b">{last:%b} {last.day}</text>'
+            f'<text x="{last_x:.1f}" y="{height - 8}" text-anchor="end" font-size="11" fill="#4f5b6b">{last:%b} {last.day}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
