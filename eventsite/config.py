@@ -78,7 +78,9 @@ def normalise_database_url(url: str) -> str:
 def _check(config: dict) -> None:
     base = urlsplit(config["BASE_URL"])
     if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
-        raise ConfigError(f"BASE_URL must be an http(s) address such as https://events.example.org, got {config['BASE_URL']!r}")
+        raise ConfigError(
+            f"BASE_URL must be an http(s) address such as https://events.example.org, got {config['BASE_URL']!r}"
+        )
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")
     try:
         url = sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -34,7 +34,9 @@ def render_error(status: int, message: str | None = None, code: str | None = Non
     title, default = MESSAGES.get(status, (f"Error {status}", "Please try again."))
     message = message or default
     if wants_json():
-        return jsonify(error=code or title.lower().replace(" ", "_"), reason=code or str(status), message=message), status
+        return jsonify(
+            error=code or title.lower().replace(" ", "_"), reason=code or str(status), message=message
+        ), status
     return render_template("error.html", status=status, title=title, message=message), status
 
 

@@ -40,11 +40,7 @@ def _find_pg_bin() -> Path:
         parts = Path(path).parent.name
         return tuple(int(x) for x in re.findall(r"\d+", parts)) or (0,)
 
-    candidates = [
-        d
-        for d in glob.glob("/usr/lib/postgresql/*/bin")
-        if os.path.exists(os.path.join(d, "pg_ctl"))
-    ]
+    candidates = [d for d in glob.glob("/usr/lib/postgresql/*/bin") if os.path.exists(os.path.join(d, "pg_ctl"))]
     if candidates:
         return Path(max(candidates, key=version))
     found = shutil.which("pg_ctl")
@@ -180,8 +176,7 @@ class PgServer:
     def _terminate(self, conn: psycopg.Connection, name: str) -> None:
         """Kill other sessions connected to a database."""
         conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             (name,),
         )
 
@@ -208,9 +203,7 @@ class PgServer:
         try:
             if self._running:
                 self._running = False
-                self._run(
-                    "pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.datadir)
-                )
+                self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.datadir))
         finally:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 

@@ -94,7 +94,9 @@ def change_password():
             form.current.errors = ["That is not your current password."]
         else:
             try:
-                signed_out = accounts.change_password(current_user, form.password.data, keep_token=current_user.get_id())
+                signed_out = accounts.change_password(
+                    current_user, form.password.data, keep_token=current_user.get_id()
+                )
             except DomainError as exc:
                 db.session.rollback()
                 form.password.errors = [exc.message]

@@ -47,9 +47,7 @@ class Event(TimestampMixin, Base):
     #: Hours a waitlisted guest has to claim an offered spot; 0 promotes straight away.
     claim_window_hours: Mapped[int] = mapped_column(default=24)
     requires_approval: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[EventStatus] = mapped_column(
-        str_enum(EventStatus, "event_status"), default=EventStatus.DRAFT
-    )
+    status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
     #: Send every confirmed guest a reminder this many hours before the start.
     reminder_enabled: Mapped[bool] = mapped_column(default=True)
     reminder_hours_before: Mapped[int] = mapped_column(default=24)

@@ -14,9 +14,7 @@ class OutboxMessage(Base):
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rsvp_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
-    )
+    rsvp_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rsvps.id", ondelete="SET NULL"), index=True)
     #: The organizer's message this e-mail belongs to, for delivered/failed counts.
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True)
     #: Names the template family ("rsvp_received", "offer", ...), for filtering and tests.
@@ -27,9 +25,7 @@ class OutboxMessage(Base):
     body_html: Mapped[str] = mapped_column(sa.Text)
     #: [{"filename", "mimetype", "content" (text)}]
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
-    status: Mapped[OutboxStatus] = mapped_column(
-        str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
-    )
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -34,7 +34,9 @@ class GuestDetailsForm(FlaskForm):
         "Dietary needs", description="Optional: allergies or restrictions.", validators=[Optional(), Length(max=500)]
     )
     accessibility_notes = TextAreaField(
-        "Accessibility needs", description="Optional: anything that helps you take part.", validators=[Optional(), Length(max=500)]
+        "Accessibility needs",
+        description="Optional: anything that helps you take part.",
+        validators=[Optional(), Length(max=500)],
     )
 
     def service_fields(self) -> dict:

@@ -44,7 +44,9 @@ def find_organizer(email: str) -> Organizer | None:
     return db.session.scalar(sa.select(Organizer).where(Organizer.email == email.strip().lower()))
 
 
-def create_organizer(*, email: str, name: str, password: str, role: OrganizerRole = OrganizerRole.ORGANIZER) -> Organizer:
+def create_organizer(
+    *, email: str, name: str, password: str, role: OrganizerRole = OrganizerRole.ORGANIZER
+) -> Organizer:
     """Create an account. Raises DomainError ``bad_email``, ``email_taken``, ``weak_password``."""
     address = normalise_login(email)
     if find_organizer(address) is not None:

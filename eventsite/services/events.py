@@ -62,9 +62,7 @@ class PlaceCounts:
 def place_counts(event: Event) -> PlaceCounts:
     """Live RSVPs of the event by status, with its capacity (one query)."""
     rows = db.session.execute(
-        sa.select(Rsvp.status, sa.func.count())
-        .where(Rsvp.event_id == event.id)
-        .group_by(Rsvp.status)
+        sa.select(Rsvp.status, sa.func.count()).where(Rsvp.event_id == event.id).group_by(Rsvp.status)
     ).all()
     by_status = {status: n for status, n in rows}
     return PlaceCounts(
@@ -78,26 +76,20 @@ def place_counts(event: Event) -> PlaceCounts:
 
 def seats_taken(event: Event) -> int:
     return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Rsvp)
-        .where(Rsvp.event_id == event.id, Rsvp.status.in_(SEAT_STATUSES))
+        sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEAT_STATUSES))
     )
 
 
 def get_public_event(slug: str) -> Event | None:
     """A published or cancelled event by slug; drafts don't exist for the public."""
-    return db.session.scalar(
-        sa.select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT)
-    )
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
 
 
 def upcoming_events(now: dt.datetime | None = None) -> list[Event]:
     now = now or utcnow()
     return list(
         db.session.scalars(
-            sa.select(Event)
-            .where(Event.status != EventStatus.DRAFT, Event.ends_at > now)
-            .order_by(Event.starts_at)
+            sa.select(Event).where(Event.status != EventStatus.DRAFT, Event.ends_at > now).order_by(Event.starts_at)
         )
     )
 
@@ -180,7 +172,9 @@ def create_event(
     ``bad_slug``, ``slug_taken``, each with the form field it belongs to.
     """
     event = Event(status=status)
-    _apply(event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline)
+    _apply(
+        event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline
+    )
     db.session.add(event)
     db.session.flush()
     return event
@@ -208,11 +202,13 @@ def update_event(
     taken = seats_taken(event)
     if capacity is not None and capacity < taken and not confirm_overbooking:
         raise DomainError(
-            f"{taken} guests already hold a place. Tick \"Allow overbooking\" to set a capacity below that.",
+            f'{taken} guests already hold a place. Tick "Allow overbooking" to set a capacity below that.',
             "capacity_below_confirmed",
             "capacity",
         )
-    _apply(event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline)
+    _apply(
+        event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline
+    )
     db.session.flush()
     rsvps.fill_open_spots(event)
 
@@ -271,7 +267,7 @@ def copy_event(
     region: str,
     postal_code: str,
 ) -> Event:
-    """"Next in series": a new draft with the source's texts and settings, a new place and
+    """ "Next in series": a new draft with the source's texts and settings, a new place and
     date, and no guests. Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
             "requires_approval", "reminder_enabled", "reminder_hours_before")  # fmt: skip
@@ -314,7 +310,9 @@ def admin_event_rows(tab: str, now: dt.datetime | None = None) -> list[EventRow]
     by_event: dict[int, dict] = {i: {} for i in ids}
     if ids:
         rows = db.session.execute(
-            sa.select(Rsvp.event_id, Rsvp.status, sa.func.count()).where(Rsvp.event_id.in_(ids)).group_by(Rsvp.event_id, Rsvp.status)
+            sa.select(Rsvp.event_id, Rsvp.status, sa.func.count())
+            .where(Rsvp.event_id.in_(ids))
+            .group_by(Rsvp.event_id, Rsvp.status)
         )
         for event_id, status, n in rows:
             by_event[event_id][status] = n
@@ -382,7 +380,11 @@ def dashboard(event: Event) -> Dashboard:
             per_day.append((day, days.get(day, 0)))
             day += dt.timedelta(days=1)
     live = Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)
-    levels = dict(db.session.execute(sa.select(Rsvp.training_level, sa.func.count()).where(*live).group_by(Rsvp.training_level)).all())
+    levels = dict(
+        db.session.execute(
+            sa.select(Rsvp.training_level, sa.func.count()).where(*live).group_by(Rsvp.training_level)
+        ).all()
+    )
     programs = db.session.execute(
         sa.select(Rsvp.institution, sa.func.count().label("n"))
         .where(*live)

@@ -170,4 +170,3 @@ def record_failure(message: OutboxMessage, error: str, now: dt.datetime) -> None
     else:
         message.status = OutboxStatus.PENDING
         message.next_attempt_at = now + dt.timedelta(minutes=2 ** (message.attempts - 1))
-

@@ -70,9 +70,7 @@ def check_open(event: Event, now: dt.datetime) -> None:
 
 def find_live_rsvp(event: Event, email_key: str) -> Rsvp | None:
     return db.session.scalar(
-        sa.select(Rsvp).where(
-            Rsvp.event_id == event.id, Rsvp.email_key == email_key, Rsvp.status.in_(LIVE_STATUSES)
-        )
+        sa.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_key == email_key, Rsvp.status.in_(LIVE_STATUSES))
     )
 
 

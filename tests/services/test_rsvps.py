@@ -173,7 +173,9 @@ def test_edit_keeps_the_badge_code_and_records_what_changed(app_ctx):
     code = rsvp.ticket_code
     changed = rsvps.change_rsvp(rsvp, badge_name="Łukasz", pronouns="he/him", first_name=rsvp.first_name)
     assert changed == ["badge_name", "pronouns"] and rsvp.ticket_code == code
-    last = db.session.scalars(sa.select(RsvpChange).where(RsvpChange.rsvp_id == rsvp.id).order_by(RsvpChange.id.desc())).first()
+    last = db.session.scalars(
+        sa.select(RsvpChange).where(RsvpChange.rsvp_id == rsvp.id).order_by(RsvpChange.id.desc())
+    ).first()
     assert last.action == RsvpAction.EDITED and last.detail == "badge_name, pronouns"
 
 
