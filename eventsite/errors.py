@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from eventsite.extensions import db
+from eventsite.services import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ def render_error(status: int, message: str | None = None, code: str | None = Non
             error=code or title.lower().replace(" ", "_"), reason=code or str(status), message=message
         ), status
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def form_error(form, exc: DomainError) -> None:
+    """Put a service's refusal next to its field, or on the form as a whole."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,8 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from eventsite import badge_jobs
 from eventsite.admin import bp
 from eventsite.admin.badge_forms import BadgeRoleForm, OffsetsForm, PrintBadgesForm, PrintOneForm, ReissueForm
-from eventsite.admin.common import actor, form_error, get_event, get_rsvp, require_event_of
+from eventsite.admin.common import actor, get_event, get_rsvp, require_event_of
+from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import BadgeJobStatus, BadgePrintJob
 from eventsite.services import DomainError, badges

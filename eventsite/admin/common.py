@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp
-from eventsite.services import DomainError
 
 
 def get_event(event_id: int) -> Event:
@@ -19,14 +18,6 @@ def get_rsvp(rsvp_id: int) -> Rsvp:
 def actor() -> str:
     """How organizer actions appear in an RSVP's history."""
     return f"organizer:{current_user.email}"
-
-
-def form_error(form, exc: DomainError) -> None:
-    """Put a service's refusal next to its field, or on the form as a whole."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def require_event_of(rsvp: Rsvp, event_id: int) -> None:

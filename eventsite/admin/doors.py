@@ -3,9 +3,10 @@
 from flask import flash, redirect, render_template, url_for
 
 from eventsite.admin import bp
-from eventsite.admin.common import actor, form_error, get_event
+from eventsite.admin.common import actor, get_event
 from eventsite.admin.door_forms import DoorLinkForm
 from eventsite.admin.forms import ActionForm
+from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.formatting import clock
 from eventsite.models import DoorLink, Event, utcnow

@@ -4,8 +4,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from eventsite.admin import bp
 from eventsite.admin.charts import daily_bars, horizontal_bars
-from eventsite.admin.common import actor, form_error, get_event
+from eventsite.admin.common import actor, get_event
 from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, EventForm
+from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import utcnow
 from eventsite.services import DomainError, events

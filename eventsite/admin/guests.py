@@ -6,8 +6,9 @@ from collections.abc import Callable
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 
 from eventsite.admin import bp
-from eventsite.admin.common import actor, form_error, get_event, get_rsvp, require_event_of
+from eventsite.admin.common import actor, get_event, get_rsvp, require_event_of
 from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
+from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import RsvpStatus, TrainingLevel
 from eventsite.services import DomainError, events, exports, guests, rsvps

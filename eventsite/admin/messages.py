@@ -8,7 +8,8 @@ from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.admin import bp
-from eventsite.admin.common import form_error, get_event
+from eventsite.admin.common import get_event
+from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Segment
 from eventsite.services import DomainError

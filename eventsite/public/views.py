@@ -5,6 +5,7 @@ import datetime as dt
 from flask import Response, abort, redirect, render_template, session, url_for
 
 from eventsite.database import writing
+from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
 from eventsite.public import bp
@@ -24,14 +25,6 @@ def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
         rsvps.expire_offers(now=now, event=event)
         db.session.commit()
     return True
-
-
-def form_error(form, exc: DomainError) -> None:
-    """Put a service's refusal next to its field, or on the form as a whole."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def load_event(slug: str) -> Event:
