@@ -12,14 +12,12 @@
   var PIN_KEY = "door-pin:" + TOKEN.slice(0, 8);
   var EVENT_API = API + "/events/" + EVENT_ID;
   var COOLDOWN_MS = 1200; // the camera looks for the next badge this soon after a verdict
-  var SAME_BADGE_MS = 6000; // the same badge held in view is not sent again within this time
   var STATS_MS = 4000;
 
   var $ = function (id) { return document.getElementById(id); };
   var codeInput = $("code");
   var lastAdmitted = null;
   var busy = false;
-  var lastSeen = { code: "", at: 0 };
 
   // --- HTTP ------------------------------------------------------------------------------
 
@@ -325,101 +323,46 @@
     refreshStats().then(flushQueue).then(function () { setTimeout(pollStats, STATS_MS); });
   }
 
-  // --- Camera --------------------------------------------------------------------------------
+  // --- Camera (static/js/scanner.js does the decoding) ------------------------------------
 
-  var video = $("camera");
-  var canvas = $("camera-canvas");
-  var stream = null;
-  var detector = null;
-  var pausedUntil = 0;
-
-  function onDecoded(text) {
-    var now = Date.now();
-    if (!text || busy || now < pausedUntil) return;
-    if (text === lastSeen.code && now - lastSeen.at < SAME_BADGE_MS) {
-      lastSeen.at = now; // still in view: keep ignoring it
-      return;
-    }
-    lastSeen = { code: text, at: now };
-    pausedUntil = now + COOLDOWN_MS;
-    submitCode(text);
-  }
-
-  function decodeWithJsQR() {
-    if (typeof window.jsQR !== "function" || !video.videoWidth) return null;
-    var scale = Math.min(1, 640 / video.videoWidth);
-    var w = Math.round(video.videoWidth * scale);
-    var h = Math.round(video.videoHeight * scale);
-    canvas.width = w;
-    canvas.height = h;
-    var ctx = canvas.getContext("2d", { willReadFrequently: true });
-    ctx.drawImage(video, 0, 0, w, h);
-    var found = window.jsQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "dontInvert" });
-    return found ? found.data : null;
-  }
-
-  function scanLoop() {
-    if (!stream) return;
-    var next = function () { setTimeout(scanLoop, 80); };
-    if (video.readyState < 2 || busy || Date.now() < pausedUntil) { next(); return; }
-    if (detector) {
-      detector.detect(video).then(function (codes) {
-        if (codes.length) onDecoded(codes[0].rawValue);
-      }, function () {
-        detector = null; // fall back to jsQR from now on
-      }).then(next);
-    } else {
-      onDecoded(decodeWithJsQR());
-      next();
-    }
-  }
+  var scanner = window.BadgeScanner.create({
+    video: $("camera"),
+    canvas: $("camera-canvas"),
+    canHandle: function () { return !busy; },
+    onCode: function (text) {
+      scanner.pause(COOLDOWN_MS);
+      submitCode(text);
+    },
+  });
 
   function startCamera() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      setVerdict("red", "No camera", "", "This browser cannot use the camera here. Type or scan codes below.");
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false }).then(function (s) {
-      stream = s;
-      video.srcObject = s;
+    scanner.start().then(function () {
       $("camera-box").hidden = false;
       $("camera-toggle").textContent = "Stop camera";
-      var track = s.getVideoTracks()[0];
-      var caps = track && track.getCapabilities ? track.getCapabilities() : {};
-      $("torch-toggle").hidden = !caps.torch;
-      return video.play();
-    }).then(function () {
-      if ("BarcodeDetector" in window && window.BarcodeDetector.getSupportedFormats) {
-        return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
-          if (formats.indexOf("qr_code") >= 0) detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        }, function () {});
-      }
-    }).then(scanLoop, function () {
+      $("torch-toggle").hidden = !scanner.hasTorch();
+    }, function () {
+      scanner.stop();
       setVerdict("red", "Camera not available", "", "Allow the camera in the browser, or type or scan codes below.");
     });
   }
 
   function stopCamera() {
-    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
-    stream = null;
-    detector = null;
+    scanner.stop();
     $("camera-box").hidden = true;
     $("torch-toggle").hidden = true;
     $("camera-toggle").textContent = "Start camera";
   }
 
   $("camera-toggle").addEventListener("click", function () {
-    var want = !stream;
+    var want = !scanner.running();
     if (want) startCamera(); else stopCamera();
     try { localStorage.setItem("door-camera", want ? "on" : "off"); } catch (e) { /* private mode */ }
   });
 
   var torchOn = false;
   $("torch-toggle").addEventListener("click", function () {
-    var track = stream && stream.getVideoTracks()[0];
-    if (!track) return;
     torchOn = !torchOn;
-    track.applyConstraints({ advanced: [{ torch: torchOn }] }).catch(function () { torchOn = false; });
+    scanner.torch(torchOn).catch(function () { torchOn = false; });
   });
 
   // --- Start -----------------------------------------------------------------------------------
