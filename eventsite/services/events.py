@@ -193,11 +193,14 @@ def update_event(
     """Change an event. Lowering the capacity below the confirmed guests needs
     ``confirm_overbooking``; raising it offers the new places to the waitlist.
 
+    A new start time re-arms the reminder: guests reminded of the old time are reminded again.
+
     Raises what ``create_event`` raises, and ``capacity_below_confirmed`` (field capacity).
     """
     from eventsite.services import rsvps
 
     lock_event(event.id)
+    old_start = event.starts_at
     capacity = fields.get("capacity", event.capacity)
     taken = seats_taken(event)
     if capacity is not None and capacity < taken and not confirm_overbooking:
@@ -210,6 +213,12 @@ def update_event(
         event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline
     )
     db.session.flush()
+    if event.starts_at != old_start:
+        db.session.execute(
+            sa.update(Rsvp)
+            .where(Rsvp.event_id == event.id, Rsvp.reminder_sent_at.is_not(None))
+            .values(reminder_sent_at=None)
+        )
     rsvps.fill_open_spots(event)
 
 

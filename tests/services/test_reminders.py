@@ -288,3 +288,26 @@ def test_the_reminder_e_mail_has_venue_map_calendar_and_a_way_to_release_the_spo
     assert "reminders queued: 1" in again.output  # the promoted guest, confirmed inside the window
     third = app.test_cli_runner().invoke(args=["jobs", "run"])
     assert "reminders queued: 0" in third.output
+
+
+def test_moving_the_event_reminds_guests_again_of_the_new_time(app_ctx):
+    from eventsite.services import events
+
+    event = make_event(starts_at=utcnow() + 20 * H)
+    ann = make_rsvp(event, email="ann@example.org")
+    db.session.commit()
+    assert reminders.send_reminders() == 1
+    db.session.commit()
+    # Same start, another detail changed: no second reminder.
+    local = event.starts_at.astimezone(event.tz).replace(tzinfo=None)
+    events.update_event(event, local_start=local, local_end=local + 2 * H, timezone=event.timezone)
+    db.session.commit()
+    assert reminders.send_reminders() == 0
+    # The start moves by an hour: the guest hears of the new time once more.
+    events.update_event(event, local_start=local + H, local_end=local + 2 * H, timezone=event.timezone)
+    db.session.commit()
+    db.session.refresh(ann)
+    assert ann.reminder_sent_at is None
+    assert reminders.send_reminders() == 1
+    db.session.commit()
+    assert reminded() == ["ann@example.org", "ann@example.org"]
