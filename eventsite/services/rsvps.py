@@ -237,7 +237,7 @@ def cancel_rsvp(rsvp: Rsvp, *, actor: str = "guest", now: dt.datetime | None = N
     rsvp.offer_expires_at = None
     action = RsvpAction.LEFT_WAITLIST if was == RsvpStatus.WAITLISTED else RsvpAction.CANCELLED
     record(rsvp, action, actor, f"was {was.value}")
-    mail.queue_guest_message(rsvp, "cancelled")
+    mail.queue_guest_message(rsvp, "cancelled" if actor == "guest" else "cancelled_by_organizer")
     db.session.flush()
     fill_open_spots(rsvp.event, now=now)
     return True
