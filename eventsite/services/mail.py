@@ -59,7 +59,7 @@ GUEST_MESSAGES = {
     "manage_link": ("Your RSVP link: {e.title}", "rsvp_status"),
     "updated": ("Your RSVP details were updated: {e.title}", "rsvp_status"),
     "cancelled": ("Your RSVP is cancelled: {e.title}", "rsvp_cancelled"),
-    "cancelled_by_organizer": ("Your RSVP was cancelled by the organizers: {e.title}", "rsvp_cancelled"),
+    "cancelled_by_organizer": ("Your RSVP was cancelled: {e.title}", "rsvp_cancelled"),
     "offer": ("A spot opened up: {e.title}", "rsvp_offer"),
     "promoted": ("A spot opened up and it's yours: {e.title}", "rsvp_status"),
     "offer_expired": ("Your offered spot has expired: {e.title}", "rsvp_cancelled"),
