@@ -47,14 +47,16 @@ GUESTS = [
 
 def build(app):
     with app.app_context(), writing():
-        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=40), capacity=60, title="Los Angeles Resident Networking Evening")
+        event = make_event(
+            starts_at=utcnow() + dt.timedelta(minutes=40), capacity=60, title="Los Angeles Resident Networking Evening"
+        )
         made = []
         for n, (first, last, badge, program, level, ask, shares) in enumerate(GUESTS):
             rsvp = rsvps.submit_rsvp(event, first_name=first, last_name=last, badge_name=badge, email=f"g{n}@example.org",
                                      institution=program, training_level=level).rsvp  # fmt: skip
             contacts.update_preferences(rsvp, in_directory=True, ask_me_about=ask, share_contact=shares,
-                                        share_email=shares, share_phone=shares and n % 2 == 1, phone="+1 310 555 01%02d" % n,
-                                        profile_url="https://www.linkedin.com/in/example-%d" % n if shares else "")  # fmt: skip
+                                        share_email=shares, share_phone=shares and n % 2 == 1, phone=f"+1 310 555 01{n:02d}",
+                                        profile_url=f"https://www.linkedin.com/in/example-{n}" if shares else "")  # fmt: skip
             made.append(rsvp)
         me = made[0]
         for other, note in ((made[1], "talked about hand fellowship"), (made[2], "研究 — visiting fellowship in Beijing"),
@@ -78,7 +80,9 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "screenshots"}
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True)
     base = f"http://127.0.0.1:{port}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "screenshots", "BASE_URL": base, "MAIL_DELIVERY": "manual"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "screenshots", "BASE_URL": base, "MAIL_DELIVERY": "manual"}
+    )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     token, slug, event_id, scanned_id = build(app)
     server = make_server("127.0.0.1", port, app, threaded=True)
