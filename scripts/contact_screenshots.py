@@ -42,6 +42,7 @@ GUESTS = [
     ("Priya", "Raghunathan-Castellanos", "Priya", "Cedars-Sinai Orthopaedic Residency Program", "pgy4", "", True),
     ("Marcus", "Bell", "", "Stryker (Mako robotics)", "industry", "robotic arthroplasty demos", False),
     ("Lena", "Fischer", "", "Keck School of Medicine of USC", "medical_student", "applying ortho next year", False),
+    ("Ayesha", "Khan", "", "Kaiser Permanente Los Angeles", "pgy5", "", True),
 ]
 
 
@@ -66,7 +67,7 @@ def build(app):
         contacts.save_contact(made[4], me)
         accounts.create_organizer(email="organizer@example.org", name="Olivia", password="correct horse battery staple")
         db.session.commit()
-        return me.manage_token, event.slug, event.id, made[4].id
+        return me.manage_token, event.slug, event.id, made[4].id, made[7].ticket_code
 
 
 def main() -> None:
@@ -84,7 +85,7 @@ def main() -> None:
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "screenshots", "BASE_URL": base, "MAIL_DELIVERY": "manual"}
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    token, slug, event_id, scanned_id = build(app)
+    token, slug, event_id, scanned_id, badge_code = build(app)
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
@@ -126,6 +127,8 @@ def main() -> None:
             shoot("meet-saved")
             page.goto(f"/r/{token}/contacts")
             shoot("my-contacts")
+            page.goto(f"/b/{badge_code}")
+            shoot("badge-save")
             page.goto(f"/e/{slug}")
             page.locator("summary", has_text="Networking options").click()
             shoot("rsvp-form")

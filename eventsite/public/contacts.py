@@ -123,9 +123,9 @@ def meet(token: str):
                 if result.saved is None:
                     return redirect(url_for("public.meet", token=token, not_shared=result.contact.display_name))
                 return redirect(url_for("public.meet", token=token, saved=result.saved.id))
-    saved = None
-    if request.args.get("saved", "").isdigit():
-        saved = next((c for c in contacts.my_contacts(rsvp) if c.id == int(request.args["saved"])), None)
+    rows = contacts.my_contacts(rsvp)
+    saved_id = request.args.get("saved", "")
+    saved = next((c for c in rows if str(c.id) == saved_id), None)
     page = render_template(
         "public/meet.html",
         rsvp=rsvp,
@@ -133,7 +133,7 @@ def meet(token: str):
         form=form,
         saved=saved,
         not_shared=request.args.get("not_shared", "")[:100],
-        count=len(contacts.my_contacts(rsvp)),
+        count=len(rows),
     )
     return private(page, status)
 
