@@ -78,6 +78,9 @@ class EventForm(FlaskForm, WhenFields, VenueFields):
     )
     requires_approval = BooleanField("Organizers approve each RSVP")
     reminder_enabled = BooleanField("E-mail a reminder before the event", default=True)
+    directory_enabled = BooleanField(
+        "Guest directory: confirmed guests see who's coming (those who opt in)", default=True
+    )
     reminder_hours_before = IntegerField(
         "Hours before the start", default=24, validators=[Optional(), NumberRange(min=1, max=336)]
     )
@@ -88,6 +91,7 @@ class EventForm(FlaskForm, WhenFields, VenueFields):
             for name in (
                 "title", "summary", "description", "audience_note", "venue_name", "room", "street_address",
                 "city", "region", "postal_code", "capacity", "waitlist_enabled", "requires_approval", "reminder_enabled",
+                "directory_enabled",
             )
         }  # fmt: skip
         for name in ("summary", "description", "audience_note", "room", "region", "postal_code"):

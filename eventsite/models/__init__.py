@@ -3,6 +3,7 @@
 from eventsite.models.badge import BadgePrintJob
 from eventsite.models.base import Base, utcnow
 from eventsite.models.checkin import CheckIn
+from eventsite.models.contact import GuestProfile, SavedContact
 from eventsite.models.door import DoorLink
 from eventsite.models.enums import (
     LIVE_STATUSES,
@@ -39,6 +40,7 @@ __all__ = [
     "Base",
     "Event",
     "EventStatus",
+    "GuestProfile",
     "Organizer",
     "OrganizerRole",
     "OutboxMessage",
@@ -47,6 +49,7 @@ __all__ = [
     "RsvpAction",
     "RsvpChange",
     "RsvpStatus",
+    "SavedContact",
     "TrainingLevel",
     "utcnow",
 ]

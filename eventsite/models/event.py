@@ -60,6 +60,8 @@ class Event(TimestampMixin, Base):
     #: print lines up with the die-cut inserts on a given printer; found with the calibration page.
     badge_offset_x_mm: Mapped[float] = mapped_column(sa.Float, default=0.0)
     badge_offset_y_mm: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    #: Confirmed guests may see who else is coming (those who opted in); organizers can turn it off.
+    directory_enabled: Mapped[bool] = mapped_column(default=True)
 
     rsvps: WriteOnlyMapped["Rsvp"] = relationship(back_populates="event")  # noqa: F821
 

@@ -5,6 +5,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from eventsite.models import TrainingLevel
+from eventsite.public.contact_forms import NetworkingFields
 from eventsite.services.rsvps import EDITABLE_FIELDS
 
 LEVEL_CHOICES = [SelectChoice("", "Choose your training level")] + [
@@ -43,7 +44,7 @@ class GuestDetailsForm(FlaskForm):
         return {name: self[name].data or "" for name in EDITABLE_FIELDS}
 
 
-class RsvpForm(GuestDetailsForm):
+class RsvpForm(GuestDetailsForm, NetworkingFields):
     email = EmailField(
         "E-mail",
         description="Your confirmation and private link to change or cancel go here.",

@@ -10,7 +10,7 @@ from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
 from eventsite.public import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
-from eventsite.services import DomainError, calendar, events, links, rsvps
+from eventsite.services import DomainError, calendar, contacts, events, links, rsvps
 
 
 def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
@@ -41,6 +41,14 @@ def load_rsvp(token: str) -> Rsvp:
     return rsvp
 
 
+def remember_guest(rsvp: Rsvp) -> None:
+    """Note in the (signed) session cookie that this browser holds the guest's link, so a badge
+    scanned with the phone's own camera (/b/<code>) can offer "Save contact"."""
+    held = session.get("guest_rsvps", [])
+    if held[-1:] != [rsvp.id]:  # unchanged: no new cookie
+        session["guest_rsvps"] = [*[i for i in held if i != rsvp.id][-4:], rsvp.id]
+
+
 @bp.get("/")
 def index():
     return render_template("public/index.html", events=events.upcoming_events(), past=False)
@@ -63,7 +71,9 @@ def event_page(slug: str):
             return redirect(url_for("public.check_inbox", slug=slug))
         if form.validate():
             try:
-                rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
+                result = rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
+                if result.created and form.networking_chosen():
+                    contacts.update_preferences(result.rsvp, **form.networking_fields())
             except DomainError as exc:
                 db.session.rollback()
                 form_error(form, exc)
@@ -99,6 +109,7 @@ def check_inbox(slug: str):
 @bp.route("/r/<token>", methods=["GET", "POST"])
 def manage(token: str):
     rsvp = load_rsvp(token)
+    remember_guest(rsvp)
     form = GuestDetailsForm(obj=rsvp)
     saved = False
     status = 200

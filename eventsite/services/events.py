@@ -129,7 +129,7 @@ def suggest_slug(title: str, city: str, local_start: dt.datetime | None) -> str:
 EVENT_FIELDS = (
     "title", "slug", "summary", "description", "audience_note", "venue_name", "room", "street_address",
     "city", "region", "postal_code", "capacity", "waitlist_enabled", "claim_window_hours",
-    "requires_approval", "reminder_enabled", "reminder_hours_before",
+    "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled",
 )  # fmt: skip
 
 
@@ -279,7 +279,7 @@ def copy_event(
     """ "Next in series": a new draft with the source's texts and settings, a new place and
     date, and no guests. Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
-            "requires_approval", "reminder_enabled", "reminder_hours_before")  # fmt: skip
+            "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled")  # fmt: skip
     event = create_event(
         title=title, slug=slug, local_start=local_start, local_end=local_end, timezone=timezone,
         venue_name=venue_name, room=room, street_address=street_address, city=city, region=region,

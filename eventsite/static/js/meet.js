@@ -1,0 +1,90 @@
+// The guest's Meet page: scan another guest's badge with the camera (static/js/scanner.js),
+// show whose it is, and fill the code into the form; the guest adds a note and taps Save.
+// Without JavaScript (or a camera) the same form takes a typed code.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("meet");
+  if (!root || !window.BadgeScanner) return;
+  var $ = function (id) { return document.getElementById(id); };
+  var LOOKUP = root.getAttribute("data-lookup");
+  var codeInput = $("code");
+  var busy = false;
+
+  function say(text) { $("scan-status").textContent = text; }
+
+  function show(name, detail, shares) {
+    $("found-name").textContent = name;
+    $("found-detail").textContent = detail;
+    $("found").className = "card found" + (shares ? "" : " muted-card");
+    $("found").hidden = false;
+    $("save-button").hidden = !shares;
+  }
+
+  function lookup(text) {
+    busy = true;
+    codeInput.value = text;
+    say("Looking up the badge…");
+    return fetch(LOOKUP + "?code=" + encodeURIComponent(text), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      })
+      .then(function (result) {
+        var d = result.data;
+        if (!result.ok) {
+          $("found").hidden = true;
+          $("save-button").hidden = false;
+          say(d.message || "That badge could not be read.");
+        } else if (!d.shares) {
+          show(d.name, "This guest hasn't chosen to share their contact. Swap details in person!", false);
+          say("");
+        } else {
+          show(d.name, d.program + (d.already_saved ? " · already in your contacts" : ""), true);
+          say(d.already_saved ? "Already saved: add a note and save to update it." : "Add a note if you like, then save.");
+          $("note").focus();
+        }
+      }, function () {
+        say("No connection. Try again, or save later: the code is filled in.");
+      })
+      .then(function () { busy = false; });
+  }
+
+  var scanner = window.BadgeScanner.create({
+    video: $("camera"),
+    canvas: $("camera-canvas"),
+    canHandle: function () { return !busy; },
+    onCode: function (text) {
+      scanner.pause(1500);
+      lookup(text);
+    },
+  });
+
+  function start() {
+    scanner.start().then(function () {
+      $("camera-box").hidden = false;
+      $("camera-toggle").textContent = "Stop camera";
+      say("Point the camera at a badge's QR code.");
+    }, function () {
+      scanner.stop();
+      say("The camera isn't available. Allow it in the browser, or type the code below.");
+    });
+  }
+
+  function stop() {
+    scanner.stop();
+    $("camera-box").hidden = true;
+    $("camera-toggle").textContent = "Start camera";
+  }
+
+  var toggle = $("camera-toggle");
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      if (scanner.running()) stop(); else start();
+    });
+  }
+  // A typed code is looked up when the field is left, so the guest sees whose badge it is.
+  codeInput.addEventListener("change", function () {
+    if (codeInput.value.trim()) lookup(codeInput.value.trim());
+  });
+})();
