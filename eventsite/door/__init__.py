@@ -103,3 +103,23 @@ def badge_check_in(code: str):
     verdict = checkin.check_in(rsvp.event, code, by=f"Organizer {current_user.email}"[:80])
     db.session.commit()
     return badge_check_in_page(rsvp, verdict)
+
+
+@bp.get("/walk-in-badge/<token>.pdf")
+def walk_in_badge(token: str):
+    """The single-badge PDF of a walk-in, for the door that registered them: the door page gets
+    this signed link from the walk-in API; it names one guest and lapses after 30 minutes or
+    when the door link closes (services/walk_ins.py)."""
+    import io
+
+    from flask import send_file
+
+    from eventsite.services import badges, walk_ins
+
+    rsvp = walk_ins.rsvp_for_badge_token(token)
+    if rsvp is None:
+        abort(404)
+    pdf = badges.render_badges_pdf([badges.badge_data(rsvp)], layout="single")
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name="badge.pdf", max_age=0)
+    response.headers.update(PRIVATE)
+    return response
