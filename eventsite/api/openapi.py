@@ -72,6 +72,8 @@ ROSTER = {
             "description": "When the door link closes; the phone deletes the roster then. Null for organizers.",
         },
         "count": {"type": "integer"},
+        "words": {"type": "object", "description": "reason -> [title, what to do], as the online verdicts say it"},
+        "status_reasons": {"type": "object", "description": "RSVP status -> reason for a red verdict"},
         "entries": {
             "type": "array",
             "items": {

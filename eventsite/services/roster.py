@@ -52,6 +52,7 @@ from flask import current_app
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Event, Rsvp
 from eventsite.models.enums import CheckInResult as ScanResult
+from eventsite.services import checkin
 
 SCHEME = "hkdf-sha256/aes-256-gcm/v1"
 LOOKUP_INFO = b"eventsite roster v1 lookup"
@@ -150,6 +151,9 @@ def build_roster(
         "event": {"id": event.id, "title": event.title},
         "badge_prefix": badge_prefix,
         "valid_until": valid_until.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if valid_until else None,
+        # The red verdicts' words, so an offline phone says what the server would.
+        "words": {reason.value: list(words) for reason, words in checkin.RED_WORDS.items()},
+        "status_reasons": {status.value: reason.value for status, reason in checkin.STATUS_REASONS.items()},
     }
     fingerprint = json.dumps([head, plain], sort_keys=True, separators=(",", ":"))
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
