@@ -378,7 +378,7 @@
       var d = r.data;
       $("count-in").textContent = d.checked_in;
       $("count-confirmed").textContent = d.confirmed;
-      $("count-walkins").textContent = d.walk_ins ? " · " + d.walk_ins + " walk-ins" : "";
+      $("count-walkins").textContent = d.walk_ins ? " · " + d.walk_ins + (d.walk_ins === 1 ? " walk-in" : " walk-ins") : "";
       var list = $("last-scans");
       list.textContent = "";
       d.last_scans.forEach(function (s) {
@@ -498,9 +498,8 @@
         var print = $("verdict-print");
         print.href = r.data.badge_url;
         print.hidden = false;
-        if (r.data.over_capacity) {
-          $("verdict-detail").textContent += " · walk-in, over capacity (" + r.data.over_capacity[0] + "/" + r.data.over_capacity[1] + ")";
-        }
+        var detail = $("verdict-detail");
+        detail.textContent = [detail.textContent, "walk-in" + (r.data.over_capacity ? ", over capacity (" + r.data.over_capacity[0] + "/" + r.data.over_capacity[1] + ")" : "")].filter(Boolean).join(" · ");
       }, function () { showWalkInErrors(null, "No connection. Try again; the guest will not be registered twice."); })
       .then(function () { busy = false; $("walkin-submit").disabled = false; refreshStats(); });
   });

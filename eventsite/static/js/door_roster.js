@@ -117,7 +117,7 @@
         }
         var here = (read(HERE_KEY) || {})[found.lookup];
         if (g.checked_in_at || here) {
-          var at = here ? here.at_local + " · this phone, offline" : g.checked_in_at_local + (g.checked_in_door ? " · " + g.checked_in_door : "");
+          var at = here ? here.at_local + " · this phone" : g.checked_in_at_local + (g.checked_in_door ? " · " + g.checked_in_door : "");
           return {
             colour: "amber", title: "Already checked in at " + at, name: g.name, lookup: found.lookup,
             detail: "This badge was already scanned. Check the guest's face against the name before letting them in.",
