@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Rsvp, utcnow
 from eventsite.services import checkin, roster
-from factories import make_event, make_rsvp
-from helpers import db_session, pdf_text
+from factories import make_event, make_organizer, make_rsvp
+from helpers import csrf_token, db_session, pdf_text, sign_in
 
 
 @pytest.fixture()
@@ -112,3 +112,27 @@ def test_walk_in_with_a_registered_address_is_sent_to_scan_or_search(client, doo
     assert response.status_code == 409
     body = response.get_json()
     assert (body["reason"], body["field"]) == ("already_registered", "email")
+
+
+def test_organizer_registers_a_walk_in_with_csrf_and_gets_the_roster(client, door, app):
+    with db_session(app):
+        make_organizer()
+    sign_in(client, "organizer@example.org")
+    url = f"/api/events/{door['event_id']}/walk-ins"
+    body = {"first_name": "Oli", "training_level": "fellow", "nonce": "org-w1"}
+    assert client.post(url, json=body).status_code == 400  # a cookie alone may not write
+    token = csrf_token(client.get("/admin/events/new").get_data(as_text=True))
+    done = client.post(url, json=body, headers={"X-CSRFToken": token})
+    assert done.status_code == 201
+    assert client.get(done.get_json()["badge_url"]).status_code == 200
+    roster_body = client.get(f"/api/events/{door['event_id']}/roster").get_json()
+    assert roster_body["valid_until"] is None and roster_body["count"] == 3
+
+
+def test_openapi_documents_the_roster_and_walk_ins(client):
+    doc = client.get("/api/openapi.json").get_json()
+    roster_op = doc["paths"]["/events/{event_id}/roster"]["get"]
+    assert {"200", "304", "403"} <= set(roster_op["responses"])
+    walk_op = doc["paths"]["/events/{event_id}/walk-ins"]["post"]
+    assert {"201", "200", "409", "422"} <= set(walk_op["responses"])
+    assert "e-mail" in doc["components"]["schemas"]["Roster"]["description"]

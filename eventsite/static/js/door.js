@@ -16,6 +16,8 @@
   var ROSTER_MS = 60000; // the offline roster is re-checked this often (a 304 while unchanged)
   //: API refusals that mean this link is over: the phone forgets the roster and the page.
   var CLOSED_REASONS = { door_revoked: true, door_expired: true, door_not_found: true };
+  // An organizer's page (no door link) forgets the roster when the sign-in ends.
+  function isClosing(reason) { return TOKEN ? !!CLOSED_REASONS[reason] : reason === "login_required"; }
 
   var $ = function (id) { return document.getElementById(id); };
   var codeInput = $("code");
@@ -41,7 +43,7 @@
       function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (response.status === 401 && (data.reason === "pin_required" || data.reason === "bad_pin")) askPin(data.reason);
-          if (TOKEN && CLOSED_REASONS[data.reason]) closeDoor(data.message);
+          if (isClosing(data.reason)) closeDoor(data.message);
           return { ok: response.ok, status: response.status, data: data };
         });
       },
@@ -151,7 +153,7 @@
         if (response.status === 200) return response.json().then(function (data) { roster.save(data); });
         if (response.status === 304) return;
         return response.json().then(function (data) {
-          if (TOKEN && CLOSED_REASONS[data.reason]) closeDoor(data.message);
+          if (isClosing(data.reason)) closeDoor(data.message);
         }, function () {});
       }, function () { /* offline: keep the copy we have */ })
       .then(function () { rosterBusy = false; });
@@ -178,7 +180,7 @@
     if (scanner) stopCamera();
     body.classList.add("door-closed");
     $("offline").hidden = true;
-    setVerdict("red", "Door link closed", "", (message || "This door link no longer works.") + " The guest list was deleted from this phone." + (waiting ? " " + waiting + " offline scans could not be sent: tell the organizer." : ""));
+    setVerdict("red", TOKEN ? "Door link closed" : "Signed out", "", (message || "This door link no longer works.") + " The guest list was deleted from this phone." + (waiting ? " " + waiting + " offline scans could not be sent: tell the organizer." : ""));
   }
 
   function queued() {
