@@ -1,12 +1,14 @@
 """Walk-ins at the door: confirmed and admitted at once, even when full; idempotent by nonce."""
 
 import datetime as dt
+import threading
 
 import pytest
 import sqlalchemy as sa
 
+from eventsite.database import writing
 from eventsite.extensions import db
-from eventsite.models import CheckIn, OutboxMessage, Rsvp, RsvpStatus
+from eventsite.models import CheckIn, Event, OutboxMessage, Rsvp, RsvpStatus, utcnow
 from eventsite.services import DomainError, checkin, walk_ins
 from factories import make_event, make_rsvp
 
@@ -114,3 +116,43 @@ def test_badge_token_names_one_walk_in_and_lapses(app_ctx):
     checkin.revoke_door_link(door)
     db.session.commit()
     assert walk_ins.rsvp_for_badge_token(token) is None
+
+
+@pytest.mark.slow
+def test_five_retries_of_one_walk_in_at_once_register_one_guest(app):
+    """A phone on bad signal fires the same POST several times; the event lock plus the nonce
+    on the admission make every retry return the first walk-in."""
+    with app.app_context(), writing():
+        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
+        db.session.commit()
+        event_id = event.id
+        db.session.remove()
+
+    barrier = threading.Barrier(5, timeout=20)
+    results: list = [None] * 5
+
+    def register(i: int) -> None:
+        try:
+            with app.app_context(), writing():
+                barrier.wait()
+                ev = db.session.get(Event, event_id)
+                done = walk_ins.register_walk_in(ev, first_name="Jo", training_level="pgy4", nonce="same-tap")
+                db.session.commit()
+                results[i] = (done.rsvp.id, done.replayed)
+                db.session.remove()
+        except BaseException as exc:
+            barrier.abort()
+            results[i] = exc
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(isinstance(r, tuple) for r in results), results
+    assert len({rsvp_id for rsvp_id, _ in results}) == 1
+    assert sorted(replayed for _, replayed in results) == [False, True, True, True, True]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 1
+        db.session.remove()
