@@ -32,6 +32,7 @@ STATUS_BY_CODE = {
     "not_found": 404,
     "nonce_reused": 409,
     "not_admitted": 409,
+    "already_registered": 409,
 }
 PUBLIC_ENDPOINTS = {"api.openapi"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -41,9 +42,10 @@ class ApiError(DomainError):
     """A refusal raised by the API layer itself (authentication, malformed input)."""
 
 
-def error_response(code: str, message: str, status: int | None = None):
+def error_response(code: str, message: str, status: int | None = None, field: str | None = None):
     status = status or STATUS_BY_CODE.get(code, 422)
-    return jsonify(error=code, reason=code, message=message), status
+    extra = {"field": field} if field else {}
+    return jsonify(error=code, reason=code, message=message, **extra), status
 
 
 @bp.errorhandler(DomainError)
@@ -51,7 +53,7 @@ def _domain_error(exc: DomainError):
     from eventsite.extensions import db
 
     db.session.rollback()
-    return error_response(exc.code, exc.message)
+    return error_response(exc.code, exc.message, field=exc.field)
 
 
 def check_door_pin(door, pin: str | None) -> None:

@@ -1,6 +1,8 @@
 """The OpenAPI 3 description of /api, served at /api/openapi.json (and fuzzed by the test suite)."""
 
+from eventsite.models import TrainingLevel
 from eventsite.services.checkin import MAX_CODE, MIN_SEARCH, Reason
+from eventsite.services.roster import SCHEME
 
 ERROR = {
     "type": "object",
@@ -9,6 +11,7 @@ ERROR = {
         "error": {"type": "string", "description": "Stable code, same as reason."},
         "reason": {"type": "string"},
         "message": {"type": "string", "description": "For people: what happened and what to do."},
+        "field": {"type": "string", "description": "The input field the message belongs next to, if any."},
     },
 }
 GUEST = {
@@ -45,6 +48,64 @@ VERDICT = {
         "replayed": {"type": "boolean", "description": "This nonce was seen before; this is its first verdict."},
     },
 }
+ROSTER = {
+    "type": "object",
+    "description": (
+        "The event's guest list for offline use, readable one badge at a time. No e-mail addresses. "
+        "For a ticket code c (the QR's path after badge_prefix, spaces and dashes removed, lower case): "
+        "lookup = base64url(HKDF-SHA-256(ikm=c, salt, info='eventsite roster v1 lookup', 32 bytes)); "
+        "key = HKDF-SHA-256(ikm=c, salt, info='eventsite roster v1 key', 256 bits); the entry whose "
+        "lookup matches is AES-256-GCM(key, iv, additional data '<event id>:<lookup>') of a JSON "
+        "object with name, full_name, pronouns, program, level, status, dietary_notes, "
+        "accessibility_notes, walk_in, checked_in_at, checked_in_at_local, checked_in_door."
+    ),
+    "required": ["scheme", "version", "event", "salt", "badge_prefix", "valid_until", "count", "entries"],
+    "properties": {
+        "scheme": {"type": "string", "enum": [SCHEME]},
+        "version": {"type": "string", "description": "Also the ETag; send it back in If-None-Match"},
+        "event": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}},
+        "salt": {"type": "string", "description": "base64url, per event"},
+        "badge_prefix": {"type": "string", "description": "<BASE_URL>/b/"},
+        "valid_until": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When the door link closes; the phone deletes the roster then. Null for organizers.",
+        },
+        "count": {"type": "integer"},
+        "words": {"type": "object", "description": "reason -> [title, what to do], as the online verdicts say it"},
+        "status_reasons": {"type": "object", "description": "RSVP status -> reason for a red verdict"},
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["lookup", "iv", "data"],
+                "properties": {
+                    "lookup": {"type": "string"},
+                    "iv": {"type": "string", "description": "base64url, 12 bytes"},
+                    "data": {"type": "string", "description": "base64url ciphertext with its 16-byte tag"},
+                },
+            },
+        },
+    },
+}
+WALK_IN = {
+    "type": "object",
+    "required": ["rsvp_id", "verdict", "badge_url", "over_capacity", "replayed"],
+    "properties": {
+        "rsvp_id": {"type": "integer"},
+        "verdict": {"$ref": "#/components/schemas/Verdict"},
+        "badge_url": {
+            "type": "string",
+            "description": "The walk-in's single-badge PDF; signed, for this guest only, valid 30 minutes",
+        },
+        "over_capacity": {
+            "type": ["array", "null"],
+            "items": {"type": "integer"},
+            "description": "[confirmed, capacity] when this walk-in took the event past its capacity",
+        },
+        "replayed": {"type": "boolean", "description": "This nonce was seen before: the first walk-in again"},
+    },
+}
 STATS = {
     "type": "object",
     "required": ["checked_in", "confirmed", "walk_ins", "per_quarter", "last_scans"],
@@ -65,7 +126,7 @@ def _errors(*statuses: int) -> dict:
         403: "Door link revoked, expired or not yet open",
         404: "No such event or check-in for this caller",
         409: "Conflict",
-        422: "Invalid input",
+        422: "Invalid input (``field`` names the form field when there is one)",
     }
     return {
         str(s): {
@@ -104,7 +165,14 @@ def openapi_document(*, server: str, prefix: str = "/api") -> dict:
                 "doorPin": {"type": "apiKey", "in": "header", "name": "X-Door-Pin"},
                 "organizerSession": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": {"Error": ERROR, "Verdict": VERDICT, "Guest": GUEST, "Stats": STATS},
+            "schemas": {
+                "Error": ERROR,
+                "Verdict": VERDICT,
+                "Guest": GUEST,
+                "Stats": STATS,
+                "Roster": ROSTER,
+                "WalkIn": WALK_IN,
+            },
         },
         "paths": {
             "/door": {
@@ -246,6 +314,67 @@ def openapi_document(*, server: str, prefix: str = "/api") -> dict:
                     "responses": {
                         **_ok({"type": "object", "properties": {"guests": {"type": "array"}}}),
                         **_errors(*AUTH_ERRORS, 422),
+                    },
+                }
+            },
+            "/events/{event_id}/roster": {
+                "get": {
+                    "operationId": "offlineRoster",
+                    "summary": "The roster for offline verdicts: no e-mails, each guest encrypted under their own ticket code",
+                    "parameters": [
+                        EVENT_ID,
+                        {
+                            "name": "If-None-Match",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "The version (ETag) the device holds",
+                        },
+                    ],
+                    "responses": {
+                        **_ok({"$ref": "#/components/schemas/Roster"}),
+                        "304": {"description": "The device's version is current"},
+                        **_errors(*AUTH_ERRORS),
+                    },
+                }
+            },
+            "/events/{event_id}/walk-ins": {
+                "post": {
+                    "operationId": "registerWalkIn",
+                    "summary": (
+                        "Register a walk-in and check them in at once; confirmed even when the event is full "
+                        "(organizers decide at the door). Idempotent by nonce."
+                    ),
+                    "parameters": [EVENT_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["first_name", "training_level", "nonce"],
+                                    "properties": {
+                                        "first_name": {"type": "string", "maxLength": 100},
+                                        "last_name": {"type": "string", "maxLength": 100},
+                                        "training_level": {"type": "string", "enum": [t.value for t in TrainingLevel]},
+                                        "program": {"type": "string", "maxLength": 200},
+                                        "email": {
+                                            "type": "string",
+                                            "description": "Optional; with it the guest gets the usual e-mail",
+                                        },
+                                        "nonce": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Registered and checked in",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WalkIn"}}},
+                        },
+                        **_ok({"$ref": "#/components/schemas/WalkIn"}, "This nonce was seen before: the same walk-in"),
+                        **_errors(400, *AUTH_ERRORS, 409, 422),
                     },
                 }
             },

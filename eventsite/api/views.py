@@ -10,7 +10,8 @@ from eventsite.api.openapi import openapi_document
 from eventsite.extensions import db
 from eventsite.formatting import clock, event_when
 from eventsite.models import Event
-from eventsite.services import checkin
+from eventsite.services import checkin, walk_ins
+from eventsite.services import roster as roster_service
 
 
 def get_event(event_id: int) -> Event:
@@ -235,3 +236,46 @@ def openapi():
     return jsonify(
         openapi_document(server=current_app.config["BASE_URL"], prefix=url_for("api.openapi")[: -len("/openapi.json")])
     )
+
+
+@bp.get("/events/<int:event_id>/roster")
+def roster(event_id: int):
+    """The offline roster (services/roster.py): no e-mails, each guest sealed under their own
+    ticket code. Conditional on its version: If-None-Match with the current ETag gives 304."""
+    event = get_event(event_id)
+    known = request.if_none_match.as_set()
+    built = roster_service.build_roster(
+        event,
+        valid_until=g.door.valid_until if g.door is not None else None,
+        badge_prefix=f"{current_app.config['BASE_URL']}/b/",
+        local_time=lambda t: local_time(event, t),
+        known_version=next(iter(known)) if len(known) == 1 else None,
+    )
+    if built.payload is None:
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(built.payload)
+    response.set_etag(built.version)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/events/<int:event_id>/walk-ins")
+def walk_in(event_id: int):
+    """Register a walk-in at the door and admit them at once (idempotent by nonce)."""
+    event = get_event(event_id)
+    data = json_body()
+    fields = {
+        k: optional_str(data, k) or ""
+        for k in ("first_name", "last_name", "training_level", "email", "program", "nonce")
+    }
+    done = walk_ins.register_walk_in(event, **fields, door=g.door, by=actor_label())
+    db.session.commit()
+    badge_url = url_for("door.walk_in_badge", token=walk_ins.badge_token(done.rsvp, g.door))
+    return jsonify(
+        rsvp_id=done.rsvp.id,
+        verdict=verdict_json(event, done.verdict),
+        badge_url=badge_url,
+        over_capacity=list(done.over_capacity) if done.over_capacity else None,
+        replayed=done.replayed,
+    ), (200 if done.replayed else 201)

@@ -6,9 +6,13 @@ from flask_wtf.csrf import generate_csrf
 
 from eventsite.extensions import db
 from eventsite.models import Event, OrganizerRole
+from eventsite.models.enums import TRAINING_LEVEL_LABELS
 from eventsite.services import DomainError, checkin
 
 bp = Blueprint("door", __name__, url_prefix="/door")
+
+#: The walk-in form's level choices: the RSVP form's training levels, same order and words.
+WALK_IN_LEVELS = [(level.value, text) for level, text in TRAINING_LEVEL_LABELS.items()]
 
 #: The door token is in the URL: keep it out of caches, referrers and search engines.
 PRIVATE = {
@@ -42,10 +46,16 @@ def door_page(token: str):
     try:
         link = checkin.open_door_link(token)
     except DomainError as exc:
-        page = render_template("door/closed.html", message=exc.message, code=exc.code)
+        page = render_template("door/closed.html", message=exc.message, code=exc.code, token=token)
         return page, 404 if exc.code == "door_not_found" else 403, PRIVATE
     page = render_template(
-        "door/page.html", event=link.event, label=link.label, token=token, csrf="", needs_pin=link.has_pin
+        "door/page.html",
+        event=link.event,
+        label=link.label,
+        token=token,
+        csrf="",
+        needs_pin=link.has_pin,
+        walk_in_levels=WALK_IN_LEVELS,
     )
     return page, 200, PRIVATE
 
@@ -57,7 +67,13 @@ def organizer_door(event_id: int):
         abort(404)
     event = db.get_or_404(Event, event_id)
     page = render_template(
-        "door/page.html", event=event, label="Organizer", token="", csrf=generate_csrf(), needs_pin=False
+        "door/page.html",
+        event=event,
+        label="Organizer",
+        token="",
+        csrf=generate_csrf(),
+        needs_pin=False,
+        walk_in_levels=WALK_IN_LEVELS,
     )
     return page, 200, PRIVATE
 
@@ -103,3 +119,23 @@ def badge_check_in(code: str):
     verdict = checkin.check_in(rsvp.event, code, by=f"Organizer {current_user.email}"[:80])
     db.session.commit()
     return badge_check_in_page(rsvp, verdict)
+
+
+@bp.get("/walk-in-badge/<token>.pdf")
+def walk_in_badge(token: str):
+    """The single-badge PDF of a walk-in, for the door that registered them: the door page gets
+    this signed link from the walk-in API; it names one guest and lapses after 30 minutes or
+    when the door link closes (services/walk_ins.py)."""
+    import io
+
+    from flask import send_file
+
+    from eventsite.services import badges, walk_ins
+
+    rsvp = walk_ins.rsvp_for_badge_token(token)
+    if rsvp is None:
+        abort(404)
+    pdf = badges.render_badges_pdf([badges.badge_data(rsvp)], layout="single")
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name="badge.pdf", max_age=0)
+    response.headers.update(PRIVATE)
+    return response

@@ -144,11 +144,13 @@ def insert_rsvp(
     accessibility_notes: str = "",
     source: str = "rsvp",
     note: str = "",
+    queue_mail: bool = True,
 ) -> Rsvp:
     """Add a new RSVP with fresh secrets, record its creation and queue the e-mail for ``status``.
 
     The caller has checked the rules (open, duplicate, places) under the event lock and
     normalised the address (``normalise_email``). ``note`` is appended to the history line.
+    ``queue_mail`` False: no e-mail (a walk-in who gave no address).
     """
     rsvp = Rsvp(
         event=event,
@@ -172,7 +174,8 @@ def insert_rsvp(
     db.session.add(rsvp)
     db.session.flush()
     record(rsvp, RsvpAction.CREATED, actor, f"status {status.value}" + (f", {note}" if note else ""))
-    mail.queue_guest_message(rsvp, status.value)
+    if queue_mail:
+        mail.queue_guest_message(rsvp, status.value)
     return rsvp
 
 

@@ -141,30 +141,6 @@ def test_revoked_link_shows_why(page, door, app):
     expect(page.get_by_role("heading")).to_have_text("This door link doesn't work")
 
 
-def test_offline_scans_wait_then_upload_with_their_nonces_and_conflicts_are_shown(page, door, app, live_server):
-    page.goto(f"/door/{door['token']}")
-    expect(page.locator("#count-confirmed")).to_have_text("2")
-    page.context.set_offline(True)
-    scan_typed(page, f"{live_server}/b/{door['ana']}")
-    expect(page.locator("#verdict")).to_contain_text("Saved offline")
-    scan_typed(page, door["cy"])  # cancelled: a conflict once uploaded
-    expect(page.locator("#offline")).to_contain_text("Offline — 2 scans waiting")
-    with db_session(app):
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
-    page.context.set_offline(False)
-    expect(page.locator("#offline")).to_be_hidden()
-    expect(page.locator("#conflicts")).to_contain_text("RSVP cancelled")
-    expect(page.locator("#uploaded")).to_have_text("2 offline scans uploaded.")
-    expect(page.locator("#count-in")).to_have_text("1")
-    with db_session(app):
-        rows = db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)).all()
-        assert [(r.result, r.reason) for r in rows] == [
-            (CheckInResult.ADMITTED, ""),
-            (CheckInResult.REJECTED, "cancelled"),
-        ]
-        assert all(r.nonce and r.scanned_at < r.received_at for r in rows)
-
-
 def test_the_door_page_reloads_without_signal_once_opened(page, door):
     page.goto(f"/door/{door['token']}")
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10_000)

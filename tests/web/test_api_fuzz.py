@@ -25,7 +25,7 @@ def test_no_request_built_from_the_openapi_document_gets_a_server_error(app):
         event_id = event.id
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 9
 
     for operation in operations:
 

@@ -13,6 +13,11 @@
   var EVENT_API = API + "/events/" + EVENT_ID;
   var COOLDOWN_MS = 1200; // the camera looks for the next badge this soon after a verdict
   var STATS_MS = 4000;
+  var ROSTER_MS = 60000; // the offline roster is re-checked this often (a 304 while unchanged)
+  //: API refusals that mean this link is over: the phone forgets the roster and the page.
+  var CLOSED_REASONS = { door_revoked: true, door_expired: true, door_not_found: true };
+  // An organizer's page (no door link) forgets the roster when the sign-in ends.
+  function isClosing(reason) { return TOKEN ? !!CLOSED_REASONS[reason] : reason === "login_required"; }
 
   var $ = function (id) { return document.getElementById(id); };
   var codeInput = $("code");
@@ -38,6 +43,7 @@
       function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (response.status === 401 && (data.reason === "pin_required" || data.reason === "bad_pin")) askPin(data.reason);
+          if (isClosing(data.reason)) closeDoor(data.message);
           return { ok: response.ok, status: response.status, data: data };
         });
       },
@@ -62,9 +68,11 @@
 
   // --- Verdicts ----------------------------------------------------------------------------
 
-  function setVerdict(colour, title, name, detail, notes) {
+  function setVerdict(colour, title, name, detail, notes, offline) {
     var box = $("verdict");
     box.className = "verdict verdict-" + colour;
+    $("verdict-mode").hidden = !offline;
+    $("verdict-print").hidden = true;
     $("verdict-title").textContent = title;
     $("verdict-name").textContent = name || "";
     $("verdict-detail").textContent = detail || "";
@@ -128,7 +136,52 @@
   // --- Offline queue: scans that could not be sent wait here (with their nonce and device time)
   // and go up in one batch when the network is back; the server's verdicts are compared then.
 
-  var QUEUE_KEY = "door-queue:" + (TOKEN || "organizer-" + EVENT_ID).slice(0, 12);
+  var DEVICE_KEY = (TOKEN || "organizer-" + EVENT_ID).slice(0, 12);
+  var QUEUE_KEY = "door-queue:" + DEVICE_KEY;
+  var roster = window.DoorRoster.create({ key: DEVICE_KEY, queueHasScans: function () { return queued().length > 0; } });
+
+  // --- Offline roster: fetched when the page opens, then every minute; a 304 costs nothing.
+
+  var rosterBusy = false;
+  function refreshRoster() {
+    if (rosterBusy || closed || navigator.onLine === false) return Promise.resolve();
+    rosterBusy = true;
+    var h = headers(false);
+    if (roster.version()) h["If-None-Match"] = '"' + roster.version() + '"';
+    return fetch(EVENT_API + "/roster", { headers: h, credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 200) return response.json().then(function (data) { roster.save(data); });
+        if (response.status === 304) return;
+        return response.json().then(function (data) {
+          if (isClosing(data.reason)) closeDoor(data.message);
+        }, function () {});
+      }, function () { /* offline: keep the copy we have */ })
+      .then(function () { rosterBusy = false; });
+  }
+
+  function pollRoster() {
+    refreshRoster().then(function () { if (!closed) setTimeout(pollRoster, ROSTER_MS); });
+  }
+
+  // The link was revoked or ran out: forget the guest list, the waiting scans (they can no longer
+  // be uploaded with this link) and the saved page, so a lost phone shows nothing.
+  var closed = false;
+  function closeDoor(message) {
+    if (closed) return;
+    closed = true;
+    var waiting = queued().length;
+    roster.wipe();
+    try { localStorage.removeItem(QUEUE_KEY); } catch (e) { /* private mode */ }
+    if (window.caches) {
+      caches.keys().then(function (keys) {
+        keys.forEach(function (k) { caches.open(k).then(function (c) { c.delete(location.href); }); });
+      }).catch(function () {});
+    }
+    if (scanner) stopCamera();
+    body.classList.add("door-closed");
+    $("offline").hidden = true;
+    setVerdict("red", TOKEN ? "Door link closed" : "Signed out", "", (message || "This door link no longer works.") + " The guest list was deleted from this phone." + (waiting ? " " + waiting + " offline scans could not be sent: tell the organizer." : ""));
+  }
 
   function queued() {
     try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
@@ -140,6 +193,7 @@
   }
 
   function showQueue() {
+    if (closed) return;
     var n = queued().length;
     var banner = $("offline");
     banner.hidden = n === 0 && navigator.onLine !== false;
@@ -151,14 +205,16 @@
     var items = queued();
     if (!items.length || flushing) { showQueue(); return Promise.resolve(); }
     flushing = true;
-    return api("POST", EVENT_API + "/checkins/batch", { scans: items }, 0).then(function (r) {
+    var scans = items.map(function (item) { return { code: item.code, nonce: item.nonce, scanned_at: item.scanned_at }; });
+    return api("POST", EVENT_API + "/checkins/batch", { scans: scans }, 0).then(function (r) {
       if (!r.ok) return;
       var sent = {};
       items.forEach(function (item) { sent[item.nonce] = true; });
       saveQueue(queued().filter(function (item) { return !sent[item.nonce]; }));
-      var conflicts = r.data.results.filter(function (v) { return v.colour !== "green"; });
+      var conflicts = r.data.results.filter(function (v, i) { return isConflict(items[i], v); });
       reportConflicts(conflicts, items.length);
       refreshStats();
+      refreshRoster();
     }, function () {}).then(function () { flushing = false; showQueue(); });
   }
 
@@ -166,19 +222,36 @@
     var list = $("conflicts");
     conflicts.forEach(function (v) {
       var li = document.createElement("li");
-      li.textContent = (v.guest ? v.guest.name + ": " : "") + (v.colour === "amber" ? "already checked in" + (v.previous_door ? " at " + v.previous_door : "") : v.title);
+      li.textContent = (v.guest ? v.guest.name + ": " : "") + (v.colour === "green" ? "turned away offline, but admitted now; undo it if they left" : v.colour === "amber" ? "already checked in" + (v.previous_door ? " at " + v.previous_door : "") : v.title);
       list.appendChild(li);
     });
     $("conflicts-box").hidden = !list.children.length;
     $("uploaded").textContent = total + (total === 1 ? " offline scan" : " offline scans") + " uploaded.";
   }
 
+  // Offline: the roster gives the verdict (if this phone has one), and the scan waits in the queue
+  // with the colour shown, so the upload can tell the volunteer where the server disagrees.
   function enqueue(payload) {
-    var items = queued();
-    items.push(payload);
-    saveQueue(items);
-    setVerdict("amber", "Saved offline", "", "No connection. Check the name on the badge before letting the guest in; this scan is sent when the signal is back.");
-    feedback("amber");
+    return roster.verdict(payload.code).then(function (v) {
+      var items = queued();
+      items.push({ code: payload.code, nonce: payload.nonce, scanned_at: payload.scanned_at, local: v ? v.colour : "unknown" });
+      saveQueue(items);
+      if (!v) {
+        setVerdict("amber", "Saved offline", "", "No connection. Check the name on the badge before letting the guest in; this scan is sent when the signal is back.", "", true);
+        feedback("amber");
+        return;
+      }
+      if (v.colour === "green") {
+        roster.markAdmitted(v.lookup, new Date().toLocaleTimeString([], { hour: "numeric", minute: "2-digit" }));
+      }
+      setVerdict(v.colour, v.title, v.name, v.detail, v.notes, true);
+      feedback(v.colour);
+    });
+  }
+
+  function isConflict(item, v) {
+    if (item.local === "green" || item.local === "unknown") return v.colour !== "green";
+    return item.local === "red" && v.colour === "green";
   }
 
   window.addEventListener("online", function () { showQueue(); flushQueue(); });
@@ -194,7 +267,7 @@
       .then(function (r) {
         if (r.ok) showVerdict(r.data);
         else if (r.data.reason !== "pin_required" && r.data.reason !== "bad_pin") setVerdict("red", "Not sent", "", r.data.message || "Please try again.");
-      }, function () { enqueue(payload); })
+      }, function () { return enqueue(payload); })
       .then(function () { ready(); refreshStats(); });
   }
 
@@ -307,7 +380,7 @@
       var d = r.data;
       $("count-in").textContent = d.checked_in;
       $("count-confirmed").textContent = d.confirmed;
-      $("count-walkins").textContent = d.walk_ins ? " · " + d.walk_ins + " walk-ins" : "";
+      $("count-walkins").textContent = d.walk_ins ? " · " + d.walk_ins + (d.walk_ins === 1 ? " walk-in" : " walk-ins") : "";
       var list = $("last-scans");
       list.textContent = "";
       d.last_scans.forEach(function (s) {
@@ -320,7 +393,7 @@
   }
 
   function pollStats() {
-    refreshStats().then(flushQueue).then(function () { setTimeout(pollStats, STATS_MS); });
+    refreshStats().then(flushQueue).then(function () { if (!closed) setTimeout(pollStats, STATS_MS); });
   }
 
   // --- Camera (static/js/scanner.js does the decoding) ------------------------------------
@@ -365,6 +438,74 @@
     scanner.torch(torchOn).catch(function () { torchOn = false; });
   });
 
+  // --- Walk-ins: name, level, optional e-mail; registered, checked in and ready to print at once.
+  // The nonce is made when the form opens and kept until the guest is registered, so a retried
+  // or double-tapped submit returns the same walk-in instead of a second one.
+
+  var walkInNonce = null;
+  var WALK_IN_FIELDS = ["first_name", "last_name", "training_level", "program", "email"];
+
+  function showWalkInErrors(field, message) {
+    WALK_IN_FIELDS.forEach(function (f) {
+      var input = $("walkin-" + f);
+      var error = $("walkin-" + f + "-error");
+      var mine = f === field;
+      error.textContent = mine ? message : "";
+      if (mine) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+    });
+    $("walkin-error").textContent = field && $("walkin-" + field) ? "" : (message || "");
+    if (field && $("walkin-" + field)) $("walkin-" + field).focus();
+  }
+
+  function openWalkIn() {
+    walkInNonce = walkInNonce || nonce();
+    $("walkin-form").hidden = false;
+    $("walkin-toggle").setAttribute("aria-expanded", "true");
+    $("walkin-first_name").focus();
+  }
+
+  function closeWalkIn() {
+    $("walkin-form").hidden = true;
+    $("walkin-toggle").setAttribute("aria-expanded", "false");
+    $("walkin-form").reset();
+    showWalkInErrors(null, "");
+    ready();
+  }
+
+  $("walkin-toggle").addEventListener("click", function () {
+    if ($("walkin-form").hidden) openWalkIn(); else closeWalkIn();
+  });
+  $("walkin-cancel").addEventListener("click", closeWalkIn);
+
+  $("walkin-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (busy) return;
+    if (navigator.onLine === false) {
+      showWalkInErrors(null, "Walk-ins need a connection. Note the guest's name and register them when the signal is back.");
+      return;
+    }
+    busy = true;
+    var payload = { nonce: walkInNonce || (walkInNonce = nonce()) };
+    WALK_IN_FIELDS.forEach(function (f) { payload[f] = $("walkin-" + f).value; });
+    $("walkin-submit").disabled = true;
+    api("POST", EVENT_API + "/walk-ins", payload, 2)
+      .then(function (r) {
+        if (!r.ok) {
+          showWalkInErrors(r.data.field, r.data.message || "Please try again.");
+          return;
+        }
+        walkInNonce = null;
+        closeWalkIn();
+        showVerdict(r.data.verdict);
+        var print = $("verdict-print");
+        print.href = r.data.badge_url;
+        print.hidden = false;
+        var detail = $("verdict-detail");
+        detail.textContent = [detail.textContent, "walk-in" + (r.data.over_capacity ? ", over capacity (" + r.data.over_capacity[0] + "/" + r.data.over_capacity[1] + ")" : "")].filter(Boolean).join(" · ");
+      }, function () { showWalkInErrors(null, "No connection. Try again; the guest will not be registered twice."); })
+      .then(function () { busy = false; $("walkin-submit").disabled = false; refreshStats(); });
+  });
+
   // --- Start -----------------------------------------------------------------------------------
 
   if (TOKEN) {
@@ -373,11 +514,16 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(body.getAttribute("data-sw"), { scope: "/door/" }).catch(function () { /* works online anyway */ });
   }
-  showQueue();
-  pollStats();
+  if (TOKEN && roster.expired(Date.now())) {
+    closeDoor("This door link has expired.");
+  } else {
+    showQueue();
+    pollStats();
+    pollRoster();
+  }
   ready();
   try {
     if (localStorage.getItem("door-camera") === "on") startCamera();
   } catch (e) { /* private mode */ }
-  window.doorPage = { submitCode: submitCode, startCamera: startCamera, stopCamera: stopCamera };
+  window.doorPage = { submitCode: submitCode, startCamera: startCamera, stopCamera: stopCamera, refreshRoster: refreshRoster };
 })();

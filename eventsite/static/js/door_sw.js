@@ -26,6 +26,8 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || !isShell(url) || url.pathname === "/door/sw.js") return;
+  // A walk-in's badge PDF names a guest: never keep a copy on the phone.
+  if (url.pathname.indexOf("/door/walk-in-badge/") === 0) return;
   // Network first (the page must reflect a revoked link at once), the cached copy when offline.
   event.respondWith(
     fetch(request).then(function (response) {

@@ -1,0 +1,231 @@
+"""The door page without signal: verdicts from the encrypted roster, the waiting count, the upload
+with conflicts, what the roster reveals (nothing without a badge), wiping it when the link closes,
+and walk-ins."""
+
+import datetime as dt
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from eventsite.extensions import db
+from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, utcnow
+from eventsite.services import checkin
+from factories import make_event, make_rsvp
+from helpers import db_session
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_door_camera import badge_video
+from tests.browser.test_door_page import scan_typed
+
+pytestmark = pytest.mark.browser
+
+ROSTER_KEYS = (
+    "Object.keys(localStorage).filter(k => k.startsWith('door-roster:') || k.startsWith('door-admitted-here:'))"
+)
+
+
+@pytest.fixture()
+def door(app):
+    with db_session(app):
+        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30), capacity=3)
+        ana = make_rsvp(
+            event,
+            first_name="Anastasia",
+            last_name="Lopezova",
+            badge_name="Ana",
+            email="anastasia.private@example.org",
+            dietary_notes="Vegetarian",
+        )
+        ben = make_rsvp(event, first_name="Benedict", last_name="Okafor", badge_name="Ben")
+        cy = make_rsvp(event, first_name="Cyrus", last_name="Kimball")
+        cy.status = RsvpStatus.WAITLISTED
+        link = checkin.create_door_link(event, label="Door 2")
+        return {
+            "event_id": event.id,
+            "ana": ana.ticket_code,
+            "ana_id": ana.id,
+            "ben": ben.ticket_code,
+            "cy": cy.ticket_code,
+            "token": link.token,
+        }
+
+
+def wait_for_roster(page) -> str:
+    """The roster as this phone stored it (after the page downloaded it)."""
+    page.wait_for_function("Object.keys(localStorage).some(k => k.startsWith('door-roster:'))")
+    return page.evaluate("localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('door-roster:')))")
+
+
+def test_offline_verdicts_come_from_the_roster_and_upload_when_back(page, door, app, live_server):
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    page.context.set_offline(True)
+    verdict = page.locator("#verdict")
+
+    started = scan_typed(page, f"{live_server}/b/{door['ana']}")
+    expect(verdict).to_have_class("verdict verdict-green flash")
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.5, elapsed  # HKDF + AES-GCM in WebCrypto: milliseconds, not a visible wait
+    expect(page.locator("#verdict-mode")).to_be_visible()
+    expect(page.locator("#verdict-mode")).to_have_text("Offline")
+    expect(page.locator("#verdict-name")).to_have_text("Ana")
+    expect(verdict).to_contain_text("Vegetarian")
+    expect(page.locator("#offline")).to_have_text("Offline — 1 scan waiting")
+
+    scan_typed(page, door["ana"])  # this phone let her in a moment ago
+    expect(verdict).to_have_class("verdict verdict-amber flash")
+    expect(page.locator("#verdict-title")).to_contain_text("· this phone")
+    scan_typed(page, door["cy"])
+    expect(verdict).to_have_class("verdict verdict-red flash")
+    expect(verdict).to_contain_text("On the waitlist")
+    expect(page.locator("#verdict-name")).to_have_text("Cyrus")
+    scan_typed(page, "abcdefghjkmnpqrstuvwxyz23456789ab")
+    expect(verdict).to_contain_text("Unknown badge")
+    # Meanwhile Ben came in through another door; this phone still thinks he is outside.
+    with db_session(app):
+        event = db.session.get(checkin.Event, door["event_id"])
+        checkin.check_in(event, door["ben"], by="Door 9")
+    scan_typed(page, door["ben"])
+    expect(page.locator("#verdict-name")).to_have_text("Ben")
+    expect(verdict).to_have_class("verdict verdict-green flash")
+    expect(page.locator("#offline")).to_have_text("Offline — 5 scans waiting")
+
+    page.context.set_offline(False)
+    expect(page.locator("#offline")).to_be_hidden()
+    expect(page.locator("#uploaded")).to_have_text("5 offline scans uploaded.")
+    expect(page.locator("#conflicts li")).to_have_count(1)
+    expect(page.locator("#conflicts")).to_contain_text("Ben: already checked in at Door 9")
+    expect(page.locator("#count-in")).to_have_text("2")
+    with db_session(app):
+        rows = db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)).all()
+        assert [(r.result, r.reason, r.door) for r in rows] == [
+            (CheckInResult.ADMITTED, "", "Door 9"),
+            (CheckInResult.ADMITTED, "", "Door 2"),
+            (CheckInResult.REJECTED, "already_checked_in", "Door 2"),
+            (CheckInResult.REJECTED, "waitlisted", "Door 2"),
+            (CheckInResult.REJECTED, "unknown_code", "Door 2"),
+            (CheckInResult.REJECTED, "already_checked_in", "Door 2"),
+        ]
+        assert rows[1].rsvp_id == door["ana_id"] and rows[1].scanned_at < rows[1].received_at
+
+
+def test_the_stored_roster_has_no_email_and_no_readable_name(page, door):
+    page.goto(f"/door/{door['token']}")
+    stored = wait_for_roster(page)
+    roster = json.loads(stored)
+    assert roster["count"] == 3
+    everything = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+    for secret in ("anastasia.private", "example.org", "@", "Anastasia", "Lopezova", "Benedict", "Cyrus", "Vegetarian"):
+        assert secret not in everything, secret
+    for code in (door["ana"], door["ben"], door["cy"]):
+        assert code not in everything
+
+
+def test_revoking_the_link_wipes_the_roster_from_the_phone(page, door, app):
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    with db_session(app):
+        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+    # The next poll of the figures (every 4 s) or of the roster hears "door_revoked".
+    expect(page.locator("#verdict-title")).to_have_text("Door link closed", timeout=8_000)
+    expect(page.locator("#verdict")).to_contain_text("deleted from this phone")
+    assert page.evaluate(ROSTER_KEYS) == []
+    expect(page.get_by_label("Badge code")).to_be_hidden()
+
+
+def test_a_closed_link_page_wipes_what_an_old_visit_kept(page, door, app):
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    with db_session(app):
+        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+    page.reload()
+    expect(page.get_by_role("heading")).to_have_text("This door link doesn't work")
+    expect(page.get_by_text("deleted from this device")).to_be_visible()
+    assert page.evaluate(ROSTER_KEYS) == []
+
+
+def test_the_roster_is_forgotten_once_the_link_has_expired_even_without_signal(page, door):
+    page.goto(f"/door/{door['token']}")
+    stored = json.loads(wait_for_roster(page))
+    stored["valid_until"] = "2000-01-01T00:00:00Z"
+    page.evaluate(
+        "r => localStorage.setItem(Object.keys(localStorage).find(k => k.startsWith('door-roster:')), r)",
+        json.dumps(stored),
+    )
+    page.reload()
+    expect(page.locator("#verdict-title")).to_have_text("Door link closed")
+    assert page.evaluate(ROSTER_KEYS) == []
+
+
+def test_walk_in_is_registered_checked_in_and_gets_a_badge(page, door, app):
+    page.goto(f"/door/{door['token']}")
+    page.get_by_role("button", name="Walk-in").click()
+    form = page.locator("#walkin-form")
+    form.get_by_role("button", name="Register and check in").click()
+    expect(page.locator("#walkin-first_name-error")).to_have_text("Please give the guest's first name.")
+    form.get_by_label("First name").fill("Dana")
+    form.get_by_label("Last name").fill("Reyes")
+    form.get_by_label("E-mail").fill("not-an-address")
+    form.get_by_role("button", name="Register and check in").click()
+    expect(page.locator("#walkin-first_name-error")).to_have_text("")
+    expect(page.locator("#walkin-training_level-error")).to_have_text("Please choose the guest's level.")
+    form.get_by_label("Level").select_option(label="PGY-1")
+    form.get_by_role("button", name="Register and check in").click()
+    expect(page.locator("#walkin-email-error")).to_contain_text("email address")
+    form.get_by_label("E-mail").fill("")
+    form.get_by_role("button", name="Register and check in").click()
+
+    expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash")
+    expect(page.locator("#verdict-name")).to_have_text("Dana")
+    expect(form).to_be_hidden()
+    print_link = page.get_by_role("link", name="Print badge")
+    expect(print_link).to_be_visible()
+    pdf = page.request.get(print_link.get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    expect(page.locator("#count-walkins")).to_contain_text("1 walk-in")
+    expect(page.locator("#count-in")).to_have_text("1")
+    with db_session(app):
+        [rsvp] = db.session.scalars(sa.select(Rsvp).where(Rsvp.source == "walk_in")).all()
+        assert (rsvp.full_name, rsvp.status, rsvp.email) == ("Dana Reyes", RsvpStatus.CONFIRMED, "")
+        [row] = db.session.scalars(sa.select(CheckIn).where(CheckIn.rsvp_id == rsvp.id)).all()
+        assert (row.result, row.door) == (CheckInResult.ADMITTED, "Door 2")
+
+
+def test_fake_camera_scan_offline_is_green_from_the_roster(app, live_server, browser, tmp_path, door):
+    video = tmp_path / "badge.y4m"
+    badge_video(app, door["ana_id"], video)
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera_browser.new_context(
+            base_url=live_server, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto(f"/door/{door['token']}")
+        wait_for_roster(page)
+        context.set_offline(True)
+        page.get_by_role("button", name="Start camera").click()
+        expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash")
+        expect(page.locator("#verdict-name")).to_have_text("Ana")
+        expect(page.locator("#verdict-mode")).to_be_visible()
+        page.wait_for_timeout(2500)  # the badge stays in view: one scan, not one per frame
+        expect(page.locator("#offline")).to_have_text("Offline — 1 scan waiting")
+        context.set_offline(False)
+        expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.")
+        context.close()
+    finally:
+        camera_browser.close()
+    with db_session(app):
+        rows = db.session.scalars(sa.select(CheckIn)).all()
+        assert [(r.result, r.rsvp_id) for r in rows] == [(CheckInResult.ADMITTED, door["ana_id"])]
