@@ -35,6 +35,8 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     #: Failed sign-ins allowed per IP address and per account.
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    #: Unknown manage links, badge codes and door links allowed per IP address (only misses count).
+    GUESS_FAILURE_LIMIT = "30 per 10 minutes"
 
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

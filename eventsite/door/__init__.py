@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from eventsite.auth import guessing
 from eventsite.extensions import db
 from eventsite.models import Event, OrganizerRole
 from eventsite.services import DomainError, checkin
@@ -39,9 +40,12 @@ def service_worker():
 @bp.get("/<token>")
 def door_page(token: str):
     """The door page for a volunteer's link; a closed link says why instead."""
+    guessing.guard()
     try:
         link = checkin.open_door_link(token)
     except DomainError as exc:
+        if exc.code == "door_not_found":
+            guessing.miss()
         page = render_template("door/closed.html", message=exc.message, code=exc.code)
         return page, 404 if exc.code == "door_not_found" else 403, PRIVATE
     page = render_template(
@@ -97,8 +101,10 @@ def badge_check_in(code: str):
     from eventsite.services import badges
 
     _require_organizer()
+    guessing.guard()
     rsvp = badges.find_by_ticket_code(code)
     if rsvp is None:
+        guessing.miss()
         abort(404)
     verdict = checkin.check_in(rsvp.event, code, by=f"Organizer {current_user.email}"[:80])
     db.session.commit()
