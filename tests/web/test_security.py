@@ -203,3 +203,31 @@ def test_login_page_token_is_unaffected_by_guess_budget(app, data):
         guesser.get(f"/r/x{n}")
     assert guesser.get("/login").status_code == 200
     assert csrf_token(guesser.get("/login").get_data(as_text=True))
+
+
+def test_behind_a_proxy_each_visitor_has_its_own_budget(app_config, data):
+    from eventsite import create_app
+
+    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    nginx = proxied.test_client()  # every request arrives from the proxy's own address
+    for n in range(GUESS_LIMIT + 1):
+        nginx.get(f"/r/guess{n}", headers={"X-Forwarded-For": "203.0.113.77"})
+    assert nginx.get("/r/guess", headers={"X-Forwarded-For": "203.0.113.77"}).status_code == 429
+    assert nginx.get(f"/r/{data['token']}", headers={"X-Forwarded-For": "198.51.100.5"}).status_code == 200
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def test_without_trusted_proxies_a_forwarded_for_header_is_ignored(app, data):
+    guesser = client_from(app, "203.0.113.78")
+    for n in range(GUESS_LIMIT):
+        guesser.get(f"/r/guess{n}", headers={"X-Forwarded-For": f"192.0.2.{n}"})
+    assert guesser.get(f"/r/{data['token']}", headers={"X-Forwarded-For": "192.0.2.99"}).status_code == 429
+
+
+def test_trusted_proxies_must_be_a_small_number():
+    from eventsite.config import ConfigError, _env_settings
+
+    assert _env_settings({"TRUSTED_PROXIES": "1"})["TRUSTED_PROXIES"] == 1
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        _env_settings({"TRUSTED_PROXIES": "nginx"})
