@@ -13,7 +13,7 @@ import html
 import re
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,7 +37,7 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000"
 _STYLE_ATTR = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
@@ -113,4 +113,8 @@ def init_app(app: Flask) -> None:
             if "no-store" not in cache:
                 headers["Cache-Control"] = "private, no-store"
             headers.setdefault("X-Robots-Tag", "noindex")
+        elif getattr(session, "accessed", False) and "Cache-Control" not in headers:
+            # Built from this visitor's session (a CSRF token, the address on check-inbox):
+            # a shared cache must not hand it to the next visitor.
+            headers["Cache-Control"] = "private"
         return response

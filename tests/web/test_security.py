@@ -108,6 +108,12 @@ def test_private_pages_are_never_stored_by_a_cache(client, data, path, private):
     assert ("no-store" in cache) is private, (path, response.status_code, cache)
 
 
+def test_pages_built_from_the_session_are_not_for_shared_caches(client, data):
+    page = client.get(f"/e/{data['slug']}")
+    assert page.headers["Cache-Control"] == "private"
+    assert "no-store" in client.get(f"/r/{data['token']}").headers["Cache-Control"]
+
+
 def test_https_base_url_turns_on_hsts_and_secure_cookies(app_config):
     from eventsite import create_app
 
