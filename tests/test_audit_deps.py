@@ -16,6 +16,20 @@ def audit():
     return module
 
 
+@pytest.fixture(autouse=True)
+def online(audit, monkeypatch):
+    monkeypatch.setattr(audit, "pypi_unreachable", lambda: "")
+
+
+def test_without_network_it_says_so_and_passes(audit, monkeypatch, capsys, tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("Flask==3.1.3\n")
+    monkeypatch.setattr(audit, "pypi_unreachable", lambda: "PyPI not reachable (Name or service not known)")
+    monkeypatch.setattr(audit, "run_pip_audit", lambda req, extra: pytest.fail("pip-audit would wait for timeouts"))
+    assert audit.main([str(requirements)]) == 0
+    assert "could NOT check anything, PyPI not reachable" in capsys.readouterr().out
+
+
 def test_a_known_vulnerability_fails(audit, monkeypatch, capsys):
     deps = [
         {"name": "goodlib", "version": "1.0", "vulns": []},
