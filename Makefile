@@ -5,8 +5,10 @@ STAMP := $(VENV)/.installed
 REQS := requirements.txt requirements-dev.txt
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTEST_ARGS ?=
+# Extra pip-audit arguments, e.g. AUDIT_ARGS="--no-deps --disable-pip" to check only the pins (fast).
+AUDIT_ARGS ?=
 
-.PHONY: setup system-deps run test bench lint clean
+.PHONY: setup system-deps run test audit bench lint clean
 
 setup: $(STAMP)
 
@@ -28,14 +30,20 @@ run: setup
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Both backends always run; the target fails if either run failed.
+# Both backends always run, then the dependency audit; the target fails if any of them failed.
+# The audit fails only on a known vulnerability; what it cannot check (no network) it names.
 test: setup
 	@failed=; \
 	for db in sqlite postgres; do \
 	  echo "== $(VENV)/bin/python -m pytest --db=$$db $(PYTEST_ARGS)"; \
 	  $(VENV)/bin/python -m pytest --db=$$db $(PYTEST_ARGS) || failed="$$failed $$db"; \
 	done; \
+	echo "== pip-audit over requirements.txt"; \
+	$(VENV)/bin/python scripts/audit_deps.py requirements.txt -- $(AUDIT_ARGS) || failed="$$failed audit"; \
 	if [ -n "$$failed" ]; then echo "== tests FAILED for:$$failed"; exit 1; fi
+
+audit: setup
+	$(VENV)/bin/python scripts/audit_deps.py requirements.txt -- $(AUDIT_ARGS)
 
 bench: setup
 	$(VENV)/bin/python benchmarks/run_all.py

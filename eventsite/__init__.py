@@ -20,9 +20,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     register_template_helpers(app)
-    from eventsite import cli, errors
+    from eventsite import cli, errors, security
 
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     return app
 
@@ -44,6 +45,11 @@ def register_extensions(app: Flask) -> None:
 
     app.extensions["eventsite.login_throttle"] = LoginThrottle(
         app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_FAILURE_LIMIT"]
+    )
+    from eventsite.auth.guessing import GuessThrottle
+
+    app.extensions["eventsite.guess_throttle"] = GuessThrottle(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["GUESS_FAILURE_LIMIT"]
     )
 
     @login_manager.user_loader

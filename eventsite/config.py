@@ -35,6 +35,11 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     #: Failed sign-ins allowed per IP address and per account.
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    #: Unknown manage links, badge codes and door links allowed per IP address (only misses count).
+    GUESS_FAILURE_LIMIT = "30 per 10 minutes"
+    #: Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are trusted
+    #: that many hops deep, so throttles count the visitor's address, not the proxy's.
+    TRUSTED_PROXIES = 0
 
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -59,6 +64,11 @@ def _env_settings(environ: Mapping[str, str]) -> dict:
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise ConfigError(f"MAIL_PORT must be a port number from 1 to 65535, got {raw!r}")
         out["MAIL_PORT"] = int(raw)
+    if environ.get("TRUSTED_PROXIES"):
+        raw = environ["TRUSTED_PROXIES"]
+        if not raw.isdigit() or int(raw) > 5:
+            raise ConfigError(f"TRUSTED_PROXIES must be the number of proxies in front (0 to 5), got {raw!r}")
+        out["TRUSTED_PROXIES"] = int(raw)
     if environ.get("MAIL_USE_TLS"):
         raw = environ["MAIL_USE_TLS"].strip().lower()
         if raw not in _BOOL_WORDS:

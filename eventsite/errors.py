@@ -59,7 +59,10 @@ def init_app(app: Flask) -> None:
         if exc.code and exc.code >= 500:
             db.session.rollback()
         custom = exc.description if exc.description != type(exc).description else None
-        return render_error(exc.code or 500, custom)
+        body, status = render_error(exc.code or 500, custom, getattr(exc, "reason_code", None))
+        # Keep what the exception says about retrying or allowed methods (Retry-After, Allow).
+        extra = [(k, v) for k, v in exc.get_headers() if k.lower() in ("retry-after", "allow")]
+        return body, status, extra
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     def _db_unavailable(exc):

@@ -11,6 +11,7 @@ CORS preflight, which we never grant; cookie-authenticated writes still need the
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 
+from eventsite.auth import guessing
 from eventsite.extensions import csrf
 from eventsite.models import OrganizerRole
 from eventsite.services import DomainError, checkin
@@ -81,7 +82,13 @@ def authenticate():
     g.door = None
     token = request.headers.get("X-Door-Token")
     if token is not None:
-        g.door = checkin.open_door_link(token)
+        guessing.guard()
+        try:
+            g.door = checkin.open_door_link(token)
+        except DomainError as exc:
+            if exc.code == "door_not_found":
+                guessing.miss()
+            raise
         if g.door.has_pin:
             check_door_pin(g.door, request.headers.get("X-Door-Pin"))
         return None

@@ -127,6 +127,7 @@ def _errors(*statuses: int) -> dict:
         404: "No such event or check-in for this caller",
         409: "Conflict",
         422: "Invalid input (``field`` names the form field when there is one)",
+        429: "Too many unknown door tokens from this address, or wrong PINs for this door (see Retry-After)",
     }
     return {
         str(s): {
@@ -142,7 +143,7 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 
 
 EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-AUTH_ERRORS = (401, 403, 404)
+AUTH_ERRORS = (401, 403, 404, 429)
 
 
 def openapi_document(*, server: str, prefix: str = "/api") -> dict:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from eventsite.auth import guessing
 from eventsite.extensions import db
 from eventsite.models import Event, OrganizerRole
 from eventsite.models.enums import TRAINING_LEVEL_LABELS
@@ -43,9 +44,12 @@ def service_worker():
 @bp.get("/<token>")
 def door_page(token: str):
     """The door page for a volunteer's link; a closed link says why instead."""
+    guessing.guard()
     try:
         link = checkin.open_door_link(token)
     except DomainError as exc:
+        if exc.code == "door_not_found":
+            guessing.miss()
         page = render_template("door/closed.html", message=exc.message, code=exc.code, token=token)
         return page, 404 if exc.code == "door_not_found" else 403, PRIVATE
     page = render_template(
@@ -113,8 +117,10 @@ def badge_check_in(code: str):
     from eventsite.services import badges
 
     _require_organizer()
+    guessing.guard()
     rsvp = badges.find_by_ticket_code(code)
     if rsvp is None:
+        guessing.miss()
         abort(404)
     verdict = checkin.check_in(rsvp.event, code, by=f"Organizer {current_user.email}"[:80])
     db.session.commit()
@@ -132,8 +138,10 @@ def walk_in_badge(token: str):
 
     from eventsite.services import badges, walk_ins
 
+    guessing.guard()
     rsvp = walk_ins.rsvp_for_badge_token(token)
     if rsvp is None:
+        guessing.miss()
         abort(404)
     pdf = badges.render_badges_pdf([badges.badge_data(rsvp)], layout="single")
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name="badge.pdf", max_age=0)

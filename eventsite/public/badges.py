@@ -5,6 +5,7 @@ import io
 from flask import abort, render_template, send_file
 from flask_login import current_user
 
+from eventsite.auth import guessing
 from eventsite.models import OrganizerRole, RsvpStatus
 from eventsite.public import bp
 from eventsite.public.views import load_rsvp
@@ -24,8 +25,10 @@ def is_organizer() -> bool:
 @bp.get("/b/<code>")
 def badge_check(code: str):
     """Organizers see the guest's check-in view; anyone else only the badge name and event title."""
+    guessing.guard()
     rsvp = badges.find_by_ticket_code(code)
     if rsvp is None:
+        guessing.miss()
         abort(404, UNKNOWN_CODE)
     if is_organizer():  # the guest's check-in view
         from eventsite.door import badge_check_in_page

@@ -7,6 +7,7 @@ guest through the signed session cookie written when they opened that link (``re
 
 from flask import Response, abort, jsonify, redirect, render_template, request, session, url_for
 
+from eventsite.auth import guessing
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp
@@ -142,9 +143,15 @@ def meet(token: str):
 def meet_lookup(token: str):
     """JSON for the Meet page after a camera scan: whose badge it is and whether they share."""
     rsvp = load_guest(token)
+    code = request.args.get("code", "").strip()
+    if not code:
+        return jsonify(error="bad_code", message="Send the scanned badge code."), 400
+    guessing.guard()
     try:
-        found = contacts.preview(rsvp, request.args.get("code", ""))
+        found = contacts.preview(rsvp, code)
     except DomainError as exc:
+        if exc.code == "unknown_code":
+            guessing.miss()
         return jsonify(error=exc.code, message=exc.message), 404
     return jsonify(name=found.name, shares=found.shares, already_saved=found.already_saved, program=found.program)
 

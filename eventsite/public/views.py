@@ -4,6 +4,7 @@ import datetime as dt
 
 from flask import Response, abort, redirect, render_template, session, url_for
 
+from eventsite.auth import guessing
 from eventsite.database import writing
 from eventsite.errors import form_error
 from eventsite.extensions import db
@@ -35,8 +36,10 @@ def load_event(slug: str) -> Event:
 
 
 def load_rsvp(token: str) -> Rsvp:
+    guessing.guard()
     rsvp = rsvps.find_by_manage_token(token)
     if rsvp is None:
+        guessing.miss()
         abort(404, "This link doesn't match any RSVP. Check that you copied the whole link from your e-mail.")
     return rsvp
 

@@ -1,0 +1,120 @@
+"""Security headers on every response, cookie flags, and no-store for private pages.
+
+The Content-Security-Policy allows no inline script and no inline style attribute. Pages that
+need per-request geometry (the badge preview) write it in a ``<style nonce="{{ csp_nonce() }}">``
+block, a stylesheet for that one page; the nonce is added to ``style-src`` only on responses
+that used it. The e-mail preview (a sandboxed ``srcdoc`` frame, which inherits this page's
+policy) is allowed exactly the style attributes the rendered e-mail contains, by hash.
+"""
+
+import base64
+import hashlib
+import html
+import re
+import secrets
+
+from flask import Flask, g, request, session
+from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+#: Paths whose pages belong to one person (a token in the URL, a signed-in organizer, the door):
+#: never stored by a browser or proxy cache.
+PRIVATE_PREFIXES = ("/r/", "/admin", "/door", "/api", "/b/", "/login", "/logout", "/account")
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    # The door's camera stream is attached with srcObject; blob: covers a fallback object URL.
+    "media-src": "'self' blob:",
+    "worker-src": "'self'",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "frame-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+HSTS = "max-age=31536000"
+_STYLE_ATTR = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def csp_nonce() -> str:
+    """This response's nonce for a ``<style>`` block (created on first use)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def allow_style_attributes(markup: str) -> str:
+    """Let this response's policy allow the style attributes found in ``markup`` (by hash).
+
+    For trusted HTML shown in a sandboxed srcdoc frame (the e-mail preview); returns it unchanged.
+    """
+    hashes = g.setdefault("csp_style_hashes", set())
+    for match in _STYLE_ATTR.finditer(str(markup)):
+        value = html.unescape(match.group(1) if match.group(1) is not None else match.group(2))
+        digest = base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()
+        hashes.add(f"'sha256-{digest}'")
+    return markup if isinstance(markup, Markup) else str(markup)
+
+
+def content_security_policy() -> str:
+    directives = dict(CSP)
+    extra = []
+    if "csp_nonce" in g:
+        extra.append(f"'nonce-{g.csp_nonce}'")
+    if g.get("csp_style_hashes"):
+        extra += ["'unsafe-hashes'", *sorted(g.csp_style_hashes)]
+    if extra:
+        directives["style-src"] = " ".join([directives["style-src"], *extra])
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def is_private(path: str) -> bool:
+    return path.startswith(PRIVATE_PREFIXES)
+
+
+def init_app(app: Flask) -> None:
+    https = app.config["BASE_URL"].startswith("https://")
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx every request comes from 127.0.0.1: without this one guesser would lock
+        # everybody out of their links, and one busy venue would share a sign-in budget.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    if https:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["REMEMBER_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.filters["allow_style_attributes"] = allow_style_attributes
+
+    # after_request also runs for error handlers' responses and for static files.
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers["Content-Security-Policy"] = content_security_policy()
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        # A view that already chose a stricter policy (no-referrer on token pages) keeps it.
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if https:
+            headers["Strict-Transport-Security"] = HSTS
+        if is_private(request.path):
+            cache = headers.get("Cache-Control", "")
+            if "no-store" not in cache:
+                headers["Cache-Control"] = "private, no-store"
+            headers.setdefault("X-Robots-Tag", "noindex")
+        elif getattr(session, "accessed", False) and "Cache-Control" not in headers:
+            # Built from this visitor's session (a CSRF token, the address on check-inbox):
+            # a shared cache must not hand it to the next visitor.
+            headers["Cache-Control"] = "private"
+        return response

@@ -1,0 +1,254 @@
+"""Who may reach which route: every rule of app.url_map, for four kinds of caller.
+
+ROUTES is the one table. A new route fails test_every_route_is_in_the_table until it is added
+with what each caller may do, so nobody ships a page without deciding who sees it.
+
+Callers, each with its own fresh client and database:
+- ``anonymous``: no session, no header; secret URL parts (tokens, badge codes) are made up.
+- ``guest``: holds one guest's private link: its manage token and its badge code.
+- ``door``: a volunteer's phone: the door link's token in /door/<token> and ``X-Door-Token``.
+- ``organizer``: signed in; holds the badge code (scanning a badge with the phone's camera).
+Other URL parts are filled with real objects (event, RSVP, door link, check-in, badge job).
+
+Y: the caller reaches the route (any answer but 401, 403, 404, 429 or a bounce to
+/login?next=…; a form refused for missing fields counts as reached). N: the caller is turned away.
+"""
+
+import datetime as dt
+
+import pytest
+
+from eventsite import badge_jobs
+from eventsite.database import writing
+from eventsite.extensions import db
+from eventsite.models import BadgePrintJob, utcnow
+from eventsite.models.enums import BadgeJobStatus
+from eventsite.services import checkin, contacts, walk_ins
+from factories import make_event, make_organizer, make_rsvp
+from helpers import csrf_token, sign_in
+
+Y, N = True, False
+CALLERS = ("anonymous", "guest", "door", "organizer")
+
+# fmt: off
+ROUTES = {
+    # endpoint                         anonymous guest door organizer
+    "static":                          (Y, Y, Y, Y),
+    "public.index":                    (Y, Y, Y, Y),
+    "public.past":                     (Y, Y, Y, Y),
+    "public.event_page":               (Y, Y, Y, Y),
+    "public.check_inbox":              (Y, Y, Y, Y),
+    "public.manage":                   (N, Y, N, N),
+    "public.cancel":                   (N, Y, N, N),
+    "public.claim":                    (N, Y, N, N),
+    "public.event_ics":                (N, Y, N, N),
+    "public.my_badge_pdf":             (N, Y, N, N),
+    "public.badge_check":              (N, Y, N, Y),
+    "public.badge_save":               (N, Y, N, N),  # the guest's own browser session holds the RSVP
+    "public.networking":               (N, Y, N, N),
+    "public.guest_directory":          (N, Y, N, N),
+    "public.meet":                     (N, Y, N, N),
+    "public.meet_lookup":              (N, Y, N, N),
+    "public.my_contacts":              (N, Y, N, N),
+    "public.contact_note":             (N, Y, N, N),
+    "public.contact_remove":           (N, Y, N, N),
+    "public.contacts_vcf":             (N, Y, N, N),
+    "public.contacts_csv":             (N, Y, N, N),
+    "auth.login":                      (Y, Y, Y, Y),
+    "auth.logout":                     (Y, Y, Y, Y),  # harmless: signs out whoever is signed in
+    "auth.change_password":            (N, N, N, Y),
+    "door.door_page":                  (N, N, Y, N),
+    "door.service_worker":             (Y, Y, Y, Y),
+    "door.organizer_door":             (N, N, N, Y),
+    "door.badge_check_in":             (N, N, N, Y),
+    "door.walk_in_badge":              (N, N, Y, N),  # the signed link the walk-in API gave that door
+    "api.openapi":                     (Y, Y, Y, Y),
+    "api.door_info":                   (N, N, Y, N),  # door details exist only for a door link
+    "api.check_in":                    (N, N, Y, Y),
+    "api.check_in_batch":              (N, N, Y, Y),
+    "api.check_in_guest":              (N, N, Y, Y),
+    "api.undo":                        (N, N, Y, Y),
+    "api.search":                      (N, N, Y, Y),
+    "api.stats":                       (N, N, Y, Y),
+    "api.roster":                      (N, N, Y, Y),
+    "api.walk_in":                     (N, N, Y, Y),
+    "admin.index":                     (N, N, N, Y),
+    "admin.events":                    (N, N, N, Y),
+    "admin.new_event":                 (N, N, N, Y),
+    "admin.event_dashboard":           (N, N, N, Y),
+    "admin.edit_event":                (N, N, N, Y),
+    "admin.preview_event":             (N, N, N, Y),
+    "admin.publish_event":             (N, N, N, Y),
+    "admin.unpublish_event":           (N, N, N, Y),
+    "admin.cancel_event":              (N, N, N, Y),
+    "admin.copy_event":                (N, N, N, Y),
+    "admin.guest_list":                (N, N, N, Y),
+    "admin.guest_list_csv":            (N, N, N, Y),
+    "admin.add_guest":                 (N, N, N, Y),
+    "admin.guest_detail":              (N, N, N, Y),
+    "admin.guest_action":              (N, N, N, Y),
+    "admin.messages":                  (N, N, N, Y),
+    "admin.door_links":                (N, N, N, Y),
+    "admin.revoke_door_link":          (N, N, N, Y),
+    "admin.badges_page":               (N, N, N, Y),
+    "admin.print_badges":              (N, N, N, Y),
+    "admin.print_one_badge":           (N, N, N, Y),
+    "admin.badge_offsets":             (N, N, N, Y),
+    "admin.badge_calibration":         (N, N, N, Y),
+    "admin.badge_guest":               (N, N, N, Y),
+    "admin.badge_role":                (N, N, N, Y),
+    "admin.reissue_badge":             (N, N, N, Y),
+    "admin.badge_job":                 (N, N, N, Y),
+    "admin.badge_job_status":          (N, N, N, Y),
+    "admin.badge_job_pdf":             (N, N, N, Y),
+}
+# fmt: on
+
+#: Requests that change what later requests see (sign-out, unpublish, revoke, cancel) go last.
+LAST = ("admin.unpublish_event", "admin.revoke_door_link", "admin.cancel_event", "public.cancel", "auth.logout")
+MADE_UP = "made-up-secret-0123456789abcdef"
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - ROUTES.keys())
+    assert not missing, f"add the new route to ROUTES in {__file__} (who may reach it?): {missing}"
+    stale = sorted(ROUTES.keys() - endpoints)
+    assert not stale, f"these ROUTES entries name no route any more: {stale}"
+
+
+@pytest.fixture()
+def app_config(app_config, tmp_path):
+    return {**app_config, "BADGE_JOB_DIR": str(tmp_path / "badge_jobs")}
+
+
+@pytest.fixture()
+def world(app):
+    """One published event with a confirmed guest, an open door link, a check-in and a finished badge job."""
+    with app.app_context(), writing():
+        make_organizer()
+        now = utcnow()
+        event = make_event(starts_at=now + dt.timedelta(minutes=30))
+        rsvp = make_rsvp(event)
+        scanned = make_rsvp(event)
+        link = checkin.create_door_link(
+            event, label="Front door", valid_from=now - dt.timedelta(hours=1), valid_until=now + dt.timedelta(hours=4)
+        )
+        verdict = checkin.check_in(event, scanned.ticket_code, door=link)
+        walk_in = walk_ins.register_walk_in(
+            event, first_name="Walk", last_name="In", training_level="pgy1", nonce="route-table", door=link
+        )
+        contacts.update_preferences(scanned, share_contact=True)
+        saved = contacts.save_contact(rsvp, scanned).saved
+        job = BadgePrintJob(
+            event_id=event.id,
+            requested_by="organizer:organizer@example.org",
+            layout="single",
+            selection="all",
+            badges=[[rsvp.id, rsvp.ticket_code]],
+            total=1,
+            done=1,
+            pages=1,
+            status=BadgeJobStatus.DONE,
+        )
+        db.session.add(job)
+        db.session.commit()
+        path = badge_jobs.job_path(app, job.id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        return {
+            "event_id": event.id,
+            "slug": event.slug,
+            "rsvp_id": rsvp.id,
+            "manage_token": rsvp.manage_token,
+            "ticket_code": rsvp.ticket_code,
+            "door_token": link.token,
+            "link_id": link.id,
+            "check_in_id": verdict.check_in_id,
+            "job_id": job.id,
+            "walk_in_token": walk_ins.badge_token(walk_in.rsvp, link),
+            "saved_id": saved.id,
+        }
+
+
+#: Which secret a URL argument carries, by path prefix (first match wins); "" matches any path.
+SECRET_ARGS = [
+    ("/door/walk-in-badge/", "token", "walk_in_token"),
+    ("/door/", "token", "door_token"),
+    ("/r/", "token", "manage_token"),
+    ("", "code", "ticket_code"),
+]
+#: Who holds each secret; everyone else gets MADE_UP in its place.
+HOLDERS = {
+    "walk_in_token": {"door"},
+    "manage_token": {"guest"},
+    "ticket_code": {"guest", "organizer"},
+    "door_token": {"door"},
+}
+#: Arguments that are neither objects nor secrets.
+FIXED = {"filename": "css/app.css", "action": "resend"}
+
+
+def url_values(rule, world: dict, caller: str) -> dict:
+    """Fill a rule's arguments: real objects, and secrets only for the caller who holds them."""
+    values = {}
+    for name in rule.arguments:
+        secret = next((key for prefix, arg, key in SECRET_ARGS if arg == name and rule.rule.startswith(prefix)), None)
+        if secret:
+            values[name] = world[secret] if caller in HOLDERS[secret] else MADE_UP
+        elif name in FIXED:
+            values[name] = FIXED[name]
+        elif name in world:
+            values[name] = world[name]
+        else:
+            pytest.fail(f"cannot fill <{name}> in {rule}: add it to world, SECRET_ARGS or FIXED in {__file__}")
+    return values
+
+
+def requests_for(app, world: dict, caller: str):
+    out = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            url = url_for(rule.endpoint, **url_values(rule, world, caller))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                out.append((method, rule.endpoint, url))
+    out.sort(key=lambda r: (r[0] != "GET", r[1] in LAST, LAST.index(r[1]) if r[1] in LAST else 0, r[1]))
+    return out
+
+
+def reached(response) -> bool:
+    if response.status_code in (401, 403, 404, 429):
+        return False
+    if response.status_code in (301, 302, 303) and response.headers["Location"].startswith("/login?next="):
+        return False
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    return True
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_who_reaches_what(app, world, caller):
+    client = app.test_client()
+    headers = {}
+    if caller == "organizer":
+        assert sign_in(client, "organizer@example.org").status_code == 302
+    if caller == "door":
+        headers["X-Door-Token"] = world["door_token"]
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    headers["X-CSRFToken"] = token
+    column = CALLERS.index(caller)
+    wrong = []
+    try:
+        for method, endpoint, url in requests_for(app, world, caller):
+            if endpoint not in ROUTES:
+                continue  # test_every_route_is_in_the_table names it
+            data = {"csrf_token": token} if method != "GET" else None
+            response = client.open(url, method=method, data=data, headers=headers)
+            got = reached(response)
+            response.close()
+            if got != ROUTES[endpoint][column]:
+                wrong.append(f"{method} {url} ({endpoint}): {response.status_code}, expected {'Y' if not got else 'N'}")
+    finally:
+        badge_jobs.wait_for_all(app)
+    assert not wrong, f"{caller}:\n" + "\n".join(wrong)
