@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import mail, reminders, rsvps
+from eventsite.services import mail, privacy, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,12 @@ class JobReport:
     offers_expired: int
     delivery: DeliveryReport
     reminders_queued: int = 0
+    anonymised: int = 0
 
 
 def run_jobs() -> JobReport:
-    """One cron tick: expire unclaimed offers, queue due reminders, then deliver the outbox.
+    """One cron tick: expire unclaimed offers, queue due reminders, apply the retention period
+    (privacy), then deliver the outbox.
 
     Safe to run twice, even at the same time: each guest's reminder is claimed once.
     """
@@ -77,7 +79,22 @@ def run_jobs() -> JobReport:
     with writing():
         reminded = reminders.send_reminders()
         db.session.commit()
-    return JobReport(offers_expired=expired, delivery=deliver_outbox(), reminders_queued=reminded)
+    anonymised = _apply_retention()
+    return JobReport(
+        offers_expired=expired, delivery=deliver_outbox(), reminders_queued=reminded, anonymised=anonymised
+    )
+
+
+def _apply_retention() -> int:
+    """Anonymise past events' guests beyond the retention period, a committed batch at a time."""
+    total = 0
+    while True:
+        with writing():
+            done = privacy.apply_retention_batch()
+            db.session.commit()
+        total += done
+        if done < privacy.RETENTION_BATCH:
+            return total
 
 
 class MailWorker:

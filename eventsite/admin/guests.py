@@ -11,18 +11,20 @@ from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEdit
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import RsvpStatus, TrainingLevel
-from eventsite.services import DomainError, events, exports, guests, rsvps
+from eventsite.services import DomainError, events, exports, guests, people, rsvps
 
 
 @bp.get("/events/<int:event_id>/guests")
 def guest_list(event_id: int):
     event = get_event(event_id)
     filters = guests.GuestFilter.from_args(request.args)
+    page = guests.guest_page(event, filters)
     return render_template(
         "admin/guest_list.html",
         event=event,
         filters=filters,
-        page=guests.guest_page(event, filters),
+        page=page,
+        tracks=people.guest_tracks(event, [row.id for row in page.rows]),
         counts=events.place_counts(event),
         sorts=guests.SORTS,
         sources=guests.SOURCES,
