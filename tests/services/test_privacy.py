@@ -181,7 +181,7 @@ def test_retention_is_off_by_default_and_then_anonymises_only_past_events_beyond
 
 def test_retention_works_in_batches_until_done(app_ctx):
     event = make_event(days_ahead=-400, capacity=None)
-    for i in range(5):
+    for _ in range(5):
         make_rsvp(event, now=event.starts_at - dt.timedelta(days=1))
     privacy.set_retention(365, actor="organizer:o@example.org")
     db.session.commit()

@@ -49,7 +49,7 @@ def test_people_page_needs_an_organizer(client):
 
 
 def test_people_page_lists_each_person_once_with_counts_search_and_a_nav_link(app, admin):
-    ids = two_evenings(app)
+    two_evenings(app)
     html = admin.get("/admin/people").get_data(as_text=True)
     text = page_text(html)
     assert 'aria-current="page">People<' in html
