@@ -69,7 +69,9 @@ def test_a_person_is_recognised_across_events_by_e_mail_in_any_case(app_ctx):
     # Name and program come from the newest RSVP; first seen from the oldest.
     maria = rows["maria.lopez@example.org"]
     assert maria.name == "Maria Lopez-Ruiz" and maria.institution == "Harbor-UCLA"
-    first = db.session.scalar(sa.select(sa.func.min(Rsvp.created_at)).where(Rsvp.email_key == "maria.lopez@example.org"))
+    first = db.session.scalar(
+        sa.select(sa.func.min(Rsvp.created_at)).where(Rsvp.email_key == "maria.lopez@example.org")
+    )
     assert maria.first_seen == first
 
 
@@ -131,7 +133,7 @@ def test_csv_parses_back_with_every_person_and_formula_text_neutralised(app_ctx)
     assert (maria["Events RSVPed"], maria["Attended"], maria["No-shows"]) == ("3", "1", "1")
     assert maria["Training level"] == "PGY-2"
     assert dt.datetime.fromisoformat(maria["First seen (UTC)"]).utcoffset() == dt.timedelta(0)
-    assert rows[0]["Name"] == "'=HYPERLINK(\"http://x\") Evil" and rows[0]["Program"] == "'+SUM(A1)"
+    assert rows[0]["Name"] == '\'=HYPERLINK("http://x") Evil' and rows[0]["Program"] == "'+SUM(A1)"
 
 
 def test_guest_list_track_marks_returning_guests_and_past_no_shows(app_ctx):
