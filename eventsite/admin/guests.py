@@ -94,7 +94,7 @@ def guest_detail(rsvp_id: int):
         rsvp=rsvp,
         form=form,
         button=GuestActionForm(formdata=None),
-        actions=[(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
+        actions=[] if rsvp.is_anonymised else [(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
         history=guests.history(rsvp),
         position=rsvps.waitlist_position(rsvp),
         checked_in_at=guests.checked_in_at(rsvp),
@@ -193,6 +193,8 @@ def guest_action(event_id: int, rsvp_id: int, action: str):
     spec = ACTIONS.get(action) or abort(404)
     rsvp = get_rsvp(rsvp_id)
     require_event_of(rsvp, event_id)
+    if rsvp.is_anonymised:  # nothing to e-mail, and nobody to act for
+        abort(404)
     form = GuestActionForm()
     warning = None
     if request.method == "GET" and action not in STATUS_ACTIONS[rsvp.status]:

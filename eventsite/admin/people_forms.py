@@ -10,8 +10,7 @@ from eventsite.services.privacy import MAX_RETENTION_DAYS
 class RetentionForm(FlaskForm):
     retention_days = IntegerField(
         "Anonymise guests' personal data this many days after each event",
-        description="Leave empty to keep it. 365 keeps a year for the series view; names, e-mail addresses, "
-        "programs and notes are then replaced, while counts (confirmed, checked in, no-shows) stay.",
+        description="Leave empty to keep it. 365 keeps a year of names for the People page.",
         validators=[
             Optional(),
             NumberRange(1, MAX_RETENTION_DAYS, f"Choose from 1 to {MAX_RETENTION_DAYS:,} days, or leave it empty."),

@@ -20,6 +20,7 @@ import io
 import math
 import unicodedata
 from collections.abc import Iterator, Mapping
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -87,6 +88,17 @@ class PersonRow:
     no_shows: int
     first_seen: dt.datetime
     last_event_at: dt.datetime
+    #: The zone of the newest RSVP's event: dates on the page are shown in it (a person's
+    #: events are nearly always in one region; the CSV gives UTC).
+    timezone: str
+
+    @property
+    def local_first_seen(self) -> dt.datetime:
+        return self.first_seen.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_last_event(self) -> dt.datetime:
+        return self.last_event_at.astimezone(ZoneInfo(self.timezone))
 
 
 SHOWS = {
@@ -188,18 +200,24 @@ def _people_query(f: PeopleFilter, now: dt.datetime):
     """(select of PersonRow columns, filtered and sorted, without paging)."""
     agg = _aggregate(now).subquery("people")
     latest = aliased(Rsvp, name="latest")
-    query = sa.select(
-        latest.id.label("rsvp_id"),
-        (latest.first_name + " " + latest.last_name).label("name"),
-        latest.email,
-        latest.institution,
-        latest.training_level,
-        agg.c.events,
-        agg.c.attended,
-        agg.c.no_shows,
-        agg.c.first_seen,
-        agg.c.last_event_at,
-    ).join(latest, latest.id == agg.c.latest_id)
+    latest_event = aliased(Event, name="latest_event")
+    query = (
+        sa.select(
+            latest.id.label("rsvp_id"),
+            (latest.first_name + " " + latest.last_name).label("name"),
+            latest.email,
+            latest.institution,
+            latest.training_level,
+            agg.c.events,
+            agg.c.attended,
+            agg.c.no_shows,
+            agg.c.first_seen,
+            agg.c.last_event_at,
+            latest_event.timezone,
+        )
+        .join(latest, latest.id == agg.c.latest_id)
+        .join(latest_event, latest_event.id == latest.event_id)
+    )
     if f.q:
         query = query.where(agg.c.key.in_(_matching_keys(f.q)))
     if f.show == "returning":

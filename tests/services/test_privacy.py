@@ -17,9 +17,10 @@ from eventsite.models import (
     RsvpAction,
     RsvpChange,
     RsvpStatus,
+    Segment,
     utcnow,
 )
-from eventsite.services import DomainError, checkin, events, guests, people, privacy, rsvps
+from eventsite.services import DomainError, checkin, events, guests, mail, messages, people, privacy, rsvps
 from factories import make_event, make_rsvp
 
 PERSONAL = ("first_name", "last_name", "badge_name", "pronouns", "email", "institution", "dietary_notes",
@@ -65,8 +66,6 @@ def test_deleting_a_confirmed_place_cancels_it_passes_it_on_and_removes_the_pers
     sent = outbox(zoe.id)[0]
     sent.status, sent.sent_at = OutboxStatus.SENT, utcnow()
     rsvps.change_rsvp(zoe, pronouns="she/they")
-    from eventsite.services import mail
-
     mail.queue_guest_message(zoe, "updated")
     db.session.commit()
     old_code, old_token, zoe_id = zoe.ticket_code, zoe.manage_token, zoe.id
@@ -126,6 +125,9 @@ def test_deleting_after_the_event_keeps_status_and_check_in_so_the_figures_stay(
     assert came.status == no_show.status == RsvpStatus.CONFIRMED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn).where(CheckIn.rsvp_id == came.id)) == 1
     assert people.people_page(people.PeopleFilter()).total == person_before - 2
+    # Counted as checked in, but no longer someone an organizer's message can reach.
+    assert messages.segment_counts(event)[Segment.CHECKED_IN] == 0
+    assert mail.queue_guest_message(came, "resent") is None
 
 
 def test_deleting_from_the_waitlist_leaves_it(app_ctx):

@@ -147,6 +147,11 @@ def test_deleted_guest_shows_anonymised_on_the_guest_list_without_tags(app, admi
     assert "Anonymised guest" in text and "Zoë" not in text and "zoe@" not in text
     assert "First event" not in text
     assert "Cancelled" in text  # the event was ahead, so the place was given up first
+    with db_session(app):
+        rsvp_id = db.session.scalar(sa.select(Rsvp.id).where(Rsvp.event_id == event_id))
+    detail = page_text(client.get(f"/admin/guests/{rsvp_id}").get_data(as_text=True))
+    assert "Anonymised guest" in detail and "Resend" not in detail
+    assert client.get(f"/admin/events/{event_id}/guests/{rsvp_id}/resend").status_code == 404
 
 
 # --- retention setting ---------------------------------------------------------------------------
