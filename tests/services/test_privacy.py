@@ -2,10 +2,12 @@
 the figures before and after, a dead badge code and link), and the retention job."""
 
 import datetime as dt
+import threading
 
 import pytest
 import sqlalchemy as sa
 
+from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import run_jobs
 from eventsite.models import (
@@ -22,6 +24,7 @@ from eventsite.models import (
 )
 from eventsite.services import DomainError, checkin, events, guests, mail, messages, people, privacy, rsvps
 from factories import make_event, make_rsvp
+from helpers import db_session
 
 PERSONAL = ("first_name", "last_name", "badge_name", "pronouns", "email", "institution", "dietary_notes",
             "accessibility_notes")  # fmt: skip
@@ -208,3 +211,44 @@ def test_retention_can_be_turned_off_again(app_ctx):
     privacy.set_retention(None, actor="organizer:o@example.org")
     db.session.commit()
     assert privacy.settings().retention_days is None and privacy.due_for_retention() == 0
+
+
+def test_two_retention_runs_at_once_anonymise_each_guest_once(app):
+    with db_session(app):
+        event = make_event(days_ahead=-400, capacity=None)
+        for _ in range(12):
+            make_rsvp(event, now=event.starts_at - dt.timedelta(days=1))
+        privacy.set_retention(30, actor="organizer:o@example.org")
+    barrier = threading.Barrier(2)
+    done, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                barrier.wait(timeout=10)
+                total = 0
+                while True:
+                    with writing():
+                        n = privacy.apply_retention_batch(limit=3)
+                        db.session.commit()
+                    total += n
+                    if n == 0:
+                        break
+                done.append(total)
+                db.session.remove()
+        except Exception as exc:  # surfaced below; a thread's exception would be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == [] and sum(done) == 12
+    with db_session(app):
+        lines = db.session.execute(
+            sa.select(RsvpChange.rsvp_id, sa.func.count())
+            .where(RsvpChange.action == RsvpAction.ANONYMISED)
+            .group_by(RsvpChange.rsvp_id)
+        ).all()
+        assert len(lines) == 12 and {n for _, n in lines} == {1}
