@@ -152,6 +152,18 @@ def test_deleted_guest_shows_anonymised_on_the_guest_list_without_tags(app, admi
     detail = page_text(client.get(f"/admin/guests/{rsvp_id}").get_data(as_text=True))
     assert "Anonymised guest" in detail and "Resend" not in detail
     assert client.get(f"/admin/events/{event_id}/guests/{rsvp_id}/resend").status_code == 404
+    # Not even the row's new, never-shown link opens a page.
+    with db_session(app):
+        new_token = db.session.get(Rsvp, rsvp_id).manage_token
+    assert client.get(f"/r/{new_token}").status_code == 404
+
+
+def test_guest_page_links_to_the_persons_events(app, admin):
+    ids = two_evenings(app)
+    html = admin.get(f"/admin/guests/{ids['came']}").get_data(as_text=True)
+    assert f'href="/admin/people/{ids["came"]}">All their events<' in html
+    person = page_text(admin.get(f"/admin/people/{ids['came']}").get_data(as_text=True))
+    assert "3 events RSVPed" in person
 
 
 # --- retention setting ---------------------------------------------------------------------------
