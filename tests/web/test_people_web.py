@@ -179,3 +179,18 @@ def test_organizer_sets_and_clears_the_retention_period(app, admin):
     assert "anonymised 365 days after each event" in page_text(admin.get("/admin/people").get_data(as_text=True))
     cleared = post_form(admin, "/admin/people/retention", {"retention_days": ""}, follow_redirects=True)
     assert "kept until a guest deletes it" in page_text(cleared.get_data(as_text=True))
+
+
+def test_after_the_event_deletion_keeps_the_place_and_says_so(app, client):
+    with db_session(app):
+        event = make_event(days_ahead=-2)
+        guest = make_rsvp(event, email="late@example.org", now=event.starts_at - dt.timedelta(days=3))
+        token, rsvp_id = guest.manage_token, guest.id
+    assert "cancelled first" not in page_text(client.get(f"/r/{token}").get_data(as_text=True))
+    explain = page_text(client.get(f"/r/{token}/delete").get_data(as_text=True))
+    assert "cancelled first" not in explain and "Your RSVP status stays as it was" in explain
+    done = post_form(client, f"/r/{token}/delete", {}, follow_redirects=True)
+    assert "Your data was deleted" in page_text(done.get_data(as_text=True))
+    with db_session(app):
+        kept = db.session.get(Rsvp, rsvp_id)
+        assert (kept.status, kept.email, kept.is_anonymised) == (RsvpStatus.CONFIRMED, "", True)
