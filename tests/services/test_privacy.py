@@ -98,6 +98,8 @@ def test_deleting_a_confirmed_place_cancels_it_passes_it_on_and_removes_the_pers
     verdict = checkin.check_in(event, old_code)
     assert verdict.reason == "unknown_code"
     assert checkin.check_in(event, zoe.ticket_code).reason == "unknown_code"
+    assert checkin.check_in_guest(event, zoe.id).reason == "unknown_code"
+    assert checkin.search_guests(event, "anonymised") == []
     assert history(zoe)[-2:] == [
         ("cancelled", "guest", "was confirmed"),
         ("anonymised", "guest", "deleted by the guest"),
