@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import contacts, mail, reminders, rsvps
+from eventsite.services import contacts, mail, privacy, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,12 @@ class JobReport:
     delivery: DeliveryReport
     reminders_queued: int = 0
     contact_followups_queued: int = 0
+    anonymised: int = 0
 
 
 def run_jobs() -> JobReport:
-    """One cron tick: expire unclaimed offers, queue due reminders and contact follow-ups, deliver the outbox.
+    """One cron tick: expire unclaimed offers, queue due reminders and contact follow-ups, apply
+    the retention period (privacy), then deliver the outbox.
 
     Safe to run twice, even at the same time: each guest's reminder is claimed once.
     """
@@ -81,9 +83,26 @@ def run_jobs() -> JobReport:
     with writing():
         followups = contacts.send_followups()
         db.session.commit()
+    anonymised = _apply_retention()
     return JobReport(
-        offers_expired=expired, delivery=deliver_outbox(), reminders_queued=reminded, contact_followups_queued=followups
+        offers_expired=expired,
+        delivery=deliver_outbox(),
+        reminders_queued=reminded,
+        contact_followups_queued=followups,
+        anonymised=anonymised,
     )
+
+
+def _apply_retention() -> int:
+    """Anonymise past events' guests beyond the retention period, a committed batch at a time."""
+    total = 0
+    while True:
+        with writing():
+            done = privacy.apply_retention_batch()
+            db.session.commit()
+        total += done
+        if done < privacy.RETENTION_BATCH:
+            return total
 
 
 class MailWorker:

@@ -11,18 +11,20 @@ from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEdit
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import RsvpStatus, TrainingLevel
-from eventsite.services import DomainError, events, exports, guests, rsvps
+from eventsite.services import DomainError, events, exports, guests, people, rsvps
 
 
 @bp.get("/events/<int:event_id>/guests")
 def guest_list(event_id: int):
     event = get_event(event_id)
     filters = guests.GuestFilter.from_args(request.args)
+    page = guests.guest_page(event, filters)
     return render_template(
         "admin/guest_list.html",
         event=event,
         filters=filters,
-        page=guests.guest_page(event, filters),
+        page=page,
+        tracks=people.guest_tracks(event, [row.id for row in page.rows]),
         counts=events.place_counts(event),
         sorts=guests.SORTS,
         sources=guests.SOURCES,
@@ -92,7 +94,7 @@ def guest_detail(rsvp_id: int):
         rsvp=rsvp,
         form=form,
         button=GuestActionForm(formdata=None),
-        actions=[(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
+        actions=[] if rsvp.is_anonymised else [(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
         history=guests.history(rsvp),
         position=rsvps.waitlist_position(rsvp),
         checked_in_at=guests.checked_in_at(rsvp),
@@ -191,6 +193,8 @@ def guest_action(event_id: int, rsvp_id: int, action: str):
     spec = ACTIONS.get(action) or abort(404)
     rsvp = get_rsvp(rsvp_id)
     require_event_of(rsvp, event_id)
+    if rsvp.is_anonymised:  # nothing to e-mail, and nobody to act for
+        abort(404)
     form = GuestActionForm()
     warning = None
     if request.method == "GET" and action not in STATUS_ACTIONS[rsvp.status]:

@@ -23,6 +23,7 @@ from eventsite.models.event import Event
 from eventsite.models.message import Message
 from eventsite.models.organizer import LoginSession, Organizer
 from eventsite.models.outbox import OutboxMessage
+from eventsite.models.privacy import PrivacySettings
 from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "OrganizerRole",
     "OutboxMessage",
     "OutboxStatus",
+    "PrivacySettings",
     "Rsvp",
     "RsvpAction",
     "RsvpChange",

@@ -83,6 +83,8 @@ class RsvpAction(enum.StrEnum):
     DECLINED = "declined"
     MOVED = "moved"
     REMINDED = "reminded"
+    #: Personal data replaced: the guest deleted it, or the retention period ran out.
+    ANONYMISED = "anonymised"
 
 
 class OrganizerRole(enum.StrEnum):

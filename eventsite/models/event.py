@@ -62,6 +62,10 @@ class Event(TimestampMixin, Base):
     badge_offset_y_mm: Mapped[float] = mapped_column(sa.Float, default=0.0)
     #: Confirmed guests may see who else is coming (those who opted in); organizers can turn it off.
     directory_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Contacts (and guests who saved any) removed when a guest deleted their data: the
+    #: organizer's figures add them back, so a deletion does not rewrite the evening's result.
+    forgotten_contacts: Mapped[int] = mapped_column(default=0)
+    forgotten_savers: Mapped[int] = mapped_column(default=0)
 
     rsvps: WriteOnlyMapped["Rsvp"] = relationship(back_populates="event")  # noqa: F821
 

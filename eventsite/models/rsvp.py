@@ -31,6 +31,8 @@ class Rsvp(TimestampMixin, Base):
             postgresql_where=_live_where,
         ),
         sa.Index("ix_rsvps_event_status", "event_id", "status"),
+        # A person across events (People page, "returning" on the guest list).
+        sa.Index("ix_rsvps_email_key", "email_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,9 @@ class Rsvp(TimestampMixin, Base):
     badge_printed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: The badge's colour band chosen by an organizer (e.g. staff); None derives it from training_level.
     badge_role: Mapped[BadgeRole | None] = mapped_column(str_enum(BadgeRole, "badge_role"))
+    #: When the personal fields were replaced (guest's deletion or retention); the row keeps
+    #: its status and times so the organizer's counts stay right.
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     event: Mapped["Event"] = relationship(back_populates="rsvps")  # noqa: F821
     changes: WriteOnlyMapped["RsvpChange"] = relationship(
@@ -80,6 +85,10 @@ class Rsvp(TimestampMixin, Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
 
     @property
     def is_live(self) -> bool:

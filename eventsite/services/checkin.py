@@ -376,7 +376,7 @@ def check_in_guest(
     now: dt.datetime | None = None,
 ) -> CheckInResult:
     """Check in a guest found by name search (no badge at hand); same contract as ``check_in``.
-    A guest of another event counts as unknown, so ids reveal nothing."""
+    A guest of another event counts as unknown, so ids reveal nothing; so does an anonymised one."""
     now = now or utcnow()
     if nonce is not None and not NONCE_RE.fullmatch(nonce):
         raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
@@ -384,7 +384,7 @@ def check_in_guest(
     if nonce is not None and (seen := _replay(event, nonce)) is not None:
         return seen
     found = db.session.get(Rsvp, rsvp_id) if 0 < rsvp_id < 2**31 else None
-    if found is not None and found.event_id != event.id:
+    if found is not None and (found.event_id != event.id or found.is_anonymised):
         found = None
     return _scan(event, found, door=door, by=by, nonce=nonce, device_time=device_time, now=now)
 
@@ -516,7 +516,7 @@ def search_guests(event: Event, query: str, *, limit: int = SEARCH_LIMIT) -> lis
     conditions = [lower(name).contains(w.lower(), autoescape=True) for w in words.split(" ")[:5]]
     rsvps = db.session.scalars(
         sa.select(Rsvp)
-        .where(Rsvp.event_id == event.id, *conditions)
+        .where(Rsvp.event_id == event.id, Rsvp.anonymised_at.is_(None), *conditions)
         .order_by(Rsvp.last_name, Rsvp.first_name, Rsvp.id)
         .limit(limit)
     ).all()

@@ -419,12 +419,20 @@ class EventFigures:
     in_directory: int
 
 
-def event_figures(event: Event) -> EventFigures:
+def _saved_counts(event_id: int) -> tuple[int, int]:
+    """(contacts saved, guests who saved any) at the event, as the rows stand."""
     contacts, savers = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(SavedContact.owner_id))).where(
-            SavedContact.event_id == event.id
+            SavedContact.event_id == event_id
         )
     ).one()
+    return contacts, savers
+
+
+def event_figures(event: Event) -> EventFigures:
+    contacts, savers = _saved_counts(event.id)
+    contacts += event.forgotten_contacts
+    savers += event.forgotten_savers
     sharing, listed = db.session.execute(
         sa.select(
             sa.func.count().filter(GuestProfile.share_contact.is_(True)),
@@ -572,7 +580,9 @@ def send_followups(*, now: dt.datetime | None = None) -> int:
 
 def forget_guest(rsvp: Rsvp) -> None:
     """Remove the guest's directory entry and sharing choices, every contact they saved and every
-    saved copy of their card (for the guest-data deletion). Flushes; the caller commits."""
+    saved copy of their card (for the guest-data deletion). The organizer's figures for the
+    event stay as they were (Event.forgotten_*). Flushes; the caller commits."""
+    before = _saved_counts(rsvp.event_id)
     db.session.execute(
         sa.delete(SavedContact)
         .where(sa.or_(SavedContact.owner_id == rsvp.id, SavedContact.contact_id == rsvp.id))
@@ -581,4 +591,8 @@ def forget_guest(rsvp: Rsvp) -> None:
     db.session.execute(
         sa.delete(GuestProfile).where(GuestProfile.rsvp_id == rsvp.id).execution_options(synchronize_session="fetch")
     )
+    after = _saved_counts(rsvp.event_id)
+    event = rsvp.event
+    event.forgotten_contacts += before[0] - after[0]
+    event.forgotten_savers += before[1] - after[1]
     db.session.flush()

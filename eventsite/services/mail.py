@@ -70,8 +70,11 @@ GUEST_MESSAGES = {
 }
 
 
-def queue_guest_message(rsvp: Rsvp, kind: str) -> OutboxMessage:
-    """Queue one of the standard guest e-mails (GUEST_MESSAGES) with the calendar attached."""
+def queue_guest_message(rsvp: Rsvp, kind: str) -> OutboxMessage | None:
+    """Queue one of the standard guest e-mails (GUEST_MESSAGES) with the calendar attached;
+    None for an anonymised guest, who has no address left (services.privacy)."""
+    if rsvp.anonymised_at is not None:
+        return None
     subject_pattern, template = GUEST_MESSAGES[kind]
     event = rsvp.event
     attachments = []

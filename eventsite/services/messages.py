@@ -77,7 +77,8 @@ def _is_checked_in(event_id):
 
 def segment_filter(event: Event, segment: Segment):
     """The WHERE clause selecting the event's RSVPs in ``segment``."""
-    of_event = Rsvp.event_id == event.id
+    # An anonymised guest (services.privacy) has no address left to write to.
+    of_event = sa.and_(Rsvp.event_id == event.id, Rsvp.anonymised_at.is_(None))
     match Segment(segment):
         case Segment.CONFIRMED:
             return sa.and_(of_event, Rsvp.status == RsvpStatus.CONFIRMED)

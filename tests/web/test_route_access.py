@@ -44,6 +44,8 @@ ROUTES = {
     "public.event_ics":                (N, Y, N, N),
     "public.my_badge_pdf":             (N, Y, N, N),
     "public.badge_check":              (N, Y, N, Y),
+    "public.delete_data":              (N, Y, N, N),
+    "public.data_deleted":             (Y, Y, Y, Y),  # a plain "your data is deleted" page
     "public.badge_save":               (N, Y, N, N),  # the guest's own browser session holds the RSVP
     "public.networking":               (N, Y, N, N),
     "public.guest_directory":          (N, Y, N, N),
@@ -101,11 +103,22 @@ ROUTES = {
     "admin.badge_job":                 (N, N, N, Y),
     "admin.badge_job_status":          (N, N, N, Y),
     "admin.badge_job_pdf":             (N, N, N, Y),
+    "admin.people_list":               (N, N, N, Y),
+    "admin.people_csv":                (N, N, N, Y),
+    "admin.person_detail":             (N, N, N, Y),
+    "admin.retention":                 (N, N, N, Y),
 }
 # fmt: on
 
 #: Requests that change what later requests see (sign-out, unpublish, revoke, cancel) go last.
-LAST = ("admin.unpublish_event", "admin.revoke_door_link", "admin.cancel_event", "public.cancel", "auth.logout")
+LAST = (
+    "admin.unpublish_event",
+    "admin.revoke_door_link",
+    "admin.cancel_event",
+    "public.cancel",
+    "public.delete_data",
+    "auth.logout",
+)
 MADE_UP = "made-up-secret-0123456789abcdef"
 
 

@@ -1,0 +1,59 @@
+"""Admin: people across the series (list, CSV, one person's events) and the retention period."""
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+
+from eventsite.admin import bp
+from eventsite.admin.common import actor
+from eventsite.admin.people_forms import RetentionForm
+from eventsite.errors import form_error
+from eventsite.extensions import db
+from eventsite.services import DomainError, people, privacy
+
+
+@bp.get("/people")
+def people_list():
+    filters = people.PeopleFilter.from_args(request.args)
+    return render_template(
+        "admin/people.html",
+        filters=filters,
+        page=people.people_page(filters),
+        sorts=people.SORTS,
+        shows=people.SHOWS,
+        retention=privacy.settings().retention_days,
+    )
+
+
+@bp.get("/people.csv")
+def people_csv():
+    lines = people.people_csv(people.PeopleFilter.from_args(request.args))
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="people.csv"'},
+    )
+
+
+@bp.get("/people/<int:rsvp_id>")
+def person_detail(rsvp_id: int):
+    found = people.person(rsvp_id) or abort(404)
+    return render_template("admin/person.html", person=found)
+
+
+@bp.route("/people/retention", methods=["GET", "POST"])
+def retention():
+    current = privacy.settings()
+    form = RetentionForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            privacy.set_retention(form.retention_days.data, actor=actor())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            days = form.retention_days.data
+            flash(f"Saved: personal data is anonymised {days:,} days after each event." if days else
+                  "Saved: personal data is kept until a guest deletes it.")  # fmt: skip
+            return redirect(url_for("admin.people_list"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/retention.html", form=form, current=current, due=privacy.due_for_retention()), status

@@ -1,0 +1,394 @@
+"""People across the series: one person per normalised e-mail (``Rsvp.email_key``, the
+case-folded address ``rsvps.normalise_email`` makes), with what they did at each event.
+
+Definitions, the same on the People page, a person's page, the CSV and the guest list:
+- *events*: distinct events the person RSVPed to, whatever became of the RSVP;
+- *attended*: events where they have a standing admission (admitted and not undone);
+- *no-show*: a published event that has ended, where they held a confirmed place and were
+  never admitted (cancelled events and cancelled RSVPs are no one's no-show);
+- *returning* (guest list): attended an event that started before this one; else *first event*.
+Anonymised RSVPs belong to no one (their key is not an address) and are left out.
+
+Every figure comes from one aggregate query (GROUP BY the e-mail key), so the People page
+costs the same few queries for ten or ten thousand people.
+"""
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import math
+import unicodedata
+from collections.abc import Iterator, Mapping
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from eventsite.extensions import db
+from eventsite.models import CheckIn, CheckInResult, Event, EventStatus, Rsvp, RsvpStatus, utcnow
+from eventsite.services.exports import neutralise
+from eventsite.services.guests import unicode_lower
+
+PER_PAGE = 50
+
+
+def _admission_join(rsvp=Rsvp):
+    """ON clause for the guest's standing admission; at most one row per RSVP (a unique index)."""
+    return sa.and_(
+        CheckIn.rsvp_id == rsvp.id,
+        CheckIn.result == CheckInResult.ADMITTED,
+        CheckIn.undone_at.is_(None),
+    )
+
+
+def _no_show(rsvp, now: dt.datetime):
+    return sa.and_(
+        rsvp.status == RsvpStatus.CONFIRMED,
+        Event.status == EventStatus.PUBLISHED,
+        Event.ends_at <= now,
+        CheckIn.id.is_(None),
+    )
+
+
+def _per_event_count(condition, event_id):
+    return sa.func.count(sa.distinct(sa.case((condition, event_id))))
+
+
+def _aggregate(now: dt.datetime):
+    """One row per person: key, events, attended, no_shows, first_seen, last_event_at,
+    latest_id (their newest RSVP: name and program are read from it)."""
+    return (
+        sa.select(
+            Rsvp.email_key.label("key"),
+            sa.func.count(sa.distinct(Rsvp.event_id)).label("events"),
+            _per_event_count(CheckIn.id.is_not(None), Rsvp.event_id).label("attended"),
+            _per_event_count(_no_show(Rsvp, now), Rsvp.event_id).label("no_shows"),
+            sa.func.min(Rsvp.created_at).label("first_seen"),
+            sa.func.max(Event.starts_at).label("last_event_at"),
+            sa.func.max(Rsvp.id).label("latest_id"),
+        )
+        .join(Event, Event.id == Rsvp.event_id)
+        .outerjoin(CheckIn, _admission_join())
+        .where(Rsvp.anonymised_at.is_(None))
+        .group_by(Rsvp.email_key)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonRow:
+    #: The id of the person's newest RSVP: the person's page is /admin/people/<rsvp_id>.
+    rsvp_id: int
+    name: str
+    email: str
+    institution: str
+    training_level: object  # TrainingLevel
+    events: int
+    attended: int
+    no_shows: int
+    first_seen: dt.datetime
+    last_event_at: dt.datetime
+    #: The zone of the newest RSVP's event: dates on the page are shown in it (a person's
+    #: events are nearly always in one region; the CSV gives UTC).
+    timezone: str
+
+    @property
+    def local_first_seen(self) -> dt.datetime:
+        return self.first_seen.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_last_event(self) -> dt.datetime:
+        return self.last_event_at.astimezone(ZoneInfo(self.timezone))
+
+
+SHOWS = {
+    "all": "Everyone",
+    "returning": "Came to 2+ events",
+    "no_shows": "With a no-show",
+    "never_attended": "Never checked in",
+}
+
+
+#: Sort key: column heading.
+SORTS = {
+    "name": "Name",
+    "events": "Events",
+    "attended": "Attended",
+    "no_shows": "No-shows",
+    "first_seen": "First seen",
+    "last_event": "Last event",
+}
+
+
+def _sort_columns(sort: str, agg, latest) -> tuple:
+    return {
+        "name": (unicode_lower(latest.last_name), unicode_lower(latest.first_name)),
+        "events": (agg.c.events,),
+        "attended": (agg.c.attended,),
+        "no_shows": (agg.c.no_shows,),
+        "first_seen": (agg.c.first_seen,),
+        "last_event": (agg.c.last_event_at,),
+    }[sort]
+
+
+@dataclasses.dataclass(frozen=True)
+class PeopleFilter:
+    """What the organizer asked the People page for; built from query arguments, never trusted."""
+
+    q: str = ""
+    show: str = "all"
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "PeopleFilter":
+        """Read q, show, sort, dir (asc|desc) and page; unknown values fall back to defaults."""
+        try:
+            page = max(int(args.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        show, sort = args.get("show", "all"), args.get("sort", "name")
+        return cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            show=show if show in SHOWS else "all",
+            sort=sort if sort in SORTS else "name",
+            descending=args.get("dir") == "desc",
+            page=page,
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q) or self.show != "all"
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """Query arguments that reproduce this filter (defaults left out), with ``changes`` applied."""
+        values = dataclasses.replace(self, **changes)
+        out: dict[str, str | int] = {}
+        if values.q:
+            out["q"] = values.q
+        if values.show != "all":
+            out["show"] = values.show
+        if values.sort != "name":
+            out["sort"] = values.sort
+        if values.descending:
+            out["dir"] = "desc"
+        if values.page > 1:
+            out["page"] = values.page
+        return out
+
+
+def _matching_keys(q: str):
+    """E-mail keys with an RSVP matching every word of ``q`` (name, badge name, e-mail, program),
+    so a person is found by a name they used at any event."""
+    where = [Rsvp.anonymised_at.is_(None)]
+    full_name = Rsvp.first_name + " " + Rsvp.last_name
+    for word in unicodedata.normalize("NFC", q).lower().split():
+        where.append(
+            sa.or_(
+                Rsvp.email_key.contains(word, autoescape=True),
+                *(
+                    unicode_lower(column).contains(word, autoescape=True)
+                    for column in (full_name, Rsvp.badge_name, Rsvp.institution)
+                ),
+            )
+        )
+    return sa.select(Rsvp.email_key).where(*where)
+
+
+def _people_query(f: PeopleFilter, now: dt.datetime):
+    """(select of PersonRow columns, filtered and sorted, without paging)."""
+    agg = _aggregate(now).subquery("people")
+    latest = aliased(Rsvp, name="latest")
+    latest_event = aliased(Event, name="latest_event")
+    query = (
+        sa.select(
+            latest.id.label("rsvp_id"),
+            (latest.first_name + " " + latest.last_name).label("name"),
+            latest.email,
+            latest.institution,
+            latest.training_level,
+            agg.c.events,
+            agg.c.attended,
+            agg.c.no_shows,
+            agg.c.first_seen,
+            agg.c.last_event_at,
+            latest_event.timezone,
+        )
+        .join(latest, latest.id == agg.c.latest_id)
+        .join(latest_event, latest_event.id == latest.event_id)
+    )
+    if f.q:
+        query = query.where(agg.c.key.in_(_matching_keys(f.q)))
+    if f.show == "returning":
+        query = query.where(agg.c.attended >= 2)
+    elif f.show == "no_shows":
+        query = query.where(agg.c.no_shows >= 1)
+    elif f.show == "never_attended":
+        query = query.where(agg.c.attended == 0)
+    keys = [*_sort_columns(f.sort, agg, latest), latest.id]
+    return query.order_by(*(key.desc() if f.descending else key.asc() for key in keys))
+
+
+@dataclasses.dataclass(frozen=True)
+class PeoplePage:
+    rows: list[PersonRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+
+def people_page(f: PeopleFilter, *, per_page: int = PER_PAGE, now: dt.datetime | None = None) -> PeoplePage:
+    """One page of people matching ``f``, in two queries (count, rows) whatever the numbers.
+    A page past the end shows the last page."""
+    now = now or utcnow()
+    query = _people_query(f, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(f.page, pages)
+    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    rows = [PersonRow(**row._mapping) for row in result]
+    return PeoplePage(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
+
+
+#: (header, cell of a PersonRow). Times are UTC with offset: people span the events' zones.
+CSV_COLUMNS = (
+    ("Name", lambda p: p.name),
+    ("E-mail", lambda p: p.email),
+    ("Program", lambda p: p.institution),
+    ("Training level", lambda p: p.training_level.label),
+    ("Events RSVPed", lambda p: p.events),
+    ("Attended", lambda p: p.attended),
+    ("No-shows", lambda p: p.no_shows),
+    ("First seen (UTC)", lambda p: p.first_seen.isoformat(timespec="seconds")),
+    ("Last event (UTC)", lambda p: p.last_event_at.isoformat(timespec="seconds")),
+)
+
+
+def people_csv(f: PeopleFilter, *, now: dt.datetime | None = None, batch: int = 200) -> Iterator[str]:
+    """Everyone matching ``f`` (all pages, in the page's order) as chunks of CSV text: a BOM and
+    header first, formula-like text neutralised as in the guest list CSV (exports.neutralise).
+    The query runs now, so a database error surfaces before any byte is sent."""
+    result = db.session.execute(_people_query(f, now or utcnow()))
+    return _csv_chunks(result, batch)
+
+
+def _csv_chunks(result, batch: int) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([header for header, _ in CSV_COLUMNS])
+    yield "\ufeff" + buffer.getvalue()
+    while rows := result.fetchmany(batch):
+        buffer.seek(0)
+        buffer.truncate()
+        for row in rows:
+            person = PersonRow(**row._mapping)
+            writer.writerow([neutralise(cell(person)) for _, cell in CSV_COLUMNS])
+        yield buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# One person
+
+
+@dataclasses.dataclass(frozen=True)
+class Attendance:
+    """One of the person's RSVPs, with its event."""
+
+    rsvp_id: int
+    event: Event
+    status: RsvpStatus
+    created_at: dt.datetime
+    checked_in_at: dt.datetime | None
+    is_no_show: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    latest: Rsvp
+    #: Newest event first.
+    attendances: list[Attendance]
+
+    @property
+    def events(self) -> int:
+        return len({a.event.id for a in self.attendances})
+
+    @property
+    def attended(self) -> int:
+        return len({a.event.id for a in self.attendances if a.checked_in_at})
+
+    @property
+    def no_shows(self) -> int:
+        return len({a.event.id for a in self.attendances if a.is_no_show})
+
+    @property
+    def first_seen(self) -> dt.datetime:
+        return min(a.created_at for a in self.attendances)
+
+
+def person(rsvp_id: int, *, now: dt.datetime | None = None) -> Person | None:
+    """The person one RSVP belongs to, with every RSVP of theirs (one query for all of them);
+    None for an unknown or anonymised RSVP."""
+    now = now or utcnow()
+    anchor = db.session.get(Rsvp, rsvp_id) if 0 < rsvp_id < 2**31 else None
+    if anchor is None or anchor.anonymised_at is not None:
+        return None
+    rows = db.session.execute(
+        sa.select(Rsvp, Event, CheckIn.scanned_at, _no_show(Rsvp, now))
+        .join(Event, Event.id == Rsvp.event_id)
+        .outerjoin(CheckIn, _admission_join())
+        .where(Rsvp.email_key == anchor.email_key, Rsvp.anonymised_at.is_(None))
+        .order_by(Event.starts_at.desc(), Rsvp.id.desc())
+    ).all()
+    attendances = [
+        Attendance(rsvp.id, event, rsvp.status, rsvp.created_at, scanned_at, bool(no_show))
+        for rsvp, event, scanned_at, no_show in rows
+    ]
+    latest = max((rsvp for rsvp, *_ in rows), key=lambda r: r.id)
+    return Person(latest=latest, attendances=attendances)
+
+
+# ---------------------------------------------------------------------------------------------
+# The guest list's "first event / returning" and past no-shows
+
+
+@dataclasses.dataclass(frozen=True)
+class Track:
+    """A guest's record at the series' earlier events (those that started before this one)."""
+
+    attended_before: int = 0
+    past_no_shows: int = 0
+
+    @property
+    def is_returning(self) -> bool:
+        return self.attended_before > 0
+
+
+def guest_tracks(event: Event, rsvp_ids: list[int], *, now: dt.datetime | None = None) -> dict[int, Track]:
+    """{rsvp id: Track} for the given guests of ``event``, in one query whatever their number;
+    guests with no earlier RSVP are missing from the dict (a first event, no no-shows)."""
+    now = now or utcnow()
+    guest = aliased(Rsvp, name="guest")
+    earlier = aliased(Rsvp, name="earlier")
+    query = (
+        sa.select(
+            guest.id,
+            _per_event_count(CheckIn.id.is_not(None), earlier.event_id),
+            _per_event_count(_no_show(earlier, now), earlier.event_id),
+        )
+        .join(earlier, sa.and_(earlier.email_key == guest.email_key, earlier.event_id != guest.event_id))
+        .join(Event, Event.id == earlier.event_id)
+        .outerjoin(CheckIn, _admission_join(earlier))
+        .where(guest.id.in_(rsvp_ids), Event.starts_at < event.starts_at, earlier.anonymised_at.is_(None))
+        .group_by(guest.id)
+    )
+    return {rsvp_id: Track(attended, no_shows) for rsvp_id, attended, no_shows in db.session.execute(query)}
