@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import mail, reminders, rsvps
+from eventsite.services import feedback, mail, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,13 @@ class JobReport:
     offers_expired: int
     delivery: DeliveryReport
     reminders_queued: int = 0
+    feedback_invited: int = 0
+    feedback_reminded: int = 0
 
 
 def run_jobs() -> JobReport:
-    """One cron tick: expire unclaimed offers, queue due reminders, then deliver the outbox.
+    """One cron tick: expire unclaimed offers, queue due reminders and feedback invitations,
+    then deliver the outbox.
 
     Safe to run twice, even at the same time: each guest's reminder is claimed once.
     """
@@ -77,7 +80,17 @@ def run_jobs() -> JobReport:
     with writing():
         reminded = reminders.send_reminders()
         db.session.commit()
-    return JobReport(offers_expired=expired, delivery=deliver_outbox(), reminders_queued=reminded)
+    with writing():
+        invited = feedback.send_invitations()
+        feedback_reminded = feedback.send_reminders()
+        db.session.commit()
+    return JobReport(
+        offers_expired=expired,
+        delivery=deliver_outbox(),
+        reminders_queued=reminded,
+        feedback_invited=invited,
+        feedback_reminded=feedback_reminded,
+    )
 
 
 class MailWorker:
