@@ -47,9 +47,8 @@ from eventsite.services.rsvps import find_by_manage_token
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
 DEFAULT_QUESTIONS = (
-    ("overall", QuestionKind.RATING, "Overall, how was the evening?", "1 = poor, 5 = excellent", True, []),
-    ("recommend", QuestionKind.NPS, "How likely are you to recommend this event to a fellow resident?",
-     "0 = not at all likely, 10 = extremely likely", True, []),
+    ("overall", QuestionKind.RATING, "Overall, how was the evening?", "", True, []),
+    ("recommend", QuestionKind.NPS, "How likely are you to recommend this event to a fellow resident?", "", True, []),
     ("most_useful", QuestionKind.SINGLE, "Which part was most useful to you?", "", False,
      ["Meeting peers", "Meeting faculty", "Vendors' technology", "Food and venue"]),
     ("support", QuestionKind.LONG_TEXT, "How can the society better support residents?", "", False, []),

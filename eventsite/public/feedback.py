@@ -1,0 +1,132 @@
+"""Guest feedback pages: the form by personal link or manage link, and the poster's start page."""
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from eventsite.extensions import db
+from eventsite.public import bp
+from eventsite.public.views import load_event, load_rsvp
+from eventsite.services import DomainError, feedback
+from eventsite.services.checkin import parse_code
+
+PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+class BadgeCodeForm(FlaskForm):
+    code = StringField(
+        "Badge code",
+        description="The link your badge's QR code opens, or the code at its end.",
+        validators=[DataRequired("Please enter your badge code."), Length(max=300)],
+    )
+
+
+class LinkByEmailForm(FlaskForm):
+    email = EmailField(
+        "Your e-mail",
+        description="The address you RSVPed with.",
+        validators=[
+            DataRequired("Please enter your e-mail address."),
+            Length(max=254),
+            Email("That doesn't look like an e-mail address.", check_deliverability=False),
+        ],
+    )
+
+
+@bp.route("/f/<token>", methods=["GET", "POST"])
+def feedback_form(token: str):
+    invitation = feedback.find_invitation(token)
+    if invitation is None:
+        abort(404, "This feedback link doesn't match any invitation. Check that you copied the whole link.")
+    return answer_page(invitation.rsvp, url_for("public.feedback_form", token=token))
+
+
+@bp.route("/r/<token>/feedback", methods=["GET", "POST"])
+def manage_feedback(token: str):
+    return answer_page(load_rsvp(token), url_for("public.manage_feedback", token=token))
+
+
+def answer_page(rsvp, here: str):
+    """GET shows the form (or why not); POST saves once, then redirects to the thank-you view."""
+    state = feedback.form_state(rsvp)
+    if state is None:
+        abort(404, "This event has no feedback form.")
+    values: dict[str, list[str]] = {}
+    errors: dict[str, str] = {}
+    message, status = None, 200
+    if request.method == "POST":
+        values = {k: request.form.getlist(k) for k in request.form if k.startswith("q")}
+        try:
+            feedback.submit_feedback(rsvp, values)
+        except feedback.InvalidAnswers as exc:
+            db.session.rollback()
+            errors, message, status = exc.errors, exc.message, 422
+        except DomainError as exc:
+            db.session.rollback()
+            state = feedback.form_state(rsvp)
+            message, status = exc.message, (200 if exc.code == "already_answered" else 409)
+        else:
+            db.session.commit()
+            return redirect(f"{here}?thanks=1")
+    page = render_template(
+        "public/feedback_form.html",
+        rsvp=rsvp,
+        event=rsvp.event,
+        state=state.state,
+        form=state.form,
+        values=values,
+        errors=errors,
+        message=message,
+        thanks=request.args.get("thanks") == "1",
+        action=here,
+        field_name=feedback.field_name,
+    )
+    return page, status, PRIVATE
+
+
+@bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
+def feedback_start(slug: str):
+    """Where the poster's QR leads: a guest gives their badge code (straight to the form) or
+    their e-mail (their personal link is sent; the page never says whether the address is known)."""
+    event = load_event(slug)
+    code_form, email_form = BadgeCodeForm(), LinkByEmailForm()
+    status = 200
+    if request.form.get("which") == "badge":
+        if code_form.validate_on_submit():
+            rsvp = feedback.find_guest_by_badge_code(event, parse_code(code_form.code.data) or "")
+            if rsvp is not None and feedback.get_form(event) is not None:
+                invitation = feedback.invitation_for(rsvp, feedback.get_form(event))
+                db.session.commit()
+                return redirect(url_for("public.feedback_form", token=invitation.token))
+            code_form.code.errors.append(
+                "We don't know this badge code for this event. Check it, or use your e-mail below."
+            )
+        status = 422
+    elif request.form.get("which") == "email":
+        if email_form.validate_on_submit():
+            feedback.send_link_by_email(event, email_form.email.data)
+            db.session.commit()
+            session["feedback_link_to"] = email_form.email.data
+            return redirect(url_for("public.feedback_start", slug=slug, sent=1))
+        status = 422
+    return (
+        render_template(
+            "public/feedback_start.html",
+            event=event,
+            code_form=code_form,
+            email_form=email_form,
+            sent_to=session.get("feedback_link_to", "") if request.args.get("sent") == "1" else None,
+        ),
+        status,
+        PRIVATE,
+    )
+
+
+@bp.app_template_global()
+def feedback_card(rsvp):
+    """What the manage page says about feedback: None before the form opens or without one."""
+    state = feedback.form_state(rsvp)
+    if state is None or state.state in ("not_yet", "not_a_guest"):
+        return None
+    return state.state
