@@ -143,6 +143,9 @@ def load_demo(now: dt.datetime) -> list[str]:
             _add_demo_guests(event, now)
         else:
             event.created_at = event.starts_at - dt.timedelta(days=30)
+            from eventsite.demo_feedback import add_demo_feedback
+
+            add_demo_feedback(event)
     return added
 
 

@@ -22,11 +22,11 @@ NPS_COLOURS = [RED] * 7 + [GREY] * 2 + [GREEN] * 2
 def question_chart(result: feedback.QuestionResult):
     q = result.question
     if q.kind == QuestionKind.NPS:
-        return score_columns(result.distribution, title=q.prompt, colours=NPS_COLOURS)
+        return score_columns(result.distribution, title=q.prompt, colours=NPS_COLOURS, width=340, height=150)
     if q.kind == QuestionKind.RATING:
-        return score_columns(result.distribution, title=q.prompt, width=360)
+        return score_columns(result.distribution, title=q.prompt, width=340, height=150)
     if q.kind.has_choices:
-        return horizontal_bars(result.distribution, title=q.prompt)
+        return horizontal_bars(result.distribution, title=q.prompt, width=360)
     return None
 
 
