@@ -41,6 +41,7 @@ from eventsite.models import (
     RsvpStatus,
     utcnow,
 )
+from eventsite.models.feedback import new_response_key
 from eventsite.services import DomainError, links, mail, tokens
 from eventsite.services.exports import neutralise
 from eventsite.services.rsvps import find_by_manage_token
@@ -301,15 +302,13 @@ def has_answered(rsvp: Rsvp) -> bool:
     return db.session.scalar(sa.select(FeedbackReceipt.id).where(FeedbackReceipt.rsvp_id == rsvp.id)) is not None
 
 
+#: A standing admission, spelled as the partial index uq_check_ins_one_admission is: with the
+#: result as a bound parameter SQLite can't tell the index applies and scans every check-in.
+STANDING = sa.and_(sa.text("check_ins.result = 'admitted'"), CheckIn.undone_at.is_(None))
+
+
 def is_checked_in(rsvp: Rsvp) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(CheckIn.id).where(
-                CheckIn.rsvp_id == rsvp.id, CheckIn.result == CheckInResult.ADMITTED, CheckIn.undone_at.is_(None)
-            )
-        )
-        is not None
-    )
+    return db.session.scalar(sa.select(CheckIn.id).where(CheckIn.rsvp_id == rsvp.id, STANDING)) is not None
 
 
 def may_answer(rsvp: Rsvp) -> bool:
@@ -436,20 +435,29 @@ def _lock_guest(rsvp_id: int) -> None:
 ALREADY = "Thank you, we already received your answers."
 
 
-def submit_feedback(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datetime | None = None) -> FeedbackResponse:
-    """Store the guest's answers once, with their receipt; returns the response.
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    """Checked answers, as plain values, ready for ``save_submission``."""
 
-    For an anonymous form the response carries no guest and only the local date.
-    Raises InvalidAnswers (code ``invalid_answers``), DomainError ``no_form``, ``not_a_guest``,
-    ``feedback_not_open``, ``feedback_closed`` and ``already_answered`` (also for the loser
-    of two concurrent submissions: nothing of it is stored).
-    """
+    rsvp_id: int
+    event_id: int
+    form_id: int
+    is_anonymous: bool
+    now: dt.datetime
+    #: The answer's day in the event's zone (all an anonymous response keeps of its time).
+    day: dt.date
+    answers: dict[int, list[int | str]]
+
+
+def check_submission(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datetime | None = None) -> Submission:
+    """Every check ``submit_feedback`` makes that needs no lock: form, guest, window, answers,
+    and whether a receipt exists already. Reads only, so a web view can run it before taking
+    the write lock and keep that lock for the inserts alone. Raises what submit_feedback raises."""
     now = now or utcnow()
     event = rsvp.event
     form = get_form(event)
     if form is None or event.status == EventStatus.CANCELLED:
         raise DomainError("This event has no feedback form.", "no_form")
-    _lock_guest(rsvp.id)
     if has_answered(rsvp):
         raise DomainError(ALREADY, "already_answered")
     if not may_answer(rsvp):
@@ -458,30 +466,69 @@ def submit_feedback(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.dateti
         raise DomainError("The feedback form opens when the event ends.", "feedback_not_open")
     if now >= form.effective_closes_at:
         raise DomainError("The feedback form is closed. Thank you all the same!", "feedback_closed")
-    answers = clean_answers(form, data)
+    return Submission(
+        rsvp_id=rsvp.id,
+        event_id=event.id,
+        form_id=form.id,
+        is_anonymous=form.is_anonymous,
+        now=now,
+        day=now.astimezone(event.tz).date(),
+        answers=clean_answers(form, data),
+    )
+
+
+def save_submission(submission: Submission) -> str:
+    """Store a checked submission once: lock the guest, look for their receipt again (a
+    concurrent submission may have won meanwhile), then insert receipt, response and answers.
+    Returns the response's id. Raises DomainError ``already_answered``; adds, never commits."""
+    _lock_guest(submission.rsvp_id)
+    exists = sa.select(FeedbackReceipt.id).where(FeedbackReceipt.rsvp_id == submission.rsvp_id)
+    if db.session.scalar(exists) is not None:
+        raise DomainError(ALREADY, "already_answered")
     try:
         with db.session.begin_nested():
-            db.session.add(FeedbackReceipt(event_id=event.id, rsvp_id=rsvp.id, answered_at=now))
-    except sa.exc.IntegrityError:  # a concurrent submission got its receipt in first
-        raise DomainError(ALREADY, "already_answered") from None
-    response = FeedbackResponse(
-        form_id=form.id,
-        rsvp_id=None if form.is_anonymous else rsvp.id,
-        submitted_on=now.astimezone(event.tz).date(),
-    )
-    for question_id, values in answers.items():
-        for ordinal, value in enumerate(values):
-            response.answers.append(
-                FeedbackAnswer(
-                    question_id=question_id,
-                    ordinal=ordinal,
-                    value_int=value if isinstance(value, int) else None,
-                    value_text=value if isinstance(value, str) else "",
+            db.session.execute(
+                sa.insert(FeedbackReceipt).values(
+                    event_id=submission.event_id, rsvp_id=submission.rsvp_id, answered_at=submission.now
                 )
             )
-    db.session.add(response)
-    db.session.flush()
-    return response
+    except sa.exc.IntegrityError:  # without the locks, the unique receipt still settles it
+        raise DomainError(ALREADY, "already_answered") from None
+    response_id = new_response_key()
+    db.session.execute(
+        sa.insert(FeedbackResponse).values(
+            id=response_id,
+            form_id=submission.form_id,
+            rsvp_id=None if submission.is_anonymous else submission.rsvp_id,
+            submitted_on=submission.day,
+        )
+    )
+    rows = [
+        dict(
+            response_id=response_id,
+            question_id=question_id,
+            ordinal=ordinal,
+            value_int=value if isinstance(value, int) else None,
+            value_text=value if isinstance(value, str) else "",
+        )
+        for question_id, values in submission.answers.items()
+        for ordinal, value in enumerate(values)
+    ]
+    if rows:
+        db.session.execute(sa.insert(FeedbackAnswer), rows)
+    return response_id
+
+
+def submit_feedback(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datetime | None = None) -> FeedbackResponse:
+    """Store the guest's answers once, with their receipt; returns the response.
+
+    For an anonymous form the response carries no guest and only the local date.
+    Raises InvalidAnswers (code ``invalid_answers``), DomainError ``no_form``, ``not_a_guest``,
+    ``feedback_not_open``, ``feedback_closed`` and ``already_answered`` (also for the loser
+    of two concurrent submissions: nothing of it is stored).
+    """
+    response_id = save_submission(check_submission(rsvp, data, now=now))
+    return db.session.get(FeedbackResponse, response_id)
 
 
 # --- Invitations and the reminder (job runner) ------------------------------------------------
@@ -502,11 +549,7 @@ def _queue(invitation: FeedbackInvitation, rsvp: Rsvp, event: Event, kind: str, 
 
 
 def _audience_filter(form: FeedbackForm):
-    checked_in = (
-        sa.select(CheckIn.id)
-        .where(CheckIn.rsvp_id == Rsvp.id, CheckIn.result == CheckInResult.ADMITTED, CheckIn.undone_at.is_(None))
-        .exists()
-    )
+    checked_in = sa.select(CheckIn.id).where(CheckIn.rsvp_id == Rsvp.id, STANDING).exists()
     if form.audience == FeedbackAudience.CONFIRMED:
         return sa.or_(Rsvp.status == RsvpStatus.CONFIRMED, checked_in)
     return checked_in

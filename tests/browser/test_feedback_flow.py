@@ -33,6 +33,7 @@ def test_guest_answers_from_the_invitation_and_the_organizer_sees_the_chart(app,
             db.session.commit()
     mailbox.clear()
     deliver(app)
+
     def asked(address: str) -> list:
         return [m for m in mailbox.to(address) if m["Subject"].startswith("How was the evening?")]
 
