@@ -217,7 +217,8 @@ def feedback_series():
     chart = None
     if column is not None:
         bars = [(f"{r.event.city} · {r.event.local_starts_at:%b %Y}", r.values[key]) for r in rows if key in r.values]
-        chart = horizontal_bars(
-            [(label, round(v, 1)) for label, v in bars], title=f"{column.prompt} per event", width=560
-        )
+        if all(v >= 0 for _, v in bars):  # bars can't show a negative NPS; the table does
+            chart = horizontal_bars(
+                [(label, round(v, 1)) for label, v in bars], title=f"{column.prompt} per event", width=560
+            )
     return render_template("admin/feedback_series.html", columns=columns, rows=rows, column=column, chart=chart)
