@@ -366,3 +366,47 @@ def test_editing_keeps_answered_questions_and_options(app_ctx):
             invite_delay_hours=2, audience="checked_in", reminder_enabled=True, reminder_after_days=3,
         )  # fmt: skip
     assert exc.value.code == "anonymity_locked"
+
+
+def test_the_job_runner_sends_the_invitations(app, mailbox):
+    from eventsite.jobs import run_jobs
+
+    with db_session(app):
+        event = past_event(hours_ago=3)
+        came, _stayed_home = guests(event, 2, checked_in=1)
+        address = came.email
+    with app.app_context():
+        report = run_jobs()
+        assert (report.feedback_invited, report.feedback_reminded) == (1, 0)
+        assert run_jobs().feedback_invited == 0
+    invited = [m for m in mailbox.messages if m["Subject"].startswith("How was the evening?")]
+    assert [m["To"] for m in invited] == [address]
+
+
+def test_two_job_runners_at_once_invite_each_guest_once(app):
+    """Two runners in their own threads and transactions, released together (as in test_reminders)."""
+    with db_session(app):
+        event = past_event(hours_ago=3)
+        addresses = sorted(r.email for r in guests(event, 12, checked_in=12))
+    start = threading.Barrier(2, timeout=20)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            with app.app_context(), writing():
+                start.wait()
+                counts.append(feedback.send_invitations())
+                db.session.commit()
+        except BaseException as exc:  # noqa: BLE001  (reported below, in the test's thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert sum(counts) == 12
+    with app.app_context():
+        assert outbox("feedback_invitation") == addresses  # each address once
