@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from eventsite.database import write_intent
 from eventsite.extensions import db
+from eventsite.models import utcnow
 from eventsite.public import bp
 from eventsite.public.views import load_event, load_rsvp
 from eventsite.services import DomainError, feedback
@@ -111,13 +112,19 @@ def feedback_start(slug: str):
     """Where the poster's QR leads: a guest gives their badge code (straight to the form) or
     their e-mail (their personal link is sent; the page never says whether the address is known)."""
     event = load_event(slug)
+    form = feedback.get_form(event)
+    if form is None or event.is_cancelled:
+        abort(404, "This event has no feedback form.")
     code_form, email_form = BadgeCodeForm(), LinkByEmailForm()
     status = 200
-    if request.form.get("which") == "badge":
+    now = utcnow()
+    if not form.is_open(now):
+        pass  # the page says when it opens or that it closed; nothing to submit
+    elif request.form.get("which") == "badge":
         if code_form.validate_on_submit():
             rsvp = feedback.find_guest_by_badge_code(event, parse_code(code_form.code.data) or "")
-            if rsvp is not None and feedback.get_form(event) is not None:
-                invitation = feedback.invitation_for(rsvp, feedback.get_form(event))
+            if rsvp is not None:
+                invitation = feedback.invitation_for(rsvp, form)
                 db.session.commit()
                 return redirect(url_for("public.feedback_form", token=invitation.token))
             code_form.code.errors.append(
@@ -135,6 +142,9 @@ def feedback_start(slug: str):
         render_template(
             "public/feedback_start.html",
             event=event,
+            form=form,
+            is_open=form.is_open(now),
+            not_yet=now < form.effective_opens_at,
             code_form=code_form,
             email_form=email_form,
             sent_to=session.get("feedback_link_to", "") if request.args.get("sent") == "1" else None,
@@ -147,6 +157,8 @@ def feedback_start(slug: str):
 @bp.app_template_global()
 def feedback_card(rsvp):
     """What the manage page says about feedback: None before the form opens or without one."""
+    if rsvp.event.ends_at > utcnow():  # before the end there's nothing to say (and nothing to query)
+        return None
     state = feedback.form_state(rsvp)
     if state is None or state.state in ("not_yet", "not_a_guest"):
         return None

@@ -119,12 +119,12 @@ def test_a_validation_error_keeps_the_answers_and_sits_next_to_its_question(app,
 
 
 def test_outside_its_window_the_form_says_it_is_closed(app, client):
-    event_id, slug, [(*_rest, token)] = evening(app, guests=1, hours_ago=15 * 24)
+    event_id, _slug, [(_id, manage_token, _code, token)] = evening(app, guests=1, hours_ago=15 * 24)
     text = page_text(client.get(f"/f/{token}").get_data(as_text=True))
     assert "Feedback is closed" in text
     assert "Send my answers" not in text
     # A form kept open in a tab since before the close (the token from any page of the session).
-    refused = answer(app, client, event_id, token, overall="5", recommend="10", page=f"/e/{slug}/feedback")
+    refused = answer(app, client, event_id, token, overall="5", recommend="10", page=f"/r/{manage_token}")
     assert refused.status_code == 409
     assert "closed" in page_text(refused.get_data(as_text=True))
     with app.app_context():
@@ -309,3 +309,10 @@ def test_the_results_page_runs_the_same_number_of_queries_for_3_or_30_answers(ap
             assert admin.get(f"/admin/events/{event_id}/feedback").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_the_poster_page_says_when_the_form_is_closed(app, client):
+    _event_id, slug, _ = evening(app, guests=1, hours_ago=15 * 24)
+    text = page_text(client.get(f"/e/{slug}/feedback").get_data(as_text=True))
+    assert "Feedback for this evening closed on" in text
+    assert "E-mail me my link" not in text
