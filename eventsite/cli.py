@@ -193,7 +193,8 @@ def jobs_run_command():
     click.echo(
         f"offers expired: {report.offers_expired}; "
         f"e-mails sent: {report.delivery.sent}; failed: {report.delivery.failed}; "
-        f"reminders queued: {report.reminders_queued}"
+        f"reminders queued: {report.reminders_queued}; "
+        f"feedback invitations: {report.feedback_invited}, reminders: {report.feedback_reminded}"
     )
 
 
