@@ -2,9 +2,9 @@
 
 Exactly one answer per guest: ``submit_feedback`` takes the guest's row lock (PostgreSQL) or
 runs in the database write lock (SQLite, see ``eventsite.database``), looks for the guest's
-``FeedbackReceipt``, and inserts one inside a savepoint whose unique index (one receipt per
-RSVP) catches any submission that slipped past the lock. The second of two concurrent
-submissions therefore ends in ``already_answered`` and stores nothing.
+``FeedbackReceipt``, and inserts one with ON CONFLICT DO NOTHING, so the unique index (one
+receipt per RSVP) stops any submission that slipped past the lock. The second of two
+concurrent submissions therefore ends in ``already_answered`` and stores nothing.
 
 Invitations follow the reminders' pattern: each guest's invitation row is claimed with a
 conditional UPDATE (``invited_at`` still empty) in the transaction that queues the e-mail, so
@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 
 import sqlalchemy as sa
 from flask import render_template
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventsite.database import write_intent
 from eventsite.extensions import db
@@ -279,7 +279,11 @@ def feedback_link(invitation: FeedbackInvitation) -> str:
 def find_invitation(token: str) -> FeedbackInvitation | None:
     if not token or len(token) > 64:
         return None
-    invitation = db.session.scalar(sa.select(FeedbackInvitation).where(FeedbackInvitation.token == token))
+    invitation = db.session.scalar(
+        sa.select(FeedbackInvitation)
+        .where(FeedbackInvitation.token == token)
+        .options(joinedload(FeedbackInvitation.rsvp).joinedload(Rsvp.event))  # the form page needs both
+    )
     if invitation is None or not tokens.tokens_equal(invitation.token, token):
         return None
     return invitation
@@ -477,6 +481,15 @@ def check_submission(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datet
     )
 
 
+def _insert_ignoring_conflict(table: sa.Table):
+    """INSERT … ON CONFLICT DO NOTHING for the session's database (both speak it)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(table).on_conflict_do_nothing()
+
+
 def save_submission(submission: Submission) -> str:
     """Store a checked submission once: lock the guest, look for their receipt again (a
     concurrent submission may have won meanwhile), then insert receipt, response and answers.
@@ -485,15 +498,15 @@ def save_submission(submission: Submission) -> str:
     exists = sa.select(FeedbackReceipt.id).where(FeedbackReceipt.rsvp_id == submission.rsvp_id)
     if db.session.scalar(exists) is not None:
         raise DomainError(ALREADY, "already_answered")
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                sa.insert(FeedbackReceipt).values(
-                    event_id=submission.event_id, rsvp_id=submission.rsvp_id, answered_at=submission.now
-                )
-            )
-    except sa.exc.IntegrityError:  # without the locks, the unique receipt still settles it
-        raise DomainError(ALREADY, "already_answered") from None
+    # Without the locks (or should they ever be bypassed) the unique receipt still settles it:
+    # the insert that finds a receipt in place adds nothing and this submission stops here.
+    receipt = (
+        _insert_ignoring_conflict(FeedbackReceipt.__table__)
+        .values(event_id=submission.event_id, rsvp_id=submission.rsvp_id, answered_at=submission.now)
+        .returning(FeedbackReceipt.__table__.c.id)
+    )
+    if db.session.execute(receipt).scalar() is None:
+        raise DomainError(ALREADY, "already_answered")
     response_id = new_response_key()
     db.session.execute(
         sa.insert(FeedbackResponse).values(
