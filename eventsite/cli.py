@@ -143,6 +143,9 @@ def load_demo(now: dt.datetime) -> list[str]:
             _add_demo_guests(event, now)
         else:
             event.created_at = event.starts_at - dt.timedelta(days=30)
+            from eventsite.demo_feedback import add_demo_feedback
+
+            add_demo_feedback(event)
     return added
 
 
@@ -191,7 +194,9 @@ def jobs_run_command():
         f"offers expired: {report.offers_expired}; "
         f"e-mails sent: {report.delivery.sent}; failed: {report.delivery.failed}; "
         f"reminders queued: {report.reminders_queued}; "
-        f"RSVPs anonymised (retention): {report.anonymised}"
+        f"RSVPs anonymised (retention): {report.anonymised}; "
+        f"contact follow-ups: {report.contact_followups_queued}; "
+        f"feedback invitations: {report.feedback_invited}, reminders: {report.feedback_reminded}"
     )
 
 

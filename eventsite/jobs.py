@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import contacts, mail, privacy, reminders, rsvps
+from eventsite.services import contacts, feedback, mail, privacy, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,13 @@ class JobReport:
     reminders_queued: int = 0
     contact_followups_queued: int = 0
     anonymised: int = 0
+    feedback_invited: int = 0
+    feedback_reminded: int = 0
 
 
 def run_jobs() -> JobReport:
-    """One cron tick: expire unclaimed offers, queue due reminders and contact follow-ups, apply
-    the retention period (privacy), then deliver the outbox.
+    """One cron tick: expire unclaimed offers, queue due reminders, feedback invitations and
+    contact follow-ups, apply the retention period (privacy), then deliver the outbox.
 
     Safe to run twice, even at the same time: each guest's reminder is claimed once.
     """
@@ -81,6 +83,10 @@ def run_jobs() -> JobReport:
         reminded = reminders.send_reminders()
         db.session.commit()
     with writing():
+        invited = feedback.send_invitations()
+        feedback_reminded = feedback.send_reminders()
+        db.session.commit()
+    with writing():
         followups = contacts.send_followups()
         db.session.commit()
     anonymised = _apply_retention()
@@ -90,6 +96,8 @@ def run_jobs() -> JobReport:
         reminders_queued=reminded,
         contact_followups_queued=followups,
         anonymised=anonymised,
+        feedback_invited=invited,
+        feedback_reminded=feedback_reminded,
     )
 
 

@@ -19,4 +19,4 @@ def require_organizer():
         abort(403)
 
 
-from eventsite.admin import badges, contacts, doors, events, guests, messages, people  # noqa: E402,F401  (routes register on bp)
+from eventsite.admin import badges, contacts, doors, events, feedback, guests, messages, people  # noqa: E402,F401  (routes register on bp)

@@ -63,3 +63,39 @@ def horizontal_bars(rows: list[tuple[str, int]], *, title: str, width: int = 480
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" font-size="12" fill="#1b2430">{n}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def score_columns(
+    rows: list[tuple[str, int]], *, title: str, colours: list[str] | None = None, width: int = 480, height: int = 170
+) -> Markup:
+    """A column per score (1–5, 0–10) with its count above and the score below; ``colours``
+    per column (e.g. detractors, passives, promoters), else the accent colour."""
+    if not rows:
+        return Markup("")
+    top = max(n for _, n in rows) or 1
+    bottom, top_pad, side = 24, 18, 4
+    plot_h = height - bottom - top_pad
+    step = (width - 2 * side) / len(rows)
+    bar_w = step * 0.72
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{side}" y1="{top_pad + plot_h}" x2="{width - side}" y2="{top_pad + plot_h}" stroke="#8a94a3"/>',
+    ]
+    for i, (label, n) in enumerate(rows):
+        h = plot_h * n / top
+        x = side + i * step + (step - bar_w) / 2
+        mid = x + bar_w / 2
+        fill = colours[i] if colours else "#0b5f7a"
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" rx="2" fill="{fill}">'
+            f"<title>{escape(label)}: {n}</title></rect>"
+        )
+        parts.append(
+            f'<text x="{mid:.1f}" y="{top_pad + plot_h - h - 4:.1f}" text-anchor="middle" font-size="12" fill="#1b2430">{n}</text>'
+        )
+        parts.append(
+            f'<text x="{mid:.1f}" y="{height - 7}" text-anchor="middle" font-size="12" fill="#4f5b6b">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -20,6 +20,16 @@ from eventsite.models.enums import (
     TrainingLevel,
 )
 from eventsite.models.event import Event
+from eventsite.models.feedback import (
+    FeedbackAnswer,
+    FeedbackAudience,
+    FeedbackForm,
+    FeedbackInvitation,
+    FeedbackQuestion,
+    FeedbackReceipt,
+    FeedbackResponse,
+    QuestionKind,
+)
 from eventsite.models.message import Message
 from eventsite.models.organizer import LoginSession, Organizer
 from eventsite.models.outbox import OutboxMessage
@@ -42,6 +52,14 @@ __all__ = [
     "Event",
     "EventStatus",
     "GuestProfile",
+    "FeedbackAnswer",
+    "FeedbackAudience",
+    "FeedbackForm",
+    "FeedbackInvitation",
+    "FeedbackQuestion",
+    "FeedbackReceipt",
+    "FeedbackResponse",
+    "QuestionKind",
     "Organizer",
     "OrganizerRole",
     "OutboxMessage",

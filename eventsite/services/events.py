@@ -166,7 +166,8 @@ def create_event(
     status: EventStatus = EventStatus.DRAFT,
     **fields,
 ) -> Event:
-    """Create an event from wall-clock times (naive, read in ``timezone``) and EVENT_FIELDS.
+    """Create an event from wall-clock times (naive, read in ``timezone``) and EVENT_FIELDS,
+    with the series' default feedback form.
 
     Raises DomainError ``bad_timezone``, ``end_before_start``, ``deadline_after_start``,
     ``bad_slug``, ``slug_taken``, each with the form field it belongs to.
@@ -177,6 +178,9 @@ def create_event(
     )
     db.session.add(event)
     db.session.flush()
+    from eventsite.services import feedback
+
+    feedback.create_default_form(event)
     return event
 
 
@@ -276,8 +280,8 @@ def copy_event(
     region: str,
     postal_code: str,
 ) -> Event:
-    """ "Next in series": a new draft with the source's texts and settings, a new place and
-    date, and no guests. Raises what ``create_event`` raises."""
+    """ "Next in series": a new draft with the source's texts, settings and feedback form, a new
+    place and date, and no guests. Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
             "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled")  # fmt: skip
     event = create_event(
@@ -289,6 +293,9 @@ def copy_event(
     # Badge print offsets belong to the organizer's printer, not to the venue: keep them.
     event.badge_offset_x_mm, event.badge_offset_y_mm = source.badge_offset_x_mm, source.badge_offset_y_mm
     db.session.flush()
+    from eventsite.services import feedback
+
+    feedback.copy_form(source, event)
     return event
 
 

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CheckInResult, Event, EventStatus, Rsvp, RsvpStatus, utcnow
+from eventsite.models import CheckIn, CheckInResult, Event, EventStatus, FeedbackReceipt, Rsvp, RsvpStatus, utcnow
 from eventsite.services.exports import neutralise
 from eventsite.services.guests import unicode_lower
 
@@ -64,12 +64,14 @@ def _aggregate(now: dt.datetime):
             sa.func.count(sa.distinct(Rsvp.event_id)).label("events"),
             _per_event_count(CheckIn.id.is_not(None), Rsvp.event_id).label("attended"),
             _per_event_count(_no_show(Rsvp, now), Rsvp.event_id).label("no_shows"),
+            sa.func.count(sa.distinct(FeedbackReceipt.event_id)).label("feedback_given"),
             sa.func.min(Rsvp.created_at).label("first_seen"),
             sa.func.max(Event.starts_at).label("last_event_at"),
             sa.func.max(Rsvp.id).label("latest_id"),
         )
         .join(Event, Event.id == Rsvp.event_id)
         .outerjoin(CheckIn, _admission_join())
+        .outerjoin(FeedbackReceipt, FeedbackReceipt.rsvp_id == Rsvp.id)
         .where(Rsvp.anonymised_at.is_(None))
         .group_by(Rsvp.email_key)
     )
@@ -86,6 +88,7 @@ class PersonRow:
     events: int
     attended: int
     no_shows: int
+    feedback_given: int
     first_seen: dt.datetime
     last_event_at: dt.datetime
     #: The zone of the newest RSVP's event: dates on the page are shown in it (a person's
@@ -115,6 +118,7 @@ SORTS = {
     "events": "Events",
     "attended": "Attended",
     "no_shows": "No-shows",
+    "feedback_given": "Feedback",
     "first_seen": "First seen",
     "last_event": "Last event",
 }
@@ -126,6 +130,7 @@ def _sort_columns(sort: str, agg, latest) -> tuple:
         "events": (agg.c.events,),
         "attended": (agg.c.attended,),
         "no_shows": (agg.c.no_shows,),
+        "feedback_given": (agg.c.feedback_given,),
         "first_seen": (agg.c.first_seen,),
         "last_event": (agg.c.last_event_at,),
     }[sort]
@@ -211,6 +216,7 @@ def _people_query(f: PeopleFilter, now: dt.datetime):
             agg.c.events,
             agg.c.attended,
             agg.c.no_shows,
+            agg.c.feedback_given,
             agg.c.first_seen,
             agg.c.last_event_at,
             latest_event.timezone,
@@ -269,6 +275,7 @@ CSV_COLUMNS = (
     ("Events RSVPed", lambda p: p.events),
     ("Attended", lambda p: p.attended),
     ("No-shows", lambda p: p.no_shows),
+    ("Feedback given", lambda p: p.feedback_given),
     ("First seen (UTC)", lambda p: p.first_seen.isoformat(timespec="seconds")),
     ("Last event (UTC)", lambda p: p.last_event_at.isoformat(timespec="seconds")),
 )
@@ -310,6 +317,7 @@ class Attendance:
     created_at: dt.datetime
     checked_in_at: dt.datetime | None
     is_no_show: bool
+    feedback_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -331,6 +339,10 @@ class Person:
         return len({a.event.id for a in self.attendances if a.is_no_show})
 
     @property
+    def feedback_given(self) -> int:
+        return len({a.event.id for a in self.attendances if a.feedback_at})
+
+    @property
     def first_seen(self) -> dt.datetime:
         return min(a.created_at for a in self.attendances)
 
@@ -343,15 +355,16 @@ def person(rsvp_id: int, *, now: dt.datetime | None = None) -> Person | None:
     if anchor is None or anchor.anonymised_at is not None:
         return None
     rows = db.session.execute(
-        sa.select(Rsvp, Event, CheckIn.scanned_at, _no_show(Rsvp, now))
+        sa.select(Rsvp, Event, CheckIn.scanned_at, _no_show(Rsvp, now), FeedbackReceipt.answered_at)
         .join(Event, Event.id == Rsvp.event_id)
         .outerjoin(CheckIn, _admission_join())
+        .outerjoin(FeedbackReceipt, FeedbackReceipt.rsvp_id == Rsvp.id)
         .where(Rsvp.email_key == anchor.email_key, Rsvp.anonymised_at.is_(None))
         .order_by(Event.starts_at.desc(), Rsvp.id.desc())
     ).all()
     attendances = [
-        Attendance(rsvp.id, event, rsvp.status, rsvp.created_at, scanned_at, bool(no_show))
-        for rsvp, event, scanned_at, no_show in rows
+        Attendance(rsvp.id, event, rsvp.status, rsvp.created_at, scanned_at, bool(no_show), answered_at)
+        for rsvp, event, scanned_at, no_show, answered_at in rows
     ]
     latest = max((rsvp for rsvp, *_ in rows), key=lambda r: r.id)
     return Person(latest=latest, attendances=attendances)

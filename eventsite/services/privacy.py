@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from eventsite.extensions import db
 from eventsite.models import (
     Event,
+    FeedbackInvitation,
+    FeedbackResponse,
     OutboxMessage,
     OutboxStatus,
     PrivacySettings,
@@ -78,6 +80,20 @@ def anonymise_rsvp(rsvp: Rsvp, *, actor: str, reason: str, now: dt.datetime | No
     )
     # The directory entry, the card they shared and the contacts they saved go with them.
     contacts.forget_guest(rsvp)
+    # A named feedback response stays in the results but no longer names them; their personal
+    # feedback link stops working (the invitation still counts as sent).
+    db.session.execute(
+        sa.update(FeedbackResponse)
+        .where(FeedbackResponse.rsvp_id == rsvp.id)
+        .values(rsvp_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(FeedbackInvitation)
+        .where(FeedbackInvitation.rsvp_id == rsvp.id)
+        .values(token=_dead_secret("gone", 64))
+        .execution_options(synchronize_session=False)
+    )
     rsvps.record(rsvp, RsvpAction.ANONYMISED, actor, reason)
     db.session.flush()
     return True

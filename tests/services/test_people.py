@@ -202,3 +202,25 @@ def test_people_page_takes_the_same_queries_for_5_or_495_people(app_ctx):
     assert {(r.events, r.attended, r.no_shows) for r in large.rows} == {(2, 1, 1)}
     top = people.people_page(people.PeopleFilter(sort="attended", descending=True)).rows[:5]
     assert {(r.name, r.events, r.attended, r.no_shows) for r in top} == {(f"P{i:04d} Bulk", 4, 2, 2) for i in range(5)}
+
+
+def test_feedback_given_counts_the_events_a_person_answered(app_ctx):
+    from eventsite.models import FeedbackReceipt
+
+    spring, summer, *_ = series()
+    maria_spring = db.session.scalar(
+        sa.select(Rsvp).where(Rsvp.event_id == spring.id, Rsvp.email_key == "maria.lopez@example.org")
+    )
+    db.session.add(FeedbackReceipt(event_id=spring.id, rsvp_id=maria_spring.id, answered_at=utcnow()))
+    db.session.commit()
+    rows = by_email(people.people_page(people.PeopleFilter(sort="feedback_given", descending=True)))
+    assert {k: r.feedback_given for k, r in rows.items()} == {
+        "maria.lopez@example.org": 1,
+        "dan@example.org": 0,
+        "sam@example.org": 0,
+    }
+    maria = people.person(maria_spring.id)
+    assert maria.feedback_given == 1
+    assert [a.event.id for a in maria.attendances if a.feedback_at] == [spring.id]
+    header, *lines = list(csv.reader(io.StringIO("".join(people.people_csv(people.PeopleFilter())).lstrip("\ufeff"))))
+    assert "Feedback given" in header

@@ -23,7 +23,7 @@ from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import BadgePrintJob, utcnow
 from eventsite.models.enums import BadgeJobStatus
-from eventsite.services import checkin, contacts, walk_ins
+from eventsite.services import checkin, contacts, feedback, walk_ins
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, sign_in
 
@@ -44,6 +44,9 @@ ROUTES = {
     "public.event_ics":                (N, Y, N, N),
     "public.my_badge_pdf":             (N, Y, N, N),
     "public.badge_check":              (N, Y, N, Y),
+    "public.feedback_start":           (Y, Y, Y, Y),  # the poster's page: asks for a badge code or e-mail
+    "public.feedback_form":            (N, Y, N, N),
+    "public.manage_feedback":          (N, Y, N, N),
     "public.delete_data":              (N, Y, N, N),
     "public.data_deleted":             (Y, Y, Y, Y),  # a plain "your data is deleted" page
     "public.badge_save":               (N, Y, N, N),  # the guest's own browser session holds the RSVP
@@ -103,6 +106,16 @@ ROUTES = {
     "admin.badge_job":                 (N, N, N, Y),
     "admin.badge_job_status":          (N, N, N, Y),
     "admin.badge_job_pdf":             (N, N, N, Y),
+    "admin.feedback_results":          (N, N, N, Y),
+    "admin.feedback_csv":              (N, N, N, Y),
+    "admin.feedback_poster":           (N, N, N, Y),
+    "admin.feedback_editor":           (N, N, N, Y),
+    "admin.create_feedback_form":      (N, N, N, Y),
+    "admin.add_feedback_question":     (N, N, N, Y),
+    "admin.edit_feedback_question":    (N, N, N, Y),
+    "admin.move_feedback_question":    (N, N, N, Y),
+    "admin.delete_feedback_question":  (N, N, N, Y),
+    "admin.feedback_series":           (N, N, N, Y),
     "admin.people_list":               (N, N, N, Y),
     "admin.people_csv":                (N, N, N, Y),
     "admin.person_detail":             (N, N, N, Y),
@@ -112,6 +125,7 @@ ROUTES = {
 
 #: Requests that change what later requests see (sign-out, unpublish, revoke, cancel) go last.
 LAST = (
+    "admin.delete_feedback_question",
     "admin.unpublish_event",
     "admin.revoke_door_link",
     "admin.cancel_event",
@@ -153,6 +167,8 @@ def world(app):
         )
         contacts.update_preferences(scanned, share_contact=True)
         saved = contacts.save_contact(rsvp, scanned).saved
+        form = feedback.ensure_form(event)
+        invitation = feedback.invitation_for(rsvp, form)
         job = BadgePrintJob(
             event_id=event.id,
             requested_by="organizer:organizer@example.org",
@@ -181,18 +197,22 @@ def world(app):
             "job_id": job.id,
             "walk_in_token": walk_ins.badge_token(walk_in.rsvp, link),
             "saved_id": saved.id,
+            "question_id": form.questions[0].id,
+            "feedback_token": invitation.token,
         }
 
 
 #: Which secret a URL argument carries, by path prefix (first match wins); "" matches any path.
 SECRET_ARGS = [
     ("/door/walk-in-badge/", "token", "walk_in_token"),
+    ("/f/", "token", "feedback_token"),
     ("/door/", "token", "door_token"),
     ("/r/", "token", "manage_token"),
     ("", "code", "ticket_code"),
 ]
 #: Who holds each secret; everyone else gets MADE_UP in its place.
 HOLDERS = {
+    "feedback_token": {"guest"},
     "walk_in_token": {"door"},
     "manage_token": {"guest"},
     "ticket_code": {"guest", "organizer"},

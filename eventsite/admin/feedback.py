@@ -1,0 +1,224 @@
+"""Admin: the feedback form editor, results with charts, CSV, the poster and the series view."""
+
+import datetime as dt
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+
+from eventsite.admin import bp
+from eventsite.admin.charts import horizontal_bars, score_columns
+from eventsite.admin.common import get_event
+from eventsite.admin.feedback_forms import FeedbackSettingsForm, QuestionForm
+from eventsite.admin.forms import ActionForm
+from eventsite.errors import form_error
+from eventsite.extensions import db
+from eventsite.models import FeedbackQuestion, QuestionKind
+from eventsite.services import DomainError, feedback
+
+RED, GREY, GREEN = "#a4161a", "#8a94a3", "#146c2e"
+NPS_COLOURS = [RED] * 7 + [GREY] * 2 + [GREEN] * 2
+
+
+def question_chart(result: feedback.QuestionResult):
+    q = result.question
+    if q.kind == QuestionKind.NPS:
+        return score_columns(result.distribution, title=q.prompt, colours=NPS_COLOURS, width=340, height=150)
+    if q.kind == QuestionKind.RATING:
+        return score_columns(result.distribution, title=q.prompt, width=340, height=150)
+    if q.kind.has_choices:
+        return horizontal_bars(result.distribution, title=q.prompt, width=360)
+    return None
+
+
+@bp.get("/events/<int:event_id>/feedback")
+def feedback_results(event_id: int):
+    event = get_event(event_id)
+    summary = feedback.feedback_summary(event)
+    charts = {r.question.id: question_chart(r) for r in summary.questions}
+    return render_template(
+        "admin/feedback_results.html", event=event, summary=summary, charts=charts, action=ActionForm()
+    )
+
+
+@bp.get("/events/<int:event_id>/feedback.csv")
+def feedback_csv(event_id: int):
+    event = get_event(event_id)
+    lines = feedback.answers_csv(event)
+    return Response(
+        (line.encode() for line in lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="feedback-{event.slug}.csv"'},
+    )
+
+
+@bp.get("/events/<int:event_id>/feedback/poster.pdf")
+def feedback_poster(event_id: int):
+    event = get_event(event_id)
+    pdf = feedback.render_poster_pdf(event)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"feedback-poster-{event.slug}.pdf")
+
+
+def _local(value: dt.datetime | None, tz) -> dt.datetime | None:
+    return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+
+def _utc(value: dt.datetime | None, tz) -> dt.datetime | None:
+    return value.replace(tzinfo=tz).astimezone(dt.UTC) if value else None
+
+
+@bp.route("/events/<int:event_id>/feedback/form", methods=["GET", "POST"])
+def feedback_editor(event_id: int):
+    event = get_event(event_id)
+    form = feedback.get_form(event)
+    if form is None:
+        return render_template("admin/feedback_editor.html", event=event, form=None, action=ActionForm())
+    settings = FeedbackSettingsForm(obj=form)
+    if not settings.is_submitted():
+        settings.local_opens.data = _local(form.opens_at, event.tz)
+        settings.local_closes.data = _local(form.closes_at, event.tz)
+        settings.audience.data = form.audience.value
+    elif settings.validate():
+        try:
+            feedback.update_settings(
+                form,
+                intro=settings.intro.data or "",
+                is_anonymous=settings.is_anonymous.data,
+                opens_at=_utc(settings.local_opens.data, event.tz),
+                closes_at=_utc(settings.local_closes.data, event.tz),
+                invitations_enabled=settings.invitations_enabled.data,
+                invite_delay_hours=settings.invite_delay_hours.data,
+                audience=settings.audience.data,
+                reminder_enabled=settings.reminder_enabled.data,
+                reminder_after_days=settings.reminder_after_days.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            field = {"closes_at": "local_closes"}.get(exc.field, exc.field)
+            form_error(settings, DomainError(exc.message, exc.code, field))
+            form = feedback.get_form(event)
+        else:
+            db.session.commit()
+            flash("Feedback settings saved.")
+            return redirect(url_for("admin.feedback_editor", event_id=event_id))
+    status = 422 if settings.is_submitted() else 200
+    return render_editor(event, form, settings, QuestionForm(prefix="new"), status)
+
+
+def render_editor(event, form, settings, new_question, status=200):
+    return (
+        render_template(
+            "admin/feedback_editor.html",
+            event=event,
+            form=form,
+            settings=settings,
+            new_question=new_question,
+            action=ActionForm(),
+            responses=feedback.response_count(form),
+        ),
+        status,
+    )
+
+
+@bp.post("/events/<int:event_id>/feedback/create")
+def create_feedback_form(event_id: int):
+    event = get_event(event_id)
+    if ActionForm().validate_on_submit():
+        feedback.ensure_form(event)
+        db.session.commit()
+    return redirect(url_for("admin.feedback_editor", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/feedback/questions")
+def add_feedback_question(event_id: int):
+    event = get_event(event_id)
+    form = feedback.get_form(event) or abort(404)
+    new = QuestionForm(prefix="new")
+    if new.validate_on_submit():
+        try:
+            feedback.add_question(
+                form, kind=new.kind.data, prompt=new.prompt.data, help_text=new.help_text.data or "",
+                required=new.required.data, choices=new.choice_list(),
+            )  # fmt: skip
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(new, exc)
+            form = feedback.get_form(event)
+        else:
+            db.session.commit()
+            flash("Question added.")
+            return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
+    settings = FeedbackSettingsForm(formdata=None, obj=form)
+    settings.audience.data = form.audience.value
+    return render_editor(event, form, settings, new, 422)
+
+
+def get_question(event_id: int, question_id: int) -> FeedbackQuestion:
+    question = db.get_or_404(FeedbackQuestion, question_id)
+    if question.form.event_id != event_id:
+        abort(404)
+    return question
+
+
+@bp.route("/events/<int:event_id>/feedback/questions/<int:question_id>", methods=["GET", "POST"])
+def edit_feedback_question(event_id: int, question_id: int):
+    event = get_event(event_id)
+    question = get_question(event_id, question_id)
+    edit = QuestionForm(obj=question)
+    if not edit.is_submitted():
+        edit.choices.data = "\n".join(question.choices)
+    edit.kind.data = question.kind.value  # fixed once created
+    if edit.validate_on_submit():
+        try:
+            feedback.update_question(
+                question, prompt=edit.prompt.data, help_text=edit.help_text.data or "", required=edit.required.data,
+                choices=edit.choice_list(),
+            )  # fmt: skip
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(edit, exc)
+            question = get_question(event_id, question_id)
+        else:
+            db.session.commit()
+            flash("Question saved.")
+            return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
+    status = 422 if edit.is_submitted() else 200
+    return render_template("admin/feedback_question.html", event=event, question=question, edit=edit), status
+
+
+@bp.post("/events/<int:event_id>/feedback/questions/<int:question_id>/move")
+def move_feedback_question(event_id: int, question_id: int):
+    question = get_question(event_id, question_id)
+    if ActionForm().validate_on_submit():
+        feedback.move_question(question, -1 if request.form.get("direction") == "up" else 1)
+        db.session.commit()
+    return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
+
+
+@bp.post("/events/<int:event_id>/feedback/questions/<int:question_id>/delete")
+def delete_feedback_question(event_id: int, question_id: int):
+    question = get_question(event_id, question_id)
+    if ActionForm().validate_on_submit():
+        try:
+            feedback.remove_question(question)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message)
+        else:
+            db.session.commit()
+            flash("Question removed.")
+    return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
+
+
+@bp.get("/feedback/series")
+def feedback_series():
+    columns, rows = feedback.series_view()
+    key = request.args.get("q") or (columns[0].key if columns else "")
+    column = next((c for c in columns if c.key == key), None)
+    chart = None
+    if column is not None:
+        bars = [(f"{r.event.city} · {r.event.local_starts_at:%b %Y}", r.values[key]) for r in rows if key in r.values]
+        if all(v >= 0 for _, v in bars):  # bars can't show a negative NPS; the table does
+            chart = horizontal_bars(
+                [(label, round(v, 1)) for label, v in bars], title=f"{column.prompt} per event", width=560
+            )
+    return render_template("admin/feedback_series.html", columns=columns, rows=rows, column=column, chart=chart)
