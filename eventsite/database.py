@@ -84,3 +84,21 @@ def lock_event(event_id: int) -> None:
     from eventsite.models import Event
 
     db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
+
+
+def claim_due_rows(stmt: sa.Select, *, of=None) -> list:
+    """Run ``stmt`` (a SELECT of due rows) so that concurrent job runs each get different rows.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` (``of`` names the table to lock when ``stmt``
+    joins): the rows returned stay locked until the caller commits, and rows another run
+    has locked are skipped instead of waited for, so two runners share the work and never
+    claim one row twice. SQLite has no row locks; the caller's transaction must hold the
+    database write lock (begun inside ``writing()``), which serialises runs anyway.
+    Returns ``db.session.scalars(stmt).all()``. The caller marks each row claimed (a
+    sent-at column, a status) in the same transaction and commits.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        if not write_intent.get():
+            raise RuntimeError("claim_due_rows on SQLite needs a transaction begun inside writing()")
+        return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt.with_for_update(skip_locked=True, of=of)))
