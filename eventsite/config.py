@@ -35,6 +35,11 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     #: Failed sign-ins allowed per IP address and per account.
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    #: eventsite's log lines on stderr: "json" (one object a line), "text", or "none" (leave logging alone).
+    LOG_FORMAT = "json"
+    LOG_LEVEL = "INFO"
+    #: A header set by our own proxy carrying its request id (e.g. X-Request-Id); empty: always generate.
+    REQUEST_ID_HEADER = ""
 
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -46,6 +51,9 @@ _ENV_STRINGS = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "REQUEST_ID_HEADER",
 )
 
 
@@ -90,6 +98,11 @@ def _check(config: dict) -> None:
         raise ConfigError(f"DATABASE_URL must be sqlite:///… or postgresql://…, got {url.get_backend_name()!r}")
     if not isinstance(config["MAIL_PORT"], int):
         raise ConfigError("MAIL_PORT must be a whole number")
+    if config["LOG_FORMAT"] not in ("json", "text", "none"):
+        raise ConfigError(f"LOG_FORMAT must be json, text or none, got {config['LOG_FORMAT']!r}")
+    if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {config['LOG_LEVEL']!r}")
+    config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
     if config["MAIL_DELIVERY"] not in ("background", "manual"):
         raise ConfigError("MAIL_DELIVERY must be background or manual")
 
