@@ -20,11 +20,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     register_template_helpers(app)
-    from eventsite import cli, database, errors, observability
+    from eventsite import backup, cli, database, errors, observability
 
     observability.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    backup.init_app(app)
     database.retry_views_on_conflict(app)
     return app
 
