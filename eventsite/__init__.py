@@ -27,7 +27,18 @@ def create_app(config: Mapping | None = None) -> Flask:
     cli.init_app(app)
     backup.init_app(app)
     database.retry_views_on_conflict(app)
+    register_proxy(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_COUNT trusted proxies (nginx: 1), take the client address and scheme from
+    their X-Forwarded-For / X-Forwarded-Proto, so per-IP limits and logs see the guest, not nginx."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:

@@ -40,6 +40,8 @@ class Config:
     LOG_LEVEL = "INFO"
     #: A header set by our own proxy carrying its request id (e.g. X-Request-Id); empty: always generate.
     REQUEST_ID_HEADER = ""
+    #: How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
+    PROXY_COUNT = 0
 
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -67,6 +69,11 @@ def _env_settings(environ: Mapping[str, str]) -> dict:
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise ConfigError(f"MAIL_PORT must be a port number from 1 to 65535, got {raw!r}")
         out["MAIL_PORT"] = int(raw)
+    if environ.get("PROXY_COUNT"):
+        raw = environ["PROXY_COUNT"]
+        if not raw.isdigit() or int(raw) > 5:
+            raise ConfigError(f"PROXY_COUNT must be a number of proxies from 0 to 5, got {raw!r}")
+        out["PROXY_COUNT"] = int(raw)
     if environ.get("MAIL_USE_TLS"):
         raw = environ["MAIL_USE_TLS"].strip().lower()
         if raw not in _BOOL_WORDS:

@@ -184,3 +184,22 @@ def test_other_database_errors_are_not_retried(app, client, rsvp, monkeypatch):
     monkeypatch.setattr(rsvps, "submit_rsvp", locked)
     response = post_form(client, f"/e/{rsvp['slug']}", guest_fields(email="locked@example.org"))
     assert (response.status_code, len(calls)) == (503, 1)
+
+
+@pytest.mark.parametrize(("proxies", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_the_client_address_comes_from_the_proxy_only_when_configured(app_config, proxies, seen, caplog):
+    from flask import request
+
+    app = create_app({**app_config, "PROXY_COUNT": proxies})
+    app.add_url_rule("/_whoami", "whoami", lambda: f"{request.remote_addr} {request.scheme}")
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    body = app.test_client().get("/_whoami", headers=forwarded, environ_base={"REMOTE_ADDR": "127.0.0.1"}).text
+    assert body == f"{seen} {'https' if proxies else 'http'}"
+
+
+def test_proxy_count_from_the_environment_is_checked():
+    from eventsite.config import ConfigError, _env_settings
+
+    assert _env_settings({"PROXY_COUNT": "1"})["PROXY_COUNT"] == 1
+    with pytest.raises(ConfigError, match="PROXY_COUNT"):
+        _env_settings({"PROXY_COUNT": "yes"})
