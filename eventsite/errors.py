@@ -3,13 +3,13 @@
 import logging
 
 import sqlalchemy.exc
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from eventsite.extensions import db
-from eventsite.observability import current_request_id
+from eventsite.observability import current_request_id, log_path
 from eventsite.services import DomainError
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,12 @@ def init_app(app: Flask) -> None:
     def _db_unavailable(exc):
         _discard_transaction()
         log.warning("database unavailable: %s", str(getattr(exc, "orig", None) or exc).splitlines()[0])
-        return render_error(ServiceUnavailable.code, code="database_busy")
+        response = make_response(render_error(ServiceUnavailable.code, code="database_busy"))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
         _discard_transaction()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, log_path())
         return render_error(InternalServerError.code)

@@ -84,6 +84,8 @@ def configure_logging(app: Flask) -> None:
     handler._eventsite = True
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     handler.addFilter(RequestIdFilter())
     logger.addHandler(handler)
     logger.setLevel(app.config["LOG_LEVEL"])

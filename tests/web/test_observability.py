@@ -126,7 +126,7 @@ def test_with_the_database_down_guests_get_a_friendly_page_and_the_api_json(unre
     client = unreachable_app.test_client()
     page = client.get("/e/some-event")
     text = page_text(page.get_data(as_text=True))
-    assert page.status_code == 503
+    assert (page.status_code, page.headers["Retry-After"]) == (503, "5")
     assert "Please try again in a moment. Nothing was saved" in text
     assert page.headers["X-Request-Id"] in text
     assert "Traceback" not in page.get_data(as_text=True)
