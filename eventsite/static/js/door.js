@@ -173,11 +173,11 @@
     $("uploaded").textContent = total + (total === 1 ? " offline scan" : " offline scans") + " uploaded.";
   }
 
-  function enqueue(payload) {
+  function enqueue(payload, why) {
     var items = queued();
     items.push(payload);
     saveQueue(items);
-    setVerdict("amber", "Saved offline", "", "No connection. Check the name on the badge before letting the guest in; this scan is sent when the signal is back.");
+    setVerdict("amber", "Saved offline", "", why || "No connection. Check the name on the badge before letting the guest in; this scan is sent when the signal is back.");
     feedback("amber");
   }
 
@@ -193,6 +193,8 @@
     send
       .then(function (r) {
         if (r.ok) showVerdict(r.data);
+        // 502/503/504: a restarting app server or database saved nothing; keep the scan and send it again.
+        else if (r.status >= 500) enqueue(payload, "The server is briefly busy. Check the name on the badge before letting the guest in; this scan is sent again in a moment.");
         else if (r.data.reason !== "pin_required" && r.data.reason !== "bad_pin") setVerdict("red", "Not sent", "", r.data.message || "Please try again.");
       }, function () { enqueue(payload); })
       .then(function () { ready(); refreshStats(); });
