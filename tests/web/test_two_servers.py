@@ -7,6 +7,7 @@ must hold through row locks and the partial unique index, not through anything i
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import free_port
 
 from crowd import Guest, rsvp_post, together
 from eventsite.extensions import db
@@ -27,6 +27,12 @@ from helpers import db_session
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Gunicorn:
