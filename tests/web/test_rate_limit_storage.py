@@ -4,6 +4,7 @@ Two app objects stand for two app servers: with Redis, failures on one count on 
 """
 
 import contextlib
+import socket
 
 import pytest
 
@@ -60,3 +61,14 @@ def test_a_bad_storage_uri_stops_start_up(app_config):
 
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
         create_app({**app_config, "RATELIMIT_STORAGE_URI": "nosuch://x"})
+
+
+def test_with_redis_down_sign_ins_work_and_failures_count_in_the_process(app_config, caplog):
+    with socket.socket() as s:  # a port with nothing listening: connection refused
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    with two_servers(app_config, dead) as (apps, email):
+        client = apps[0].test_client()
+        assert sign_in(client, email).status_code == 302  # the right password still signs in
+        assert fail_on_first_then_try_second([apps[0], apps[0]], email) == 429  # limited per process
+    assert "rate-limit storage unreachable (ConnectionError)" in caplog.text
