@@ -5,6 +5,7 @@ test's database (a throwaway PostgreSQL, or the SQLite file) and counts what the
 """
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -15,8 +16,9 @@ import sqlalchemy as sa
 
 from eventsite.database import claim_due_rows, writing
 from eventsite.extensions import db
-from eventsite.models import OutboxMessage, OutboxStatus, utcnow
-from eventsite.services import mail
+from eventsite.models import Event, OutboxMessage, OutboxStatus, utcnow
+from eventsite.services import mail, rsvps
+from factories import make_event, make_rsvp
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 150
@@ -103,3 +105,26 @@ def test_claim_on_sqlite_needs_the_write_lock(app, request):
         pytest.skip("the write-lock guard is SQLite's")
     with app.app_context(), pytest.raises(RuntimeError, match="writing"):
         claim_due_rows(sa.select(OutboxMessage.id))
+
+
+def test_offer_expiry_skips_an_event_another_transaction_holds(app, request):
+    if request.config.getoption("--db") != "postgres":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; on SQLite the write lock serialises job runs")
+    with app.app_context(), writing():
+        event = make_event(capacity=1, claim_window_hours=2)
+        keeper, _first, _second = make_rsvp(event), make_rsvp(event), make_rsvp(event)
+        rsvps.cancel_rsvp(keeper)
+        db.session.commit()
+        event_id = event.id
+    later = utcnow() + dt.timedelta(hours=3)
+    with app.app_context():
+        with db.engine.connect() as other:  # a guest's request (or another runner) holds the event
+            other.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
+            with writing():
+                db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # a wait would fail, not hang
+                assert rsvps.expire_offers(now=later) == 0  # left for the next run
+                db.session.commit()
+            other.rollback()
+        with writing():
+            assert rsvps.expire_offers(now=later) == 1
+            db.session.commit()
