@@ -20,12 +20,26 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     register_template_helpers(app)
-    from eventsite import cli, errors, security
+    from eventsite import backup, cli, database, errors, observability, security
 
+    observability.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    backup.init_app(app)
+    database.retry_views_on_conflict(app)
+    register_proxy(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_COUNT trusted proxies (nginx: 1), take the client address and scheme from
+    their X-Forwarded-For / X-Forwarded-Proto, so per-IP limits and logs see the guest, not nginx."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:

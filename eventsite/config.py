@@ -37,9 +37,13 @@ class Config:
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
     #: Unknown manage links, badge codes and door links allowed per IP address (only misses count).
     GUESS_FAILURE_LIMIT = "30 per 10 minutes"
-    #: Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are trusted
-    #: that many hops deep, so throttles count the visitor's address, not the proxy's.
-    TRUSTED_PROXIES = 0
+    #: eventsite's log lines on stderr: "json" (one object a line), "text", or "none" (leave logging alone).
+    LOG_FORMAT = "json"
+    LOG_LEVEL = "INFO"
+    #: A header set by our own proxy carrying its request id (e.g. X-Request-Id); empty: always generate.
+    REQUEST_ID_HEADER = ""
+    #: How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
+    PROXY_COUNT = 0
 
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -51,6 +55,9 @@ _ENV_STRINGS = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "REQUEST_ID_HEADER",
 )
 
 
@@ -64,11 +71,11 @@ def _env_settings(environ: Mapping[str, str]) -> dict:
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise ConfigError(f"MAIL_PORT must be a port number from 1 to 65535, got {raw!r}")
         out["MAIL_PORT"] = int(raw)
-    if environ.get("TRUSTED_PROXIES"):
-        raw = environ["TRUSTED_PROXIES"]
+    if environ.get("PROXY_COUNT"):
+        raw = environ["PROXY_COUNT"]
         if not raw.isdigit() or int(raw) > 5:
-            raise ConfigError(f"TRUSTED_PROXIES must be the number of proxies in front (0 to 5), got {raw!r}")
-        out["TRUSTED_PROXIES"] = int(raw)
+            raise ConfigError(f"PROXY_COUNT must be a number of proxies from 0 to 5, got {raw!r}")
+        out["PROXY_COUNT"] = int(raw)
     if environ.get("MAIL_USE_TLS"):
         raw = environ["MAIL_USE_TLS"].strip().lower()
         if raw not in _BOOL_WORDS:
@@ -100,6 +107,11 @@ def _check(config: dict) -> None:
         raise ConfigError(f"DATABASE_URL must be sqlite:///… or postgresql://…, got {url.get_backend_name()!r}")
     if not isinstance(config["MAIL_PORT"], int):
         raise ConfigError("MAIL_PORT must be a whole number")
+    if config["LOG_FORMAT"] not in ("json", "text", "none"):
+        raise ConfigError(f"LOG_FORMAT must be json, text or none, got {config['LOG_FORMAT']!r}")
+    if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {config['LOG_LEVEL']!r}")
+    config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
     if config["MAIL_DELIVERY"] not in ("background", "manual"):
         raise ConfigError("MAIL_DELIVERY must be background or manual")
 

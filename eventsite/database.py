@@ -9,6 +9,10 @@ and its later upgrade to a write lock then fails with SQLITE_BUSY instead of wai
 
 import contextlib
 import contextvars
+import functools
+import logging
+import random
+import time
 
 import sqlalchemy as sa
 from flask import Flask
@@ -19,6 +23,8 @@ from eventsite.extensions import db
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -84,3 +90,66 @@ def lock_event(event_id: int) -> None:
     from eventsite.models import Event
 
     db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
+
+
+def claim_due_rows(stmt: sa.Select, *, of=None) -> list:
+    """Run ``stmt`` (a SELECT of due rows) so that concurrent job runs each get different rows.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` (``of`` names the table to lock when ``stmt``
+    joins): the rows returned stay locked until the caller commits, and rows another run
+    has locked are skipped instead of waited for, so two runners share the work and never
+    claim one row twice. SQLite has no row locks; the caller's transaction must hold the
+    database write lock (begun inside ``writing()``), which serialises runs anyway.
+    Returns ``db.session.scalars(stmt).all()``. The caller marks each row claimed (a
+    sent-at column, a status) in the same transaction and commits.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        if not write_intent.get():
+            raise RuntimeError("claim_due_rows on SQLite needs a transaction begun inside writing()")
+        return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt.with_for_update(skip_locked=True, of=of)))
+
+
+#: PostgreSQL's serialization_failure and deadlock_detected: the transaction lost a race and
+#: was rolled back whole, so running it again is correct.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+#: Retries after the first attempt.
+CONFLICT_RETRIES = 3
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRY_SQLSTATES
+
+
+def retry_on_conflict(view):
+    """Run a view again (up to CONFLICT_RETRIES times) when its transaction hit a serialization
+    failure or deadlock; the last failure propagates (a 503 "please try again" page)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                return view(*args, **kwargs)
+            except sa.exc.DBAPIError as exc:
+                if attempt == CONFLICT_RETRIES or not is_retryable(exc):
+                    raise
+                db.session.rollback()
+                log.info("retrying after %s (attempt %d)", type(exc.orig).__name__, attempt + 2)
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # let the winner finish first
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def retry_views_on_conflict(app: Flask) -> None:
+    """Wrap every view in ``retry_on_conflict``.
+
+    The view is the unit to retry because it is the transaction: it loads, calls one service
+    and commits once, and whatever else it causes either rides in that transaction (the
+    outbox, history rows) or happens after the commit (mail delivery, badge jobs). A retry
+    inside a service could not redo the reads the view made; a retry around the whole WSGI
+    request would replay hooks and re-read a consumed body. Views written later are wrapped
+    too, because this runs after every blueprint is registered.
+    """
+    for endpoint, view in list(app.view_functions.items()):
+        app.view_functions[endpoint] = retry_on_conflict(view)

@@ -3,11 +3,13 @@
 import logging
 
 import sqlalchemy.exc
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from eventsite.extensions import db
+from eventsite.observability import current_request_id, log_path
 from eventsite.services import DomainError
 
 log = logging.getLogger(__name__)
@@ -34,11 +36,29 @@ def wants_json() -> bool:
 def render_error(status: int, message: str | None = None, code: str | None = None):
     title, default = MESSAGES.get(status, (f"Error {status}", "Please try again."))
     message = message or default
+    request_id = current_request_id()
     if wants_json():
         return jsonify(
-            error=code or title.lower().replace(" ", "_"), reason=code or str(status), message=message
+            error=code or title.lower().replace(" ", "_"),
+            reason=code or str(status),
+            message=message,
+            request_id=request_id,
         ), status
-    return render_template("error.html", status=status, title=title, message=message), status
+    try:
+        page = render_template("error.html", status=status, title=title, message=message, request_id=request_id)
+    except Exception:  # e.g. the database is down and the page wanted the signed-in organizer
+        log.exception("error page failed to render")
+        page = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        page += f"<p>Reference: <code>{escape(request_id or '')}</code></p>"
+    return page, status
+
+
+def _discard_transaction() -> None:
+    """Roll back; if the connection died under us, drop the session so the pool starts afresh."""
+    try:
+        db.session.rollback()
+    except sqlalchemy.exc.SQLAlchemyError:
+        db.session.remove()
 
 
 def form_error(form, exc: DomainError) -> None:
@@ -57,21 +77,28 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if exc.code and exc.code >= 500:
-            db.session.rollback()
+            _discard_transaction()
         custom = exc.description if exc.description != type(exc).description else None
         body, status = render_error(exc.code or 500, custom, getattr(exc, "reason_code", None))
         # Keep what the exception says about retrying or allowed methods (Retry-After, Allow).
         extra = [(k, v) for k, v in exc.get_headers() if k.lower() in ("retry-after", "allow")]
         return body, status, extra
 
+    # A database restart, a dropped connection, a lock timeout or a conflict that outlived its
+    # retries (database.retry_on_conflict): the transaction was rolled back whole, so the
+    # guest is told nothing was saved and to try again, never shown a 500.
     @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    @app.errorhandler(sqlalchemy.exc.DisconnectionError)
     def _db_unavailable(exc):
-        db.session.rollback()
-        log.warning("database unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
-        return render_error(ServiceUnavailable.code, code="database_busy")
+        _discard_transaction()
+        log.warning("database unavailable: %s", str(getattr(exc, "orig", None) or exc).splitlines()[0])
+        response = make_response(render_error(ServiceUnavailable.code, code="database_busy"))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
-        db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        _discard_transaction()
+        log.exception("unhandled error on %s %s", request.method, log_path())
         return render_error(InternalServerError.code)

@@ -15,7 +15,6 @@ import secrets
 
 from flask import Flask, g, request, session
 from markupsafe import Markup
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Paths whose pages belong to one person (a token in the URL, a signed-in organizer, the door):
 #: never stored by a browser or proxy cache.
@@ -80,11 +79,6 @@ def is_private(path: str) -> bool:
 
 def init_app(app: Flask) -> None:
     https = app.config["BASE_URL"].startswith("https://")
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if proxies:
-        # Behind nginx every request comes from 127.0.0.1: without this one guesser would lock
-        # everybody out of their links, and one busy venue would share a sign-in budget.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if https:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -6,7 +6,8 @@ set -euo pipefail
 
 # chromium: PDF/screenshot rendering; postgresql: server binaries for tests;
 # fonts-noto-*: glyph coverage; libpango*: WeasyPrint; wrk: benchmarks;
-# poppler-utils: pdftotext/pdfinfo in tests.
+# poppler-utils: pdftotext/pdfinfo in tests; redis-server: shared rate-limit storage
+# (tests start a throwaway one).
 packages=(
   chromium
   postgresql
@@ -17,6 +18,7 @@ packages=(
   libpangoft2-1.0-0
   wrk
   poppler-utils
+  redis-server
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

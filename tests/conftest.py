@@ -29,6 +29,28 @@ def pytest_report_header(config):
     return f"database backend: {config.getoption('--db')}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests about one engine's own mechanics (SKIP LOCKED, restarting the server, SQLite's write
+    lock) are marked ``postgres_only`` / ``sqlite_only`` and run in that engine's pass only:
+    they are deselected in the other pass, never skipped, and the run says how many and why."""
+    other = "sqlite_only" if config.getoption("--db") == "postgres" else "postgres_only"
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker(other) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+        config._engine_deselected = (len(drop), other)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    dropped = getattr(config, "_engine_deselected", None)
+    if dropped:
+        n, marker = dropped
+        engine, option = ("PostgreSQL", "postgres") if marker == "postgres_only" else ("SQLite", "sqlite")
+        terminalreporter.write_line(f"{n} {engine}-only tests deselected in this pass; they run with --db={option}.")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -198,6 +198,24 @@ class PgServer:
                 stmt += sql.SQL(" WITH (FORCE)")
             conn.execute(stmt)
 
+    def restart(self) -> None:
+        """Restart on the same port, disconnecting every client (``pg_ctl restart -m fast``)."""
+        self._run(
+            "pg_ctl",
+            "restart",
+            "-w",
+            "-t",
+            "60",
+            "-m",
+            "fast",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.logfile),
+            "-o",
+            f"-p {self.port}",
+        )
+
     def stop(self) -> None:
         """Stop the server immediately and delete its temp dir (idempotent)."""
         try:

@@ -12,7 +12,13 @@ from pathlib import Path
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 #: Rendered only by WeasyPrint into PDFs, or sent as e-mail: never served by the app.
-NOT_SERVED = ("emails/", "badges/sheet.html", "badges/calibration.html", "badges/_cut_guides.html")
+NOT_SERVED = (
+    "emails/",
+    "badges/sheet.html",
+    "badges/calibration.html",
+    "badges/_cut_guides.html",
+    "admin/feedback_poster.html",  # the poster PDF only
+)
 #: Serves both: the on-paper branch keeps inline geometry for WeasyPrint's speed, the on-screen
 #: branch writes a nonce'd stylesheet instead (checked in a browser by test_csp.py).
 PAPER_AND_SCREEN = ("badges/_badge.html",)

@@ -62,7 +62,7 @@ def check_door_pin(door, pin: str | None) -> None:
     (LOGIN_FAILURE_LIMIT), whoever sends them, so a 4-digit PIN cannot be guessed by trying."""
     limiter = current_app.extensions["eventsite.login_throttle"]
     key = str(door.id)
-    if not limiter.limiter.test(limiter.limit, "door-pin", key):
+    if not limiter.allowed("door-pin", key):
         raise ApiError(
             "Too many wrong PINs for this door. Wait 15 minutes or ask the organizer for a new link.",
             "too_many_attempts",
@@ -70,7 +70,7 @@ def check_door_pin(door, pin: str | None) -> None:
     if not pin:
         raise ApiError("This door link needs its PIN.", "pin_required")
     if not checkin.check_pin(door, pin):
-        limiter.limiter.hit(limiter.limit, "door-pin", key)
+        limiter.count("door-pin", key)
         raise ApiError("That PIN is not right.", "bad_pin")
 
 

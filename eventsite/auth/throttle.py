@@ -3,8 +3,12 @@
 Built on `limits` (the engine under Flask-Limiter) because only failures may count, which a
 decorator-style limit cannot see before the password has been checked. The storage is chosen
 by RATELIMIT_STORAGE_URI (memory:// by default, redis://… for several app servers).
+
+When the shared store cannot be reached, counting goes on in this process's memory (logged),
+so a Redis outage weakens the limit to per-server instead of refusing every sign-in.
 """
 
+import logging
 import math
 import time
 
@@ -12,14 +16,33 @@ from limits import parse, storage, strategies
 
 from eventsite.config import ConfigError
 
+log = logging.getLogger(__name__)
+
 
 class LoginThrottle:
     def __init__(self, storage_uri: str, limit: str):
         try:
-            self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+            self.shared = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
             self.limit = parse(limit)
         except Exception as exc:  # limits raises several types for a bad URI or limit string
             raise ConfigError(f"RATELIMIT_STORAGE_URI / LOGIN_FAILURE_LIMIT not usable: {exc}") from None
+        self.local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+
+    def _call(self, method: str, *args):
+        """The shared limiter's ``method(*args)``, or this process's if the shared store is down."""
+        try:
+            return getattr(self.shared, method)(*args)
+        except Exception as exc:  # redis-py's ConnectionError/TimeoutError, limits' StorageError
+            log.warning("rate-limit storage unreachable (%s); counting in this process", type(exc).__name__)
+            return getattr(self.local, method)(*args)
+
+    def allowed(self, kind: str, key: str) -> bool:
+        """True while ``key`` of ``kind`` is under the limit."""
+        return self._call("test", self.limit, kind, key)
+
+    def count(self, kind: str, key: str) -> None:
+        """Count one failure for ``key`` of ``kind``."""
+        self._call("hit", self.limit, kind, key)
 
     def _keys(self, ip: str, email: str) -> list[tuple[str, str]]:
         return [("login-ip", ip or "unknown"), ("login-account", email.strip().lower())]
@@ -28,14 +51,15 @@ class LoginThrottle:
         """Seconds until another attempt is allowed, or None when allowed now."""
         waits = []
         for kind, key in self._keys(ip, email):
-            if not self.limiter.test(self.limit, kind, key):
-                reset = self.limiter.get_window_stats(self.limit, kind, key).reset_time
+            if not self.allowed(kind, key):
+                reset = self._call("get_window_stats", self.limit, kind, key).reset_time
                 waits.append(max(1, math.ceil(reset - time.time())))
         return max(waits) if waits else None
 
     def record_failure(self, ip: str, email: str) -> None:
         for kind, key in self._keys(ip, email):
-            self.limiter.hit(self.limit, kind, key)
+            self.count(kind, key)
 
     def reset(self) -> None:
-        self.limiter.storage.reset()
+        self.shared.storage.reset()
+        self.local.storage.reset()

@@ -2,7 +2,8 @@
 
 ``queue_message`` adds a row and marks the session so that, once the caller commits, the
 deliverer is woken (see ``eventsite.jobs``). Delivery claims each row with a conditional
-UPDATE, so two deliverers never send one message twice, and a failure stays in the outbox
+UPDATE on rows taken with
+``claim_due_rows`` (SKIP LOCKED on PostgreSQL), so two deliverers never send one message twice, and a failure stays in the outbox
 with its error and a back-off before the next attempt.
 """
 
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, render_template
 
+from eventsite.database import claim_due_rows
 from eventsite.extensions import db
 from eventsite.models import OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange
 from eventsite.services import calendar, links
@@ -102,10 +104,11 @@ def claim_due(now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
         sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
         sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at <= now - STALE_CLAIM),
     )
-    ids = db.session.scalars(sa.select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)).all()
+    ids = claim_due_rows(sa.select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit))
     claimed = []
     for message_id in ids:
-        # The WHERE repeats the due test: a row another deliverer claimed meanwhile matches 0 rows.
+        # The WHERE repeats the due test (belt and braces: the rows are locked on PostgreSQL and
+        # the database is on SQLite); a row claimed meanwhile would match 0 rows.
         result = db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, due)

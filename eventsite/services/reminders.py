@@ -11,6 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from eventsite.database import claim_due_rows
 from eventsite.extensions import db
 from eventsite.formatting import clock, long_date
 from eventsite.models import Event, EventStatus, Rsvp, RsvpAction, RsvpStatus, utcnow
@@ -83,11 +84,12 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     queued = 0
     for event in due_events(now):
-        candidates = db.session.scalars(
+        # Rows another run holds are skipped on PostgreSQL (it reminds them); see claim_due_rows.
+        candidates = claim_due_rows(
             sa.select(Rsvp.id)
             .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.CONFIRMED, Rsvp.reminder_sent_at.is_(None))
             .order_by(Rsvp.id)
-        ).all()
+        )
         if not candidates:
             continue
         wording = reminder_wording(event, now)

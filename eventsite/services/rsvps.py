@@ -10,7 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from eventsite.database import lock_event
+from eventsite.database import claim_due_rows, lock_event
 from eventsite.extensions import db
 from eventsite.models import (
     LIVE_STATUSES,
@@ -350,7 +350,14 @@ def expire_offers(*, now: dt.datetime | None = None, event: Event | None = None)
     """
     now = now or utcnow()
     expired = 0
-    for event_id in events_with_due_offers(now, event):
+    if event is None:
+        # The job run: on PostgreSQL an event another runner (or a guest's request) holds is
+        # skipped (SKIP LOCKED) and left to the next run rather than waited for.
+        offered = sa.select(Rsvp.event_id).where(Rsvp.status == RsvpStatus.OFFERED, Rsvp.offer_expires_at <= now)
+        event_ids = claim_due_rows(sa.select(Event.id).where(Event.id.in_(offered)).order_by(Event.id))
+    else:
+        event_ids = events_with_due_offers(now, event)
+    for event_id in event_ids:
         lock_event(event_id)
         due = db.session.scalars(
             sa.select(Rsvp)

@@ -99,6 +99,9 @@ def test_guest_pages_break_no_policy(new_page, evening):
     for path in ("/", "/past", f"/e/{evening['slug']}", f"/r/{evening['token']}", f"/r/{evening['token']}/cancel"):
         watch.visit(path, seen)
     watch.visit(f"/r/{evening['waiting_token']}", seen)
+    for sub in ("guests", "meet", "contacts", "feedback", "delete"):
+        watch.visit(f"/r/{evening['token']}/{sub}", seen)
+    watch.visit(f"/e/{evening['slug']}/feedback", seen)
     watch.visit(f"/b/{evening['code']}", seen)
     watch.visit("/no/such/page", seen)
     assert seen["/no/such/page"]["status"] == 404
@@ -106,7 +109,7 @@ def test_guest_pages_break_no_policy(new_page, evening):
     page.goto(f"/e/{evening['slug']}")
     page.get_by_label("First name").fill("Cleo")
     page.get_by_label("Last name").fill("Ng")
-    page.get_by_label("E-mail").fill("cleo@example.org")
+    page.locator("#email").fill("cleo@example.org")
     page.get_by_label("Institution or program").fill("UCLA Orthopaedic Surgery")
     page.get_by_label("Training level").select_option(label="PGY-2")
     page.locator("form button[type=submit]").click()
@@ -142,6 +145,12 @@ def test_organizer_pages_break_no_policy(new_page, evening):
         f"/admin/events/{event_id}/doors",
         f"/admin/events/{event_id}/edit",
         f"/admin/events/{event_id}/messages",
+        f"/admin/events/{event_id}/feedback",
+        f"/admin/events/{event_id}/feedback/form",
+        "/admin/feedback/series",
+        "/admin/people",
+        f"/admin/people/{rsvp_id}",
+        "/admin/people/retention",
         f"/b/{evening['code']}",
         f"/door/events/{event_id}",
     ):

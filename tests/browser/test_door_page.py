@@ -156,3 +156,31 @@ def test_the_door_page_reloads_without_signal_once_opened(page, door):
     expect(page.locator("#offline")).to_contain_text("Offline — 0 scans waiting")
     scan_typed(page, door["ana"])
     expect(page.locator("#offline")).to_contain_text("Offline — 1 scan waiting")
+
+
+def test_a_scan_the_server_could_not_take_waits_and_is_sent_again(page, door, app):
+    # A restarting database or app server answers 503 and saves nothing: the scan is queued,
+    # not dropped, and the next stats poll uploads it.
+    failures = []
+
+    def busy_once(route):
+        if failures:
+            return route.continue_()
+        failures.append(route.request.url)
+        route.fulfill(
+            status=503,
+            content_type="application/json",
+            body='{"error": "database_busy", "reason": "database_busy", "message": "Please try again."}',
+        )
+
+    page.route("**/checkins", busy_once)
+    page.goto(f"/door/{door['token']}")
+    expect(page.locator("#count-confirmed")).to_have_text("2")
+    scan_typed(page, door["ana"])
+    expect(page.locator("#verdict")).to_contain_text("The server is briefly busy")
+    expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.", timeout=15_000)
+    expect(page.locator("#count-in")).to_have_text("1")
+    assert len(failures) == 1
+    with db_session(app):
+        rows = db.session.scalars(sa.select(CheckIn)).all()
+        assert [(r.result, r.nonce is not None) for r in rows] == [(CheckInResult.ADMITTED, True)]

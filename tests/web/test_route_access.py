@@ -34,6 +34,8 @@ CALLERS = ("anonymous", "guest", "door", "organizer")
 ROUTES = {
     # endpoint                         anonymous guest door organizer
     "static":                          (Y, Y, Y, Y),
+    "ops.healthz":                     (Y, Y, Y, Y),
+    "ops.readyz":                      (Y, Y, Y, Y),
     "public.index":                    (Y, Y, Y, Y),
     "public.past":                     (Y, Y, Y, Y),
     "public.event_page":               (Y, Y, Y, Y),

@@ -214,7 +214,7 @@ def test_login_page_token_is_unaffected_by_guess_budget(app, data):
 def test_behind_a_proxy_each_visitor_has_its_own_budget(app_config, data):
     from eventsite import create_app
 
-    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    proxied = create_app({**app_config, "PROXY_COUNT": 1})
     nginx = proxied.test_client()  # every request arrives from the proxy's own address
     for n in range(GUESS_LIMIT + 1):
         nginx.get(f"/r/guess{n}", headers={"X-Forwarded-For": "203.0.113.77"})
@@ -234,6 +234,6 @@ def test_without_trusted_proxies_a_forwarded_for_header_is_ignored(app, data):
 def test_trusted_proxies_must_be_a_small_number():
     from eventsite.config import ConfigError, _env_settings
 
-    assert _env_settings({"TRUSTED_PROXIES": "1"})["TRUSTED_PROXIES"] == 1
-    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
-        _env_settings({"TRUSTED_PROXIES": "nginx"})
+    assert _env_settings({"PROXY_COUNT": "1"})["PROXY_COUNT"] == 1
+    with pytest.raises(ConfigError, match="PROXY_COUNT"):
+        _env_settings({"PROXY_COUNT": "nginx"})

@@ -231,13 +231,13 @@
 
   // Offline: the roster gives the verdict (if this phone has one), and the scan waits in the queue
   // with the colour shown, so the upload can tell the volunteer where the server disagrees.
-  function enqueue(payload) {
+  function enqueue(payload, why) {
     return roster.verdict(payload.code).then(function (v) {
       var items = queued();
       items.push({ code: payload.code, nonce: payload.nonce, scanned_at: payload.scanned_at, local: v ? v.colour : "unknown" });
       saveQueue(items);
       if (!v) {
-        setVerdict("amber", "Saved offline", "", "No connection. Check the name on the badge before letting the guest in; this scan is sent when the signal is back.", "", true);
+        setVerdict("amber", "Saved offline", "", why || "No connection. Check the name on the badge before letting the guest in; this scan is sent when the signal is back.", "", true);
         feedback("amber");
         return;
       }
@@ -266,6 +266,8 @@
     send
       .then(function (r) {
         if (r.ok) showVerdict(r.data);
+        // 502/503/504: a restarting app server or database saved nothing; keep the scan and send it again.
+        else if (r.status >= 500) return enqueue(payload, "The server is briefly busy. Check the name on the badge before letting the guest in; this scan is sent again in a moment.");
         else if (r.data.reason !== "pin_required" && r.data.reason !== "bad_pin") setVerdict("red", "Not sent", "", r.data.message || "Please try again.");
       }, function () { return enqueue(payload); })
       .then(function () { ready(); refreshStats(); });

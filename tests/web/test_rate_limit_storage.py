@@ -1,0 +1,74 @@
+"""Rate-limit counters live where RATELIMIT_STORAGE_URI says: shared in Redis, per process in memory.
+
+Two app objects stand for two app servers: with Redis, failures on one count on the other.
+"""
+
+import contextlib
+import socket
+
+import pytest
+
+from eventsite import create_app
+from eventsite.extensions import db
+from factories import make_organizer
+from helpers import sign_in
+from redisserver import RedisServer
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@contextlib.contextmanager
+def two_servers(app_config, storage_uri: str):
+    apps = [create_app({**app_config, "RATELIMIT_STORAGE_URI": storage_uri}) for _ in range(2)]
+    with apps[0].app_context():
+        email = make_organizer().email
+        db.session.commit()
+    try:
+        yield apps, email
+    finally:
+        for app in apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def fail_on_first_then_try_second(apps, email: str) -> int:
+    first, second = (app.test_client() for app in apps)
+    for _ in range(5):
+        assert sign_in(first, email, password="wrong password").status_code == 422
+    return sign_in(second, email).status_code
+
+
+def test_redis_storage_shares_failed_sign_ins_between_app_servers(app_config, redis_server):
+    uri = f"{redis_server.url}/0"
+    with two_servers(app_config, uri) as (apps, email):
+        apps[0].extensions["eventsite.login_throttle"].reset()
+        assert fail_on_first_then_try_second(apps, email) == 429
+
+
+def test_memory_storage_is_per_process(app_config):
+    with two_servers(app_config, "memory://") as (apps, email):
+        assert fail_on_first_then_try_second(apps, email) == 302
+
+
+def test_a_bad_storage_uri_stops_start_up(app_config):
+    from eventsite.config import ConfigError
+
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        create_app({**app_config, "RATELIMIT_STORAGE_URI": "nosuch://x"})
+
+
+def test_with_redis_down_sign_ins_work_and_failures_count_in_the_process(app_config, caplog):
+    with socket.socket() as s:  # a port with nothing listening: connection refused
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    with two_servers(app_config, dead) as (apps, email):
+        client = apps[0].test_client()
+        assert sign_in(client, email).status_code == 302  # the right password still signs in
+        assert fail_on_first_then_try_second([apps[0], apps[0]], email) == 429  # limited per process
+    assert "rate-limit storage unreachable (ConnectionError)" in caplog.text
