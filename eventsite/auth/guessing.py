@@ -9,13 +9,11 @@ Counters live where RATELIMIT_STORAGE_URI says, like the sign-in throttle's (aut
 """
 
 import math
-import time
 
 from flask import current_app, request
-from limits import parse, storage, strategies
 from werkzeug.exceptions import TooManyRequests
 
-from eventsite.config import ConfigError
+from eventsite.auth.throttle import FailureLimiter
 
 
 class TooManyGuesses(TooManyRequests):
@@ -33,26 +31,17 @@ class TooManyGuesses(TooManyRequests):
         )
 
 
-class GuessThrottle:
-    def __init__(self, storage_uri: str, limit: str):
-        try:
-            self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
-            self.limit = parse(limit)
-        except Exception as exc:  # limits raises several types for a bad URI or limit string
-            raise ConfigError(f"RATELIMIT_STORAGE_URI / GUESS_FAILURE_LIMIT not usable: {exc}") from None
+class GuessThrottle(FailureLimiter):
+    """Misses per IP address; a Redis outage falls back to per-process counting (FailureLimiter)."""
+
+    SETTING = "GUESS_FAILURE_LIMIT"
 
     def retry_after(self, ip: str) -> int | None:
         """Seconds until this address may look tokens up again, or None when it may now."""
-        if self.limiter.test(self.limit, "guess-ip", ip or "unknown"):
-            return None
-        reset = self.limiter.get_window_stats(self.limit, "guess-ip", ip or "unknown").reset_time
-        return max(1, math.ceil(reset - time.time()))
+        return self.wait_for([("guess-ip", ip or "unknown")])
 
     def record_miss(self, ip: str) -> None:
-        self.limiter.hit(self.limit, "guess-ip", ip or "unknown")
-
-    def reset(self) -> None:
-        self.limiter.storage.reset()
+        self.count("guess-ip", ip or "unknown")
 
 
 def _throttle() -> GuessThrottle:

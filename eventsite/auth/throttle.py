@@ -19,13 +19,19 @@ from eventsite.config import ConfigError
 log = logging.getLogger(__name__)
 
 
-class LoginThrottle:
+class FailureLimiter:
+    """Counts failures per key in a moving window, in the shared store with a per-process
+    fallback; used for sign-ins (LoginThrottle) and guessed links (auth/guessing.py)."""
+
+    #: The setting that names the limit, for the start-up error message.
+    SETTING = "LOGIN_FAILURE_LIMIT"
+
     def __init__(self, storage_uri: str, limit: str):
         try:
             self.shared = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
             self.limit = parse(limit)
         except Exception as exc:  # limits raises several types for a bad URI or limit string
-            raise ConfigError(f"RATELIMIT_STORAGE_URI / LOGIN_FAILURE_LIMIT not usable: {exc}") from None
+            raise ConfigError(f"RATELIMIT_STORAGE_URI / {self.SETTING} not usable: {exc}") from None
         self.local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
 
     def _call(self, method: str, *args):
@@ -44,22 +50,28 @@ class LoginThrottle:
         """Count one failure for ``key`` of ``kind``."""
         self._call("hit", self.limit, kind, key)
 
-    def _keys(self, ip: str, email: str) -> list[tuple[str, str]]:
-        return [("login-ip", ip or "unknown"), ("login-account", email.strip().lower())]
-
-    def retry_after(self, ip: str, email: str) -> int | None:
-        """Seconds until another attempt is allowed, or None when allowed now."""
+    def wait_for(self, keys: list[tuple[str, str]]) -> int | None:
+        """Seconds until every (kind, key) is under the limit again, or None when all are now."""
         waits = []
-        for kind, key in self._keys(ip, email):
+        for kind, key in keys:
             if not self.allowed(kind, key):
                 reset = self._call("get_window_stats", self.limit, kind, key).reset_time
                 waits.append(max(1, math.ceil(reset - time.time())))
         return max(waits) if waits else None
 
-    def record_failure(self, ip: str, email: str) -> None:
-        for kind, key in self._keys(ip, email):
-            self.count(kind, key)
-
     def reset(self) -> None:
         self.shared.storage.reset()
         self.local.storage.reset()
+
+
+class LoginThrottle(FailureLimiter):
+    def _keys(self, ip: str, email: str) -> list[tuple[str, str]]:
+        return [("login-ip", ip or "unknown"), ("login-account", email.strip().lower())]
+
+    def retry_after(self, ip: str, email: str) -> int | None:
+        """Seconds until another attempt is allowed, or None when allowed now."""
+        return self.wait_for(self._keys(ip, email))
+
+    def record_failure(self, ip: str, email: str) -> None:
+        for kind, key in self._keys(ip, email):
+            self.count(kind, key)

@@ -130,7 +130,7 @@ def test_organizer_pages_break_no_policy(new_page, evening):
     watch = Watch(page)
     seen = {}
     page.goto("/login")
-    page.get_by_label("E-mail").fill("organizer@example.org")
+    page.get_by_role("textbox", name="E-mail").fill("organizer@example.org")
     page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Events").wait_for()

@@ -177,7 +177,9 @@ def test_a_scan_the_server_could_not_take_waits_and_is_sent_again(page, door, ap
     page.goto(f"/door/{door['token']}")
     expect(page.locator("#count-confirmed")).to_have_text("2")
     scan_typed(page, door["ana"])
-    expect(page.locator("#verdict")).to_contain_text("The server is briefly busy")
+    # The phone's roster gives the verdict meanwhile, marked as not yet confirmed by the server.
+    expect(page.locator("#verdict")).to_contain_text("Welcome")
+    expect(page.locator("#verdict")).to_contain_text("Offline")
     expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.", timeout=15_000)
     expect(page.locator("#count-in")).to_have_text("1")
     assert len(failures) == 1

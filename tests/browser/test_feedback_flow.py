@@ -65,7 +65,7 @@ def test_guest_answers_from_the_invitation_and_the_organizer_sees_the_chart(app,
     laptop.set_default_timeout(5_000)
     page = laptop.new_page()
     page.goto(f"/admin/events/{event_id}")
-    page.get_by_label("E-mail").fill("organizer@example.org")
+    page.get_by_role("textbox", name="E-mail").fill("organizer@example.org")
     page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="See the results").click()

@@ -39,7 +39,7 @@ def rsvp_status(app, email: str) -> RsvpStatus:
 def fill_rsvp(page: Page, guest: dict) -> None:
     page.get_by_label("First name").fill(guest["first_name"])
     page.get_by_label("Last name").fill(guest["last_name"])
-    page.get_by_label("E-mail").fill(guest["email"])
+    page.get_by_role("textbox", name="E-mail").fill(guest["email"])
     page.get_by_label("Institution or program").fill(guest["institution"])
     page.get_by_label("Training level").select_option(label=guest["training_level"])
 
@@ -89,7 +89,7 @@ def test_invalid_email_is_reported_next_to_the_field(app, live_server, page):
     fill_rsvp(page, {**ADA, "email": "ada at example"})
     page.get_by_role("button", name="RSVP", exact=True).click()
 
-    email = page.get_by_label("E-mail")
+    email = page.get_by_role("textbox", name="E-mail")
     error = page.locator(".field", has=email).locator(".error")
     expect(error).to_have_text("That doesn't look like an e-mail address.")
     expect(email).to_have_attribute("aria-invalid", "true")

@@ -72,3 +72,27 @@ def test_with_redis_down_sign_ins_work_and_failures_count_in_the_process(app_con
         assert sign_in(client, email).status_code == 302  # the right password still signs in
         assert fail_on_first_then_try_second([apps[0], apps[0]], email) == 429  # limited per process
     assert "rate-limit storage unreachable (ConnectionError)" in caplog.text
+
+
+GUESS_LIMIT = {"GUESS_FAILURE_LIMIT": "3 per 10 minutes"}
+
+
+def test_guessed_links_are_counted_in_redis_across_servers(app_config, redis_server):
+    """The guessing throttle shares the sign-in throttle's store..."""
+    with two_servers({**app_config, **GUESS_LIMIT}, f"{redis_server.url}/0") as (apps, _):
+        apps[0].extensions["eventsite.guess_throttle"].reset()
+        first, second = (app.test_client() for app in apps)
+        assert [first.get(f"/r/guess-{n}").status_code for n in range(3)] == [404, 404, 404]
+        assert second.get("/r/guess-3").status_code == 429  # the other server knows
+
+
+def test_guessed_links_count_in_the_process_while_redis_is_down(app_config, caplog):
+    """... and its fallback."""
+    limit = GUESS_LIMIT
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    with two_servers({**app_config, **limit}, dead) as (apps, _):
+        client = apps[0].test_client()
+        assert [client.get(f"/r/guess-{n}").status_code for n in range(4)] == [404, 404, 404, 429]
+    assert "rate-limit storage unreachable (ConnectionError)" in caplog.text
