@@ -464,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     # bare_app is imported by gunicorn; it creates its app from the environment.
     os.environ.setdefault("SECRET_KEY", "bench-not-secret")
     workdir = Path(tempfile.mkdtemp(prefix="eventsite-door-bench-"))
-    print(f"bench_door: {os.cpu_count()} CPUs, work dir {workdir}")
+    print(
+        f"bench_door: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the box skews the timings), work dir {workdir}"
+    )
     problems: list[str] = []
     try:
         if not args.skip_camera:

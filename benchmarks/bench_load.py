@@ -420,7 +420,9 @@ def main(argv: list[str]) -> int:
         print(f"unknown part {sorted(unknown)}; choose from {', '.join(PARTS)}", file=sys.stderr)
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="eventsite-load-bench-"))
-    print(f"bench_load: {os.cpu_count()} CPUs, work dir {workdir}")
+    print(
+        f"bench_load: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the box skews the timings), work dir {workdir}"
+    )
     database = Database(workdir)
     problems: list[str] = []
     try:
