@@ -395,6 +395,8 @@ def memory(database: Database, workdir: Path) -> tuple[list[str], list[str]]:
                 samples.append((done, rss_mb(pid)))
                 next_sample = warm + (len(samples)) * (MEMORY_REQUESTS // 10)
             chunk_s = max(1, min(30, round((min(next_sample, MEMORY_REQUESTS) - done) / max(rate, 1))))  # wrk: whole s
+        if samples[-1][0] != done:
+            samples.append((done, rss_mb(pid)))
         if worker_pids(server) != [pid]:
             problems.append("memory: the worker was replaced during the run")
     finally:
