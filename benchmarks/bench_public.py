@@ -92,11 +92,11 @@ def la_event_path(db_path: Path) -> str:
 class Server:
     """gunicorn serving wsgi:app; its stdout (console e-mails) and stderr go to ``log``."""
 
-    def __init__(self, args: list[str], port: int, env: dict[str, str], log: Path):
+    def __init__(self, args: list[str], port: int, env: dict[str, str], log: Path, app: str = "wsgi:app"):
         self.port = port
         self.log = log.open("wb")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), *args, "-b", f"{HOST}:{port}", "wsgi:app"],
+            [str(BIN / "gunicorn"), *args, "-b", f"{HOST}:{port}", app],
             cwd=REPO,
             env=env,
             stdout=self.log,

@@ -1,6 +1,7 @@
 """Small server-rendered SVG charts: readable without JavaScript, accessible by their table."""
 
 import datetime as dt
+import math
 
 from markupsafe import Markup, escape
 
@@ -98,4 +99,66 @@ def score_columns(
             f'<text x="{mid:.1f}" y="{height - 7}" text-anchor="middle" font-size="12" fill="#4f5b6b">{escape(label)}</text>'
         )
     parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+#: Geometry shared with eventsite/static/js/arrivals_chart.js, which redraws this chart live.
+ARRIVALS_HEIGHT = 150
+ARRIVALS_PAD = {"left": 30, "right": 8, "top": 18, "bottom": 22}
+ARRIVALS_LABEL_PX = 66
+NICE_TOPS = (4, 8, 12, 20, 40, 60, 80, 100, 150, 200, 300, 500, 1000)
+
+
+def _axis_top(peak: int) -> int:
+    return next((n for n in NICE_TOPS if peak <= n), -(-peak // 500) * 500)
+
+
+def arrivals_chart(quarters: list[dict], *, width: int = 360) -> Markup:
+    """Arrivals per 15 minutes (``quarters``: the stats API's ``per_quarter`` dicts) as the same
+    SVG and hidden table that arrivals_chart.js draws, so the overview shows it without JS."""
+    if not quarters:
+        return Markup('<p class="arrivals-empty muted">No arrivals yet.</p>')
+    pad, height = ARRIVALS_PAD, ARRIVALS_HEIGHT
+    plot_w, plot_h = width - pad["left"] - pad["right"], height - pad["top"] - pad["bottom"]
+    base = pad["top"] + plot_h
+    top = _axis_top(max(q["admitted"] for q in quarters))
+    step = plot_w / max(len(quarters), 4)
+    bar_w = max(2.0, min(step * 0.78, 44.0))
+    every = math.ceil(ARRIVALS_LABEL_PX / step)
+    parts = [
+        f'<svg class="arrivals-svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">',
+        f'<line class="arrivals-grid" x1="{pad["left"]}" x2="{width - pad["right"]}" y1="{pad["top"]}" y2="{pad["top"]}"/>',
+        f'<line class="arrivals-axis" x1="{pad["left"]}" x2="{width - pad["right"]}" y1="{base}" y2="{base}"/>',
+        f'<text class="arrivals-tick" x="{pad["left"] - 5}" y="{pad["top"] + 4}" text-anchor="end">{top}</text>',
+        f'<text class="arrivals-tick" x="{pad["left"] - 5}" y="{base}" text-anchor="end">0</text>',
+    ]
+    for i, q in enumerate(quarters):
+        n, label = q["admitted"], escape(q["start_local"])
+        h = max(1.0, plot_h * n / top) if n else 0.0
+        x = pad["left"] + i * step + (step - bar_w) / 2
+        mid = x + bar_w / 2
+        latest = " arrivals-latest" if i == len(quarters) - 1 else ""
+        parts.append(
+            f'<rect class="arrivals-bar{latest}" x="{x:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+            f'rx="{min(3, bar_w / 4):.1f}" data-count="{n}" data-start="{escape(q["start"])}"><title>{label}: {n}</title></rect>'
+        )
+        if n and bar_w >= 16:
+            parts.append(
+                f'<text class="arrivals-value" x="{mid:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{n}</text>'
+            )
+        if i % every == 0:
+            anchor, lx = "middle", mid
+            if mid - ARRIVALS_LABEL_PX / 2 < 0:
+                anchor, lx = "start", max(0.0, x)
+            if mid + ARRIVALS_LABEL_PX / 2 > width:
+                anchor, lx = "end", float(width)
+            parts.append(
+                f'<text class="arrivals-label" x="{lx:.1f}" y="{height - 6}" text-anchor="{anchor}">{label}</text>'
+            )
+    parts.append("</svg>")
+    rows = "".join(f"<tr><td>{escape(q['start_local'])}</td><td>{q['admitted']}</td></tr>" for q in quarters)
+    parts.append(
+        '<table class="visually-hidden"><caption>Arrivals per 15 minutes</caption>'
+        f'<tr><th scope="col">From</th><th scope="col">Checked in</th></tr>{rows}</table>'
+    )
     return Markup("".join(parts))

@@ -1,8 +1,11 @@
 """Admin: door links for volunteers (create, show as link and QR, revoke)."""
 
+import datetime as dt
+
 from flask import flash, redirect, render_template, url_for
 
 from eventsite.admin import bp
+from eventsite.admin.charts import arrivals_chart
 from eventsite.admin.common import actor, get_event
 from eventsite.admin.door_forms import DoorLinkForm
 from eventsite.admin.forms import ActionForm
@@ -77,5 +80,20 @@ def revoke_door_link(event_id: int, link_id: int):
 
 @bp.app_template_global()
 def door_figures(event: Event) -> dict:
-    """The door's live figures for the event overview (see templates/admin/_door_figures.html)."""
-    return {"stats": checkin.door_stats(event), "clock": lambda t: clock(t.astimezone(event.tz))}
+    """The door's live figures for the event overview (see templates/admin/_door_figures.html).
+    ``quarters``: arrivals per 15 minutes as the stats API gives them, for arrivals_chart.js."""
+    stats = checkin.door_stats(event)
+    quarters = [
+        {
+            "start": t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "start_local": clock(t.astimezone(event.tz)),
+            "admitted": n,
+        }
+        for t, n in stats.per_quarter
+    ]
+    return {
+        "stats": stats,
+        "clock": lambda t: clock(t.astimezone(event.tz)),
+        "quarters": quarters,
+        "chart": arrivals_chart(quarters),
+    }

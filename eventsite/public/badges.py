@@ -39,8 +39,6 @@ def badge_check(code: str):
         rsvp=rsvp,
         event=rsvp.event,
         entry=badges.entry_status(rsvp),
-        organizer=False,
-        admin_url=None,
     )
     return page, 200, PRIVATE
 

@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -146,7 +147,8 @@ def find_door_link(token: str) -> DoorLink | None:
     """The door link with this token, whatever its state; None for junk."""
     if not token or not TOKEN_RE.fullmatch(token):
         return None
-    link = db.session.scalar(sa.select(DoorLink).where(DoorLink.token == token))
+    # Every API call of a door loads its link and then its event: one query for both.
+    link = db.session.scalar(sa.select(DoorLink).options(orm.joinedload(DoorLink.event)).where(DoorLink.token == token))
     if link is None or not tokens.tokens_equal(link.token, token):
         return None
     return link
@@ -357,9 +359,8 @@ def check_in(
     if nonce is not None and not NONCE_RE.fullmatch(nonce):
         raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
     device_time = _device_time(scanned_at, now)
-    if nonce is not None and (seen := _replay(event, nonce)) is not None:
-        return seen
-
+    # No look-up of the nonce first: a retry is rare, and its insert below clashes with the
+    # unique nonce, which sends it to ``_replay`` (one query less for every first scan).
     ticket_code = parse_code(code)
     found = _find_rsvp(ticket_code) if ticket_code else None
     return _scan(event, found, door=door, by=by, nonce=nonce, device_time=device_time, now=now)

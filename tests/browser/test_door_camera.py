@@ -10,34 +10,17 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
 from playwright.sync_api import expect
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, utcnow
 from eventsite.services import badges, checkin
 from factories import make_event, make_rsvp
-from helpers import db_session, decode_qr, pdf_pages
+from helpers import db_session, pdf_pages
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.fake_camera import camera_args, qr_crop, write_y4m
 
 pytestmark = pytest.mark.browser
-
-FRAME = (640, 480)
-
-
-def write_y4m(image: Image.Image, path, frames: int = 30) -> None:
-    """``image`` centred on a white 640×480 frame, as a 4:2:0 Y4M video of ``frames`` frames."""
-    canvas = Image.new("RGB", FRAME, "white")
-    image = image.copy()
-    image.thumbnail((FRAME[0] - 80, FRAME[1] - 80))
-    canvas.paste(image, ((FRAME[0] - image.width) // 2, (FRAME[1] - image.height) // 2))
-    y, cb, cr = canvas.convert("YCbCr").split()
-    half = (FRAME[0] // 2, FRAME[1] // 2)
-    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
-    with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{FRAME[0]} H{FRAME[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            out.write(b"FRAME\n" + planes)
 
 
 def badge_video(app, rsvp_id: int, path) -> str:
@@ -47,15 +30,7 @@ def badge_video(app, rsvp_id: int, path) -> str:
         pdf = badges.print_badge(rsvp)
         payload = badges.qr_payload(rsvp)
     [page] = pdf_pages(pdf, dpi=200)
-    [qr] = decode_qr(page)
-    assert qr.text == payload
-    xs = [p.x for p in (qr.position.top_left, qr.position.top_right, qr.position.bottom_left, qr.position.bottom_right)]
-    ys = [p.y for p in (qr.position.top_left, qr.position.top_right, qr.position.bottom_left, qr.position.bottom_right)]
-    margin = (max(xs) - min(xs)) // 3
-    crop = page.crop((max(min(xs) - margin, 0), max(min(ys) - margin, 0), max(xs) + margin, max(ys) + margin)).convert(
-        "RGB"
-    )
-    write_y4m(crop, path)
+    write_y4m(qr_crop(page, payload), path)
     return payload
 
 
@@ -73,9 +48,7 @@ def test_fake_camera_scans_a_rendered_badge_green_once(app, live_server, browser
         headless=True,
         args=[
             *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
+            *camera_args(video),
         ],
     )
     try:

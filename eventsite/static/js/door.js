@@ -383,6 +383,7 @@
       $("count-in").textContent = d.checked_in;
       $("count-confirmed").textContent = d.confirmed;
       $("count-walkins").textContent = d.walk_ins ? " · " + d.walk_ins + (d.walk_ins === 1 ? " walk-in" : " walk-ins") : "";
+      if (window.arrivalsChart) window.arrivalsChart.render($("arrivals"), d.per_quarter);
       var list = $("last-scans");
       list.textContent = "";
       d.last_scans.forEach(function (s) {

@@ -14,6 +14,7 @@
         el.textContent = String(data[key]);
       });
     });
+    if (window.arrivalsChart) window.arrivalsChart.render(box.querySelector("[data-arrivals]"), data.per_quarter);
     var list = box.querySelector('[data-list="last_scans"]');
     if (!list) return;
     list.textContent = "";

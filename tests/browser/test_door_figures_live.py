@@ -1,0 +1,117 @@
+"""Live door figures across devices: a scan at the door shows on the organizer's overview within 5 s.
+
+Two browser contexts (two devices): a volunteer's phone on the door link and an organizer's
+laptop on the event overview. The overview's figures and its arrivals-per-15-minutes chart must
+catch up with the door by themselves, within 5 s, without a reload.
+"""
+
+import datetime as dt
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from eventsite.models import utcnow
+from eventsite.services import checkin
+from factories import make_event, make_organizer, make_rsvp
+from helpers import db_session
+from tests.browser.conftest import DEVICES
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"
+
+
+def wait_clear_of_quarter_boundary() -> None:
+    """Both admissions must fall in one 15-minute slot for "the bar grows" to be the right check."""
+    now = utcnow()
+    into = (now.minute % 15) * 60 + now.second
+    if into > 15 * 60 - 20:
+        time.sleep(15 * 60 - into + 1)
+
+
+def latest_bar_height(page) -> float:
+    return float(page.locator(".door-figures .arrivals-bar.arrivals-latest").get_attribute("height"))
+
+
+def test_a_scan_at_the_door_reaches_the_organizers_overview_within_5_s(app, browser, live_server):
+    wait_clear_of_quarter_boundary()
+    with db_session(app):
+        make_organizer()
+        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30), timezone="America/Chicago")
+        early = make_rsvp(event, first_name="Early", last_name="Bird")
+        late = make_rsvp(event, first_name="Lara", last_name="Late", badge_name="Lara")
+        make_rsvp(event, first_name="Not", last_name="Yet")
+        checkin.check_in(event, early.ticket_code)
+        token = checkin.create_door_link(event, label="Door 1").token
+        event_id, code = event.id, late.ticket_code
+
+    contexts = []
+    try:
+        laptop = browser.new_context(base_url=live_server, **DEVICES["laptop"])
+        phone = browser.new_context(base_url=live_server, **DEVICES["phone"])
+        contexts += [laptop, phone]
+        admin = laptop.new_page()
+        admin.set_default_timeout(5_000)
+        admin.goto(f"/admin/events/{event_id}")
+        admin.get_by_label("E-mail").fill("organizer@example.org")
+        admin.get_by_label("Password").fill(PASSWORD)
+        admin.get_by_role("button", name="Sign in").click()
+        admin.goto(f"/admin/events/{event_id}")
+        figures = admin.locator(".door-figures")
+        expect(figures.locator('[data-figure="checked_in"]')).to_have_text("1")
+        expect(figures.get_by_role("heading", name="Arrivals per 15 minutes")).to_be_visible()
+        # The chart is there for screen readers as a table, in the event's time zone.
+        first_slot = early_slot_label(app, event_id)
+        expect(figures.locator("table.visually-hidden td").first).to_have_text(first_slot)
+        before = latest_bar_height(admin)
+        assert before > 0
+
+        door = phone.new_page()
+        door.set_default_timeout(5_000)
+        door.goto(f"/door/{token}")
+        door.get_by_label("Badge code").fill(code)
+        door.get_by_label("Badge code").press("Enter")
+        expect(door.locator("#verdict-name")).to_have_text("Lara")
+        scanned = time.monotonic()
+        # The door's own chart shows both arrivals in one bar.
+        expect(door.locator("#arrivals .arrivals-bar.arrivals-latest")).to_have_attribute("data-count", "2")
+
+        expect(figures.locator('[data-figure="checked_in"]')).to_have_text("2", timeout=5_000)
+        expect(figures.locator(".arrivals-bar.arrivals-latest")).to_have_attribute("data-count", "2", timeout=5_000)
+        assert time.monotonic() - scanned < 5
+        assert latest_bar_height(admin) > before
+        expect(figures.locator('[data-list="last_scans"] li').first).to_contain_text("Lara")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def early_slot_label(app, event_id: int) -> str:
+    """The first 15-minute slot as the overview should label it: local time of the event."""
+    from eventsite.extensions import db
+    from eventsite.formatting import clock
+    from eventsite.models import Event
+
+    with db_session(app):
+        event = db.session.get(Event, event_id)
+        (slot, _), *_ = checkin.door_stats(event).per_quarter
+        return clock(slot.astimezone(event.tz))
+
+
+def test_the_overview_draws_the_chart_without_javascript(app, new_page):
+    with db_session(app):
+        make_organizer()
+        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
+        for name in ("Ana", "Ben", "Cy"):
+            checkin.check_in(event, make_rsvp(event, first_name=name).ticket_code)
+        event_id = event.id
+    page = new_page(java_script_enabled=False)
+    page.goto("/login")
+    page.get_by_label("E-mail").fill("organizer@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/admin/events/{event_id}")
+    bars = page.locator(".door-figures .arrivals-bar")
+    expect(bars.last).to_have_attribute("data-count", "3")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
