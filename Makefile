@@ -30,17 +30,11 @@ run: setup
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Both backends always run, then the dependency audit; the target fails if any of them failed.
+# Both backends and the dependency audit always run, side by side (scripts/test_all.sh);
+# the target fails if any of them failed.
 # The audit fails only on a known vulnerability; what it cannot check (no network) it names.
 test: setup
-	@failed=; \
-	for db in sqlite postgres; do \
-	  echo "== $(VENV)/bin/python -m pytest --db=$$db $(PYTEST_ARGS)"; \
-	  $(VENV)/bin/python -m pytest --db=$$db $(PYTEST_ARGS) || failed="$$failed $$db"; \
-	done; \
-	echo "== pip-audit over requirements.txt"; \
-	$(VENV)/bin/python scripts/audit_deps.py requirements.txt -- $(AUDIT_ARGS) || failed="$$failed audit"; \
-	if [ -n "$$failed" ]; then echo "== tests FAILED for:$$failed"; exit 1; fi
+	@VENV=$(VENV) PYTEST_ARGS="$(PYTEST_ARGS)" AUDIT_ARGS="$(AUDIT_ARGS)" bash scripts/test_all.sh
 
 audit: setup
 	$(VENV)/bin/python scripts/audit_deps.py requirements.txt -- $(AUDIT_ARGS)

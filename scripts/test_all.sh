@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite on SQLite and on PostgreSQL, and the dependency audit, side by
+# side (each pass is mostly one busy process waiting on a browser or a database, so two cores
+# finish the three together in about the time of the longest). Each line is prefixed with its
+# pass; the summary at the end names every pass that failed, and the exit status says so too.
+set -u
+VENV=${VENV:-.venv}
+PYTEST_ARGS=${PYTEST_ARGS:-}
+AUDIT_ARGS=${AUDIT_ARGS:-}
+
+run() {  # name, command...: run with prefixed output; exit status of the command
+  local name=$1
+  shift
+  "$@" 2>&1 | sed -u "s/^/[$name] /"
+  return "${PIPESTATUS[0]}"
+}
+
+start=$(date +%s)
+# shellcheck disable=SC2086  # PYTEST_ARGS / AUDIT_ARGS are word lists on purpose
+run sqlite "$VENV/bin/python" -m pytest --db=sqlite -p no:cacheprovider $PYTEST_ARGS &
+sqlite=$!
+run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider $PYTEST_ARGS &
+postgres=$!
+run audit "$VENV/bin/python" scripts/audit_deps.py requirements.txt -- $AUDIT_ARGS &
+audit=$!
+
+failed=""
+wait "$sqlite" || failed="$failed sqlite"
+wait "$postgres" || failed="$failed postgres"
+wait "$audit" || failed="$failed audit"
+echo "== make test: $(( $(date +%s) - start )) s"
+if [ -n "$failed" ]; then
+  echo "== tests FAILED for:$failed"
+  exit 1
+fi
+echo "== all passes green: sqlite, postgres, audit"
