@@ -6,63 +6,19 @@ released together by a barrier, so the requests overlap inside the app. A contro
 RACE_LOCKS=False shows the same burst overbooks without the locks: the test can see a race.
 """
 
-import http.client
 import threading
-import urllib.parse
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 
+from crowd import TIMEOUT, Guest
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import OutboxMessage, Rsvp, RsvpAction, RsvpChange, RsvpStatus
 from factories import guest_fields, make_event, make_rsvp
-from helpers import csrf_token
 
 pytestmark = pytest.mark.slow
-
-TIMEOUT = 20  # seconds per socket operation; a stuck server fails the test instead of hanging it
-
-
-@dataclass
-class Guest:
-    """One browser: its own connection and cookie jar."""
-
-    base_url: str
-    cookies: SimpleCookie = field(default_factory=SimpleCookie)
-    conn: http.client.HTTPConnection | None = None
-
-    def connect(self) -> None:
-        parts = urllib.parse.urlsplit(self.base_url)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT)
-        self.conn.connect()
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, str]:
-        """Send one request on a fresh connection unless ``connect`` opened one already."""
-        if self.conn is None:
-            self.connect()
-        headers = {"Cookie": "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            text = response.read().decode()
-        finally:
-            self.conn.close()
-            self.conn = None
-        for header in response.headers.get_all("Set-Cookie") or []:
-            self.cookies.load(header)
-        return response.status, dict(response.headers), text
-
-    def get_token(self, path: str) -> str:
-        status, _headers, html = self.request("GET", path)
-        assert status == 200, f"GET {path}: {status}"
-        return csrf_token(html)
 
 
 def burst(base_url: str, posts: list[tuple[str, dict]]) -> list[tuple[int, str]]:
@@ -80,8 +36,8 @@ def burst(base_url: str, posts: list[tuple[str, dict]]) -> list[tuple[int, str]]
             token = guest.get_token(path)
             guest.connect()
             barrier.wait()
-            status, headers, _ = guest.request("POST", path, {**form, "csrf_token": token})
-            results[i] = (status, urllib.parse.urlsplit(headers.get("Location", "")).path)
+            reply = guest.request("POST", path, form={**form, "csrf_token": token})
+            results[i] = (reply.status, reply.location)
         except BaseException as exc:  # reported below, in the test's thread
             barrier.abort()
             results[i] = exc
