@@ -18,6 +18,11 @@ from eventsite.config import ConfigError
 
 log = logging.getLogger(__name__)
 
+#: Seconds a Redis counter call may take before the throttle counts in-process instead.
+REDIS_TIMEOUTS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+#: After the shared store failed, count in this process for this long before trying it again.
+SHARED_RETRY_S = 10.0
+
 
 class FailureLimiter:
     """Counts failures per key in a moving window, in the shared store with a per-process
@@ -28,19 +33,26 @@ class FailureLimiter:
 
     def __init__(self, storage_uri: str, limit: str):
         try:
-            self.shared = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+            # A Redis that accepts connections but stops answering must not stall sign-ins:
+            # after a second the call fails and counting falls back to this process (_call).
+            options = REDIS_TIMEOUTS if storage_uri.startswith(("redis://", "rediss://")) else {}
+            self.shared = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri, **options))
             self.limit = parse(limit)
         except Exception as exc:  # limits raises several types for a bad URI or limit string
             raise ConfigError(f"RATELIMIT_STORAGE_URI / {self.SETTING} not usable: {exc}") from None
         self.local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self.shared_down_until = 0.0
 
     def _call(self, method: str, *args):
-        """The shared limiter's ``method(*args)``, or this process's if the shared store is down."""
-        try:
-            return getattr(self.shared, method)(*args)
-        except Exception as exc:  # redis-py's ConnectionError/TimeoutError, limits' StorageError
-            log.warning("rate-limit storage unreachable (%s); counting in this process", type(exc).__name__)
-            return getattr(self.local, method)(*args)
+        """The shared limiter's ``method(*args)``, or this process's if the shared store is down
+        (after a failure, the shared store is left alone for SHARED_RETRY_S seconds)."""
+        if time.monotonic() >= self.shared_down_until:
+            try:
+                return getattr(self.shared, method)(*args)
+            except Exception as exc:  # redis-py's ConnectionError/TimeoutError, limits' StorageError
+                log.warning("rate-limit storage unreachable (%s); counting in this process", type(exc).__name__)
+                self.shared_down_until = time.monotonic() + SHARED_RETRY_S
+        return getattr(self.local, method)(*args)
 
     def allowed(self, kind: str, key: str) -> bool:
         """True while ``key`` of ``kind`` is under the limit."""

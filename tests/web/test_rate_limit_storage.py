@@ -96,3 +96,41 @@ def test_guessed_links_count_in_the_process_while_redis_is_down(app_config, capl
         client = apps[0].test_client()
         assert [client.get(f"/r/guess-{n}").status_code for n in range(4)] == [404, 404, 404, 429]
     assert "rate-limit storage unreachable (ConnectionError)" in caplog.text
+
+
+def test_a_redis_that_never_answers_delays_a_sign_in_by_about_a_second(app_config, caplog):
+    """A server that accepts the connection and then says nothing (a hung Redis)."""
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+    stop = threading.Event()
+
+    def accept_and_stay_silent():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:  # closed at the end of the test
+                return
+
+    threading.Thread(target=accept_and_stay_silent, daemon=True).start()
+    try:
+        with two_servers(app_config, f"redis://127.0.0.1:{listener.getsockname()[1]}/0") as (apps, email):
+            client = apps[0].test_client()
+            started = time.monotonic()
+            assert sign_in(client, email, password="wrong password").status_code == 422
+            # Not forever: the first call gives up after a second, and the process then counts on
+            # its own for a while instead of waiting on Redis again for every call.
+            assert time.monotonic() - started < 3
+        assert "rate-limit storage unreachable (TimeoutError)" in caplog.text
+    finally:
+        stop.set()
+        for conn in held:
+            conn.close()
+        listener.close()
