@@ -414,5 +414,6 @@ def dashboard(event: Event) -> Dashboard:
         checked_in=checked_in,
         per_day=per_day,
         by_level=[(level.label, levels.get(level, 0)) for level in TrainingLevel],
-        by_program=[(name, n) for name, n in programs],
+        # An anonymised guest (their data deleted) still counts, under a name that says why.
+        by_program=[(name or "Data deleted", n) for name, n in programs],
     )

@@ -202,8 +202,11 @@ def placement_status(event: Event) -> RsvpStatus:
 def change_rsvp(rsvp: Rsvp, *, actor: str = "guest", **changes) -> list[str]:
     """Update a live RSVP's personal details (EDITABLE_FIELDS); return the names that changed.
 
-    The ticket code stays, so a printed badge keeps working. Raises DomainError ``not_live``.
+    The ticket code stays, so a printed badge keeps working. Raises DomainError ``anonymised``
+    (the guest deleted their data: nobody may write personal details back) or ``not_live``.
     """
+    if rsvp.is_anonymised:
+        raise DomainError("This guest deleted their personal data; their RSVP can't be edited.", "anonymised")
     if not rsvp.is_live:
         raise DomainError("This RSVP is cancelled; RSVP again from the event page.", "not_live")
     unknown = set(changes) - set(EDITABLE_FIELDS)

@@ -282,3 +282,26 @@ def test_deleting_removes_the_guests_contacts_both_ways_and_directory_entry_but_
     after = contacts.event_figures(event)
     assert (after.contacts, after.savers) == (3, 3)  # the evening's result is not rewritten
     assert contacts.saved_me(friend).count == 1
+
+
+def test_nobody_can_write_personal_details_back_into_a_deleted_rsvp(app_ctx):
+    event = make_event(days_ahead=5)
+    guest = personal_guest(event)
+    db.session.commit()
+    privacy.delete_own_data(guest)
+    db.session.commit()
+    with pytest.raises(DomainError) as err:
+        rsvps.change_rsvp(guest, actor="organizer:o@example.org", first_name="Zoë")
+    assert err.value.code == "anonymised"
+    assert guest.first_name != "Zoë"
+
+
+def test_the_overview_counts_a_deleted_guest_under_data_deleted(app_ctx):
+    event = make_event(days_ahead=-1)
+    now_then = event.starts_at - dt.timedelta(days=2)
+    gone = personal_guest(event, now=now_then)
+    make_rsvp(event, institution="UCLA", now=now_then)
+    db.session.commit()
+    privacy.delete_own_data(gone)
+    db.session.commit()
+    assert sorted(events.dashboard(event).by_program) == [("Data deleted", 1), ("UCLA", 1)]
