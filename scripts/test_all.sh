@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite on SQLite and on PostgreSQL, and the dependency audit, side by
-# side (each pass is mostly one busy process waiting on a browser or a database, so two cores
-# finish the three together in about the time of the longest). Each line is prefixed with its
-# pass; the summary at the end names every pass that failed, and the exit status says so too.
+# side (each pass is mostly one process waiting on a browser or a database, so two cores finish
+# them together in about the time of the longest). The PostgreSQL pass, the longest, runs as two
+# processes (browser and PDF tests; the rest), each with its own throwaway server, unless
+# PYTEST_ARGS picks tests. Each line is prefixed with its pass; the summary at the end names
+# every pass that failed, and the exit status says so too.
 set -u
 VENV=${VENV:-.venv}
 PYTEST_ARGS=${PYTEST_ARGS:-}
@@ -19,14 +21,23 @@ start=$(date +%s)
 # shellcheck disable=SC2086  # PYTEST_ARGS / AUDIT_ARGS are word lists on purpose
 run sqlite "$VENV/bin/python" -m pytest --db=sqlite -p no:cacheprovider $PYTEST_ARGS &
 sqlite=$!
-run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider $PYTEST_ARGS &
-postgres=$!
+if [ -z "$PYTEST_ARGS" ]; then
+  run postgres-browser "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider tests/browser tests/pdf &
+  postgres_browser=$!
+  run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider --ignore=tests/browser --ignore=tests/pdf &
+  postgres=$!
+else
+  run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider $PYTEST_ARGS &
+  postgres=$!
+  postgres_browser=""
+fi
 run audit "$VENV/bin/python" scripts/audit_deps.py requirements.txt -- $AUDIT_ARGS &
 audit=$!
 
 failed=""
 wait "$sqlite" || failed="$failed sqlite"
 wait "$postgres" || failed="$failed postgres"
+if [ -n "$postgres_browser" ]; then wait "$postgres_browser" || failed="$failed postgres-browser"; fi
 wait "$audit" || failed="$failed audit"
 echo "== make test: $(( $(date +%s) - start )) s"
 if [ -n "$failed" ]; then
