@@ -57,7 +57,7 @@ class _StderrHandler(logging.StreamHandler):
 
     @stream.setter
     def stream(self, _value):
-        pass
+        """Ignored: logging sets the stream once, but the current sys.stderr is always used."""
 
 
 class RequestIdFilter(logging.Filter):

@@ -41,7 +41,7 @@ class NetworkingFields:
 
 
 class NetworkingForm(FlaskForm, NetworkingFields):
-    pass
+    """The manage page's networking choices: the RSVP form's networking fields on their own."""
 
 
 class ScanForm(FlaskForm):
