@@ -225,13 +225,10 @@ def _ordered(query, f: GuestFilter):
     return query.order_by(*(key.desc() if f.descending else key.asc() for key in keys))
 
 
-@dataclasses.dataclass(frozen=True)
-class GuestPage:
-    rows: list  # Row objects with the columns of _row_select
-    #: Waitlist places of the waitlisted guests on this page.
-    positions: dict[int, int]
-    #: Check-in times of the guests on this page who were admitted.
-    checked_in: dict[int, dt.datetime]
+class Paged:
+    """Page arithmetic for a listing with ``total``, ``page``, ``pages`` and ``per_page`` (the
+    guest list here, the People page in services/people.py)."""
+
     total: int
     page: int
     pages: int
@@ -255,6 +252,19 @@ class GuestPage:
             elif numbers and numbers[-1] is not None:
                 numbers.append(None)
         return numbers
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestPage(Paged):
+    rows: list  # Row objects with the columns of _row_select
+    #: Waitlist places of the waitlisted guests on this page.
+    positions: dict[int, int]
+    #: Check-in times of the guests on this page who were admitted.
+    checked_in: dict[int, dt.datetime]
+    total: int
+    page: int
+    pages: int
+    per_page: int
 
 
 def guest_page(event: Event, f: GuestFilter, *, per_page: int = PER_PAGE) -> GuestPage:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Event, EventStatus, FeedbackReceipt, Rsvp, RsvpStatus, utcnow
 from eventsite.services.exports import neutralise
-from eventsite.services.guests import unicode_lower
+from eventsite.services.guests import Paged, unicode_lower
 
 PER_PAGE = 50
 
@@ -237,20 +237,12 @@ def _people_query(f: PeopleFilter, now: dt.datetime):
 
 
 @dataclasses.dataclass(frozen=True)
-class PeoplePage:
+class PeoplePage(Paged):
     rows: list[PersonRow]
     total: int
     page: int
     pages: int
     per_page: int
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.page * self.per_page, self.total)
 
 
 def people_page(f: PeopleFilter, *, per_page: int = PER_PAGE, now: dt.datetime | None = None) -> PeoplePage:
