@@ -21,8 +21,9 @@ DEVICES = {
     "phone": {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True},
     "laptop": {"viewport": {"width": 1280, "height": 800}},
 }
-#: Short, because every page is served from localhost; a wrong locator should fail fast.
-TIMEOUT_MS = 5_000
+#: Short, because every page is served from localhost, yet with room for a CI box running three
+#: passes on two cores.
+TIMEOUT_MS = 8_000
 
 
 @pytest.fixture(scope="session")

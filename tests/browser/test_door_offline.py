@@ -17,7 +17,7 @@ from factories import make_event, make_rsvp
 from helpers import db_session
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_door_camera import badge_video
-from tests.browser.test_door_page import scan_typed
+from tests.browser.test_door_page import scan_typed, wait_for_roster
 
 pytestmark = pytest.mark.browser
 
@@ -50,16 +50,6 @@ def door(app):
             "cy": cy.ticket_code,
             "token": link.token,
         }
-
-
-def wait_for_roster(page) -> str:
-    """The roster as this phone stored it (after the page downloaded it)."""
-    # Polled from here: wait_for_function evaluates a string in the page, which the CSP forbids.
-    deadline = time.monotonic() + 10
-    while not page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('door-roster:'))"):
-        assert time.monotonic() < deadline, "the door page never stored its roster"
-        page.wait_for_timeout(100)
-    return page.evaluate("localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('door-roster:')))")
 
 
 def test_offline_verdicts_come_from_the_roster_and_upload_when_back(page, door, app, live_server):
