@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus, OutboxMessage, utcnow
-from eventsite.services import DomainError, accounts, events, rsvps
+from eventsite.services import DomainError, accounts, contacts, events, rsvps
 
 DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
 
@@ -125,6 +125,16 @@ DEMO_GUESTS = [
     ("Sam", "Lee", "", "they/them", "Stryker", "industry"),
 ]
 
+#: What the Los Angeles demo guests who joined the guest directory invite others to ask them
+#: about; the others stayed out of it, as many guests do.
+DEMO_ASK_ME_ABOUT = {
+    "José": "Sports medicine fellowships and research years",
+    "Zoë": "Moving to LA for residency, and hand surgery",
+    "花子": "Matching into a spine fellowship",
+    "Elena": "Careers in academic orthopaedics and mentoring",
+    "Sam": "Navigation and robotics in the OR",
+}
+
 
 def load_demo(now: dt.datetime) -> list[str]:
     """Create the demo organizer, events and guests that are missing; return what was added."""
@@ -165,6 +175,14 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
             now=now,
         )
         ids.append(result.rsvp.id)
+        if "Los Angeles" in event.title and first in DEMO_ASK_ME_ABOUT:
+            contacts.update_preferences(
+                result.rsvp,
+                in_directory=True,
+                ask_me_about=DEMO_ASK_ME_ABOUT[first],
+                share_contact=True,
+                share_email=True,
+            )
     # Demo guests have example.org addresses: their welcome mail would only clutter the console.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
 

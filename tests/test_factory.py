@@ -15,6 +15,7 @@ from eventsite.config import ConfigError, load_config
 from eventsite.extensions import db
 from eventsite.formatting import event_when
 from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, Rsvp
+from eventsite.services import contacts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,6 +125,11 @@ def test_demo_loads_the_los_angeles_event_once(app, runner):
         assert len(past) == 1 and past[0].city != "West Hollywood"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Organizer)) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == la.id)) > 0
+        # Some Los Angeles guests joined the directory, so the demo's Meet page has people on it.
+        viewer = db.session.scalar(sa.select(Rsvp).where(Rsvp.event_id == la.id).order_by(Rsvp.id))
+        listed = contacts.directory(la, viewer=viewer)
+        assert len(listed) == 5 and all(entry.ask_me_about for entry in listed)
+        assert {"José", "Zoë", "Hanako", "Dr. Whitfield", "Sam"} == {entry.name for entry in listed}
         # Demo guests' addresses are fake: nothing of theirs waits in the outbox.
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
