@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from eventsite.models import Event, Rsvp, RsvpStatus
 from factories import make_organizer
 from helpers import ORGANIZER_PASSWORD, db_session, deliver
+from tests.browser.conftest import TIMEOUT_MS
 
 ORGANIZER_SCREENS = {
     "laptop": {"viewport": {"width": 1280, "height": 800}},
@@ -21,7 +22,7 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touc
 
 def rsvp_from_phone(browser, base_url: str, slug: str, first: str, last: str, email: str):
     context = browser.new_context(base_url=base_url, **PHONE)
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto(f"/e/{slug}")
     page.get_by_label("First name").fill(first)
@@ -40,7 +41,7 @@ def test_organizer_runs_an_event_from_the_browser(app, live_server, browser, mai
     with db_session(app):
         make_organizer()
     context = browser.new_context(base_url=live_server, accept_downloads=True, **ORGANIZER_SCREENS[screen])
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
 
     page.goto("/admin/events")

@@ -10,11 +10,13 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from eventsite.models import utcnow
 from eventsite.services import checkin
 from factories import make_event, make_organizer, make_rsvp
 from helpers import ORGANIZER_PASSWORD, db_session
+from tests.browser.test_door_page import wait_for_roster
 
 pytestmark = pytest.mark.browser
 
@@ -172,7 +174,9 @@ def test_door_page_with_the_camera_off_breaks_no_policy(new_page, evening):
     seen = {}
     watch.visit(f"/door/{evening['door']}", seen)
     page.locator("#door").wait_for()
-    page.wait_for_timeout(300)  # the service worker registers and the stats load
+    # Everything the page loads at start has come: the figures and the offline roster.
+    expect(page.locator("#count-confirmed")).not_to_have_text("–")
+    wait_for_roster(page)
     watch.check("door after load", seen)
     watch.visit("/door/not-a-door-link-at-all", seen)
     assert seen["/door/not-a-door-link-at-all"]["status"] == 404

@@ -46,13 +46,17 @@ def door(app):
         }
 
 
-def scan_typed(page, value: str) -> float:
-    """Type a code into the scanner field and press Enter, as a handheld scanner does; seconds to verdict."""
+#: Whether the door page, its scripts and its stylesheets are all in the service worker's cache.
+ALL_CACHED = """async () => (await Promise.all(
+  [location.href, ...Array.from(document.querySelectorAll('script[src], link[rel=stylesheet]'), e => e.src || e.href)]
+    .map(url => caches.match(url)))).every(Boolean)"""
+
+
+def scan_typed(page, value: str) -> None:
+    """Type a code into the scanner field and press Enter, as a handheld scanner does."""
     field = page.get_by_label("Badge code")
     field.fill(value)
-    started = time.perf_counter()
     field.press("Enter")
-    return started
 
 
 def wait_for_roster(page) -> str:
@@ -70,15 +74,13 @@ def test_handheld_scanner_green_amber_red_and_undo(page, door, app, live_server)
     verdict = page.locator("#verdict")
     expect(page.locator(".door-label")).to_have_text("Door 2")
 
-    started = scan_typed(page, f"{live_server}/b/{door['ana']}")
+    scan_typed(page, f"{live_server}/b/{door['ana']}")  # how fast: benchmarks/bench_door.py
     expect(verdict).to_have_class("verdict verdict-green flash")
-    elapsed = time.perf_counter() - started
     expect(verdict).to_contain_text("Welcome")
     expect(page.locator("#verdict-name")).to_have_text("Ana")
     expect(verdict).to_contain_text("UCLA Orthopaedic Surgery · PGY-2")
     expect(verdict).to_contain_text("Vegetarian")
     expect(verdict).to_contain_text("Step-free seat")
-    assert elapsed < 1.5, elapsed
     # Ready for the next badge at once: the field is empty and focused.
     expect(page.get_by_label("Badge code")).to_have_value("")
     expect(page.get_by_label("Badge code")).to_be_focused()
@@ -160,6 +162,11 @@ def test_the_door_page_reloads_without_signal_once_opened(page, door):
         page.wait_for_timeout(100)
     page.reload()  # now fetched through the worker, which keeps copies
     expect(page.locator(".door-label")).to_have_text("Door 2")
+    # The worker stores its copies after answering: wait until the page and its files are kept.
+    deadline = time.monotonic() + 10
+    while not page.evaluate(ALL_CACHED):
+        assert time.monotonic() < deadline, "the service worker never kept the page and its files"
+        page.wait_for_timeout(100)
     page.context.set_offline(True)
     page.reload()
     expect(page.locator(".door-label")).to_have_text("Door 2")
@@ -190,7 +197,7 @@ def test_a_scan_the_server_could_not_take_waits_and_is_sent_again(page, door, ap
     scan_typed(page, door["ana"])
     # The phone's roster gives the verdict meanwhile, marked as not yet confirmed by the server.
     expect(page.locator("#verdict")).to_contain_text("Welcome")
-    expect(page.locator("#verdict")).to_contain_text("Offline")
+    expect(page.locator("#verdict-mode")).to_be_visible()
     expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.", timeout=15_000)
     expect(page.locator("#count-in")).to_have_text("1")
     assert len(failures) == 1

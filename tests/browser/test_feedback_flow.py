@@ -10,6 +10,7 @@ from eventsite.models import utcnow
 from eventsite.services import checkin, feedback
 from factories import make_event, make_organizer, make_rsvp
 from helpers import ORGANIZER_PASSWORD, db_session, deliver, text_body
+from tests.browser.conftest import TIMEOUT_MS
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -42,7 +43,7 @@ def test_guest_answers_from_the_invitation_and_the_organizer_sees_the_chart(app,
     link = re.search(re.escape(live_server) + r"/f/[A-Za-z0-9_\-]+", text_body(invitation)).group(0)
 
     phone = browser.new_context(**PHONE)
-    phone.set_default_timeout(5_000)
+    phone.set_default_timeout(TIMEOUT_MS)
     page = phone.new_page()
     page.goto(link)
     page.get_by_role("heading", name="Tell us how it went").wait_for()
@@ -62,7 +63,7 @@ def test_guest_answers_from_the_invitation_and_the_organizer_sees_the_chart(app,
     phone.close()
 
     laptop = browser.new_context(base_url=live_server, **LAPTOP)
-    laptop.set_default_timeout(5_000)
+    laptop.set_default_timeout(TIMEOUT_MS)
     page = laptop.new_page()
     page.goto(f"/admin/events/{event_id}")
     page.get_by_role("textbox", name="E-mail").fill("organizer@example.org")

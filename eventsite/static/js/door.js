@@ -37,12 +37,18 @@
   }
 
   function api(method, path, payload, retries) {
+    var sentPin = sessionStorage.getItem(PIN_KEY);
     var options = { method: method, headers: headers(payload !== undefined), credentials: "same-origin" };
     if (payload !== undefined) options.body = JSON.stringify(payload);
     return fetch(path, options).then(
       function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          if (response.status === 401 && (data.reason === "pin_required" || data.reason === "bad_pin")) askPin(data.reason);
+          // Only about the PIN this request carried: a poll sent before the volunteer typed the
+          // PIN must not wipe the PIN typed since, nor its "not right" message.
+          var pinNow = sessionStorage.getItem(PIN_KEY);
+          if (response.status === 401 && (data.reason === "pin_required" || data.reason === "bad_pin") && pinNow === sentPin) {
+            askPin(data.reason);
+          }
           if (isClosing(data.reason)) closeDoor(data.message);
           return { ok: response.ok, status: response.status, data: data };
         });
@@ -313,9 +319,13 @@
 
   function askPin(reason) {
     sessionStorage.removeItem(PIN_KEY);
-    $("pin-form").hidden = false;
-    $("pin-error").textContent = reason === "bad_pin" ? "That PIN is not right." : "";
-    $("pin").focus();
+    var form = $("pin-form");
+    var opening = form.hidden;
+    form.hidden = false;
+    // A late "PIN needed" from a poll leaves the form as it is (its message, the typing).
+    if (reason === "bad_pin") $("pin-error").textContent = "That PIN is not right.";
+    else if (opening) $("pin-error").textContent = "";
+    if (opening || reason === "bad_pin") $("pin").focus();
   }
 
   $("pin-form").addEventListener("submit", function (e) {
