@@ -204,3 +204,27 @@ def test_a_scan_the_server_could_not_take_waits_and_is_sent_again(page, door, ap
     with db_session(app):
         rows = db.session.scalars(sa.select(CheckIn)).all()
         assert [(r.result, r.nonce is not None) for r in rows] == [(CheckInResult.ADMITTED, True)]
+
+
+def test_an_answer_to_a_poll_sent_before_the_pin_does_not_ask_for_it_again(page, door):
+    # The figures poll that left before the volunteer typed the PIN comes back "PIN needed"
+    # only after the right PIN was accepted: the PIN stays, and the next scan goes through.
+    held = []
+
+    def hold_first_poll(route):
+        if held:
+            return route.continue_()
+        held.append(route)  # answered later, below
+
+    page.route("**/stats", hold_first_poll)
+    page.goto(f"/door/{door['pin_token']}")
+    page.get_by_label("PIN for this door").fill("2468")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.locator("#pin-form")).to_be_hidden()
+    assert held, "the page sent no figures poll before the PIN"
+    with page.expect_response(lambda r: r.url.endswith("/stats") and r.status == 401):
+        held[0].continue_()
+    page.wait_for_timeout(200)  # let the page read that late answer
+    expect(page.locator("#pin-form")).to_be_hidden()
+    scan_typed(page, door["ana"])
+    expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash")
