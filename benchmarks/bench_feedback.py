@@ -156,6 +156,7 @@ def results_page(db_path: Path, responses: int, requests: int) -> bool:
 
 SUBMIT_LUA = r"""
 -- Each request: one guest's complete form through their own personal link (never reused).
+dofile([[@REPORT@]])
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
@@ -175,17 +176,7 @@ function response(status, headers, body)
   local location = headers["Location"] or headers["location"] or ""
   if status ~= 302 or not location:find("thanks=1", 1, true) then bad = bad + 1 end
 end
-function done(summary, latency, requests)
-  local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + thread:get("bad") end
-  io.write(string.format(
-    'WRK_JSON {"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, '
-      .. '"not_redirect": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
-    bad, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  ))
-end
+done = report(threads, "not_redirect")
 """
 
 
@@ -221,7 +212,7 @@ def submissions(workdir: Path, seconds: float, clients: int, guests: int) -> boo
         db.session.remove()
         db.engine.dispose()
     (workdir / "tokens.txt").write_text("\n".join(tokens) + "\n")
-    (workdir / "submit.lua").write_text(SUBMIT_LUA)
+    (workdir / "submit.lua").write_text(SUBMIT_LUA.replace("@REPORT@", str(HERE / "wrk_report.lua")))
     rest = "&" + urllib.parse.urlencode({
         fields["overall"]: "4", fields["recommend"]: "9", fields["most_useful"]: "Meeting peers",
         fields["support"]: "More mentoring for juniors, please.", fields["anything_else"]: "",

@@ -6,6 +6,8 @@
 -- threads start at different places in the code list so they do not scan the same badges.
 -- Prints one JSON line (WRK_JSON) with the figures and the number of unexpected statuses.
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_report.lua")
+
 local threads = {}
 local next_id = 1
 
@@ -44,17 +46,4 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  local unexpected = 0
-  for _, thread in ipairs(threads) do
-    unexpected = unexpected + thread:get("bad")
-  end
-  io.write(string.format(
-    'WRK_JSON {"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, '
-      .. '"unexpected": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
-    unexpected,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  ))
-end
+done = report(threads, "unexpected")

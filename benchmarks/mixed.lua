@@ -4,6 +4,8 @@
 -- badge code and nonce), CODES_FILE (ticket codes), TOKEN (door link), RUN_TAG. Every answer
 -- should be 200; others are counted. Prints one JSON line (WRK_JSON).
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_report.lua")
+
 local threads = {}
 local next_id = 1
 
@@ -50,17 +52,4 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  local total_bad = 0
-  for _, thread in ipairs(threads) do
-    total_bad = total_bad + thread:get("bad")
-  end
-  io.write(string.format(
-    'WRK_JSON {"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, '
-      .. '"bad": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
-    total_bad,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  ))
-end
+done = report(threads, "bad")

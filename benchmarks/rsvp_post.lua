@@ -5,6 +5,8 @@
 -- e-mail address. A session's CSRF token stays valid for many posts, so a small pool will do.
 -- Counts responses that are not the 302 to the check-inbox page, and prints one JSON line.
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_report.lua")
+
 local threads = {}
 local next_id = 1
 
@@ -52,17 +54,4 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  local not_redirect = 0
-  for _, thread in ipairs(threads) do
-    not_redirect = not_redirect + thread:get("bad")
-  end
-  io.write(string.format(
-    'WRK_JSON {"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, '
-      .. '"not_redirect": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
-    not_redirect,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  ))
-end
+done = report(threads, "not_redirect")
