@@ -1,15 +1,32 @@
 """Alembic environment: migrate the app's own engine against the models' metadata."""
 
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
 config = context.config
-if config.config_file_name and not logging.getLogger().handlers:
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+
+
+def _show_progress() -> None:
+    """Print Alembic's and Flask-Migrate's progress ("Running upgrade …") to stderr.
+
+    Only their own loggers get a handler: a handler on the root logger (what fileConfig of
+    alembic.ini did) would print every log line of the app a second time in any process that
+    migrates and then serves, such as the benchmarks and the test suite.
+    """
+    for name in ("alembic", "flask_migrate"):
+        named = logging.getLogger(name)
+        if not any(not isinstance(h, logging.NullHandler) for h in named.handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(levelname)-5.5s [%(name)s] %(message)s"))
+            named.addHandler(handler)
+            named.setLevel(logging.INFO)
+            named.propagate = False
+
+
+_show_progress()
 
 migrate_ext = current_app.extensions["migrate"]
 engine = migrate_ext.db.engine
