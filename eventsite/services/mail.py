@@ -19,6 +19,7 @@ from flask import current_app, render_template
 
 from eventsite.database import claim_due_rows
 from eventsite.extensions import db
+from eventsite.formatting import clock
 from eventsite.models import OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange
 from eventsite.services import calendar, links
 
@@ -66,6 +67,7 @@ GUEST_MESSAGES = {
     "promoted": ("A spot opened up and it's yours: {e.title}", "rsvp_status"),
     "offer_expired": ("Your offered spot has expired: {e.title}", "rsvp_cancelled"),
     "event_cancelled": ("Cancelled: {e.title}", "event_cancelled"),
+    "event_moved": ("New time: {e.title} is now on {when}", "event_moved"),
     "approved": ("Your RSVP is approved: {e.title}", "rsvp_status"),
     "declined": ("About your RSVP request: {e.title}", "rsvp_cancelled"),
     "resent": ("Your RSVP: {e.title}", "rsvp_status"),
@@ -77,6 +79,12 @@ GUEST_MESSAGES = {
 def contact_address() -> str:
     """The organizers' bare address from MAIL_REPLY_TO, or "" when none is configured."""
     return parseaddr(current_app.config.get("MAIL_REPLY_TO") or "")[1]
+
+
+def _start_words(event) -> str:
+    """'Friday, September 12 at 8:00 PM PDT' in the event's zone (for subjects)."""
+    start = event.local_starts_at
+    return f"{start.strftime('%A, %B')} {start.day} at {clock(start)} {start.tzname()}"
 
 
 def queue_guest_message(rsvp: Rsvp, kind: str, **context) -> OutboxMessage | None:
@@ -94,7 +102,7 @@ def queue_guest_message(rsvp: Rsvp, kind: str, **context) -> OutboxMessage | Non
     return queue_message(
         to=rsvp.email,
         kind=kind,
-        subject=subject_pattern.format(e=event),
+        subject=subject_pattern.format(e=event, when=_start_words(event)),
         template=template,
         rsvp=rsvp,
         attachments=attachments,
