@@ -193,9 +193,10 @@ def update_event(
     local_deadline: dt.datetime | None = None,
     confirm_overbooking: bool = False,
     **fields,
-) -> None:
-    """Change an event. Lowering the capacity below the confirmed guests needs
-    ``confirm_overbooking``; raising it offers the new places to the waitlist.
+) -> int:
+    """Change an event; return how many guests were e-mailed a new time (0: it kept its start).
+    Lowering the capacity below the confirmed guests needs ``confirm_overbooking``; raising it
+    offers the new places to the waitlist.
 
     A new start time re-arms the reminder (guests reminded of the old time are reminded again
     of the new one) and queues the "event_moved" e-mail to every live guest: see
@@ -228,16 +229,18 @@ def update_event(
     ):
         event.ics_sequence = (event.ics_sequence or 0) + 1
     db.session.flush()
+    told = 0
     if event.starts_at != old_start:
         db.session.execute(
             sa.update(Rsvp)
             .where(Rsvp.event_id == event.id, Rsvp.reminder_sent_at.is_not(None))
             .values(reminder_sent_at=None)
         )
-        _tell_guests_it_moved(
+        told = _tell_guests_it_moved(
             event, old_start.astimezone(ZoneInfo(old_timezone)), old_end.astimezone(ZoneInfo(old_timezone))
         )
     rsvps.fill_open_spots(event)
+    return told
 
 
 def _tell_guests_it_moved(event: Event, old_start: dt.datetime, old_end: dt.datetime) -> int:
