@@ -21,6 +21,9 @@ class Config:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_DEFAULT_SENDER = "Resident Networking <no-reply@eventsite.local>"
+    #: The organizers' address: guests' replies go there (Reply-To), and e-mails that need an
+    #: answer (an organizer cancelled the RSVP) name it. Empty: no Reply-To, no address named.
+    MAIL_REPLY_TO = ""
     #: "background": a thread delivers right after each commit; "manual": only jobs/tests deliver.
     MAIL_DELIVERY = "background"
     #: Test-only switch: False turns off the capacity locks so a test can prove it sees the race.
@@ -54,6 +57,7 @@ _ENV_STRINGS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
+    "MAIL_REPLY_TO",
     "RATELIMIT_STORAGE_URI",
     "LOG_FORMAT",
     "LOG_LEVEL",

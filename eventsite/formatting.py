@@ -18,7 +18,11 @@ def long_date(value: dt.datetime) -> str:
 
 def event_when(event: Event) -> str:
     """'Sunday, September 12, 2027 · 7:30–9:00 PM PDT' in the event's own zone."""
-    start, end = event.local_starts_at, event.local_ends_at
+    return span_when(event.local_starts_at, event.local_ends_at)
+
+
+def span_when(start: dt.datetime, end: dt.datetime) -> str:
+    """``event_when`` for any start and end, already in the zone to show."""
     zone = end.tzname()
     if start.date() != end.date():
         return f"{long_date(start)} · {clock(start)} – {long_date(end)} · {clock(end)} {zone}"

@@ -69,7 +69,7 @@ def edit_event(event_id: int):
         )
     elif form.validate():
         try:
-            events.update_event(
+            told = events.update_event(
                 event,
                 slug=(form.slug.data or "").strip() or event.slug,
                 local_deadline=form.local_deadline.data,
@@ -83,7 +83,8 @@ def edit_event(event_id: int):
             event = get_event(event_id)
         else:
             db.session.commit()
-            flash("Event saved.")
+            moved = f" {told} guest{'s were' if told != 1 else ' was'} e-mailed the new time." if told else ""
+            flash("Event saved." + moved)
             return redirect(url_for("admin.event_dashboard", event_id=event.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/event_form.html", form=form, event=event, action=ActionForm()), status

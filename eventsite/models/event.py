@@ -56,6 +56,9 @@ class Event(TimestampMixin, Base):
     #: The organizer's words to guests when the event was cancelled.
     cancel_message: Mapped[str] = mapped_column(sa.Text, default="")
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The calendar entry's revision (iCalendar SEQUENCE): raised whenever its time, place or
+    #: status changes, so calendars replace the entry a guest imported earlier.
+    ics_sequence: Mapped[int] = mapped_column(default=0)
     #: Shift of every printed badge on this event's sheets, in mm (+x right, +y down), so the
     #: print lines up with the die-cut inserts on a given printer; found with the calibration page.
     badge_offset_x_mm: Mapped[float] = mapped_column(sa.Float, default=0.0)

@@ -60,3 +60,17 @@ class RsvpForm(GuestDetailsForm, NetworkingFields):
 
 class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token (cancel, claim, leave the waitlist)."""
+
+
+class EmailChangeForm(FlaskForm):
+    """The manage page's "change my e-mail address" (services.email_change)."""
+
+    new_email = EmailField(
+        "New e-mail address",
+        description="We'll send a confirmation link there; the change takes effect when you open it.",
+        validators=[
+            DataRequired("Please enter the new address."),
+            Length(max=254),
+            Email("That doesn't look like an e-mail address.", check_deliverability=False),
+        ],
+    )

@@ -10,7 +10,7 @@ from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
 from eventsite.public import bp
-from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
+from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm, RsvpForm
 from eventsite.services import DomainError, calendar, contacts, events, links, rsvps
 
 
@@ -141,6 +141,7 @@ def manage_context(rsvp: Rsvp) -> dict:
         "event": rsvp.event,
         "position": rsvps.waitlist_position(rsvp),
         "confirm_form": ConfirmForm(),
+        "email_form": EmailChangeForm(formdata=None),
         "now": utcnow(),
     }
 

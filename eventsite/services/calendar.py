@@ -14,6 +14,8 @@ def event_ics(event: Event, *, url: str, base_url: str) -> bytes:
 
     DTSTAMP is the event's last revision, so the file depends on the event alone and is
     built once per version: every guest e-mail attaches it, and icalendar takes ~1 ms.
+    UID stays the same for the life of the event and SEQUENCE is ``event.ics_sequence``, so a
+    file sent after the event moved updates the entry a guest imported before.
     """
     description = "\n\n".join(p for p in (event.summary, event.audience_note, url) if p)
     return _build_ics(
@@ -27,6 +29,7 @@ def event_ics(event: Event, *, url: str, base_url: str) -> bytes:
         description=description,
         url=url,
         cancelled=event.is_cancelled,
+        sequence=event.ics_sequence or 0,
     )
 
 
@@ -43,6 +46,7 @@ def _build_ics(
     description: str,
     url: str,
     cancelled: bool,
+    sequence: int,
 ) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//eventsite//Resident Networking//EN")
@@ -52,6 +56,7 @@ def _build_ics(
     vevent = icalendar.Event()
     vevent.add("uid", uid)
     vevent.add("dtstamp", stamp)
+    vevent.add("sequence", sequence)
     vevent.add("dtstart", start)
     vevent.add("dtend", end)
     vevent.add("summary", title)

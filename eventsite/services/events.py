@@ -193,18 +193,23 @@ def update_event(
     local_deadline: dt.datetime | None = None,
     confirm_overbooking: bool = False,
     **fields,
-) -> None:
-    """Change an event. Lowering the capacity below the confirmed guests needs
-    ``confirm_overbooking``; raising it offers the new places to the waitlist.
+) -> int:
+    """Change an event; return how many guests were e-mailed a new time (0: it kept its start).
+    Lowering the capacity below the confirmed guests needs ``confirm_overbooking``; raising it
+    offers the new places to the waitlist.
 
-    A new start time re-arms the reminder: guests reminded of the old time are reminded again.
+    A new start time re-arms the reminder (guests reminded of the old time are reminded again
+    of the new one) and queues the "event_moved" e-mail to every live guest: see
+    ``_tell_guests_it_moved``. A new time, zone or place raises the calendar entry's SEQUENCE.
+    Saving again with the same start sends nothing.
 
     Raises what ``create_event`` raises, and ``capacity_below_confirmed`` (field capacity).
     """
     from eventsite.services import rsvps
 
     lock_event(event.id)
-    old_start = event.starts_at
+    old_start, old_end, old_timezone = event.starts_at, event.ends_at, event.timezone
+    old_place = event.location_text
     capacity = fields.get("capacity", event.capacity)
     taken = seats_taken(event)
     if capacity is not None and capacity < taken and not confirm_overbooking:
@@ -216,14 +221,56 @@ def update_event(
     _apply(
         event, fields, local_start=local_start, local_end=local_end, timezone=timezone, local_deadline=local_deadline
     )
+    if (event.starts_at, event.ends_at, event.timezone, event.location_text) != (
+        old_start,
+        old_end,
+        old_timezone,
+        old_place,
+    ):
+        event.ics_sequence = (event.ics_sequence or 0) + 1
     db.session.flush()
+    told = 0
     if event.starts_at != old_start:
         db.session.execute(
             sa.update(Rsvp)
             .where(Rsvp.event_id == event.id, Rsvp.reminder_sent_at.is_not(None))
             .values(reminder_sent_at=None)
         )
+        told = _tell_guests_it_moved(
+            event, old_start.astimezone(ZoneInfo(old_timezone)), old_end.astimezone(ZoneInfo(old_timezone))
+        )
     rsvps.fill_open_spots(event)
+    return told
+
+
+def _tell_guests_it_moved(event: Event, old_start: dt.datetime, old_end: dt.datetime) -> int:
+    """Queue "event_moved" (new time, place, updated calendar file) to every live guest of an
+    event that is still to come; returns how many. A notice of an earlier move that is still
+    waiting in the outbox is dropped, so a guest hears of the latest time only."""
+    from eventsite.formatting import span_when
+    from eventsite.models import OutboxMessage, OutboxStatus
+    from eventsite.services import mail
+
+    if event.is_cancelled or event.starts_at <= utcnow():
+        return 0
+    guest_ids = sa.select(Rsvp.id).where(Rsvp.event_id == event.id)
+    db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(
+            OutboxMessage.kind == "event_moved",
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.rsvp_id.in_(guest_ids),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    guests = db.session.scalars(
+        sa.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)).order_by(Rsvp.id)
+    ).all()
+    was = span_when(old_start, old_end)
+    for rsvp in guests:
+        mail.queue_guest_message(rsvp, "event_moved", was_when=was)
+    return len(guests)
 
 
 def publish_event(event: Event) -> None:
@@ -254,6 +301,7 @@ def cancel_event(event: Event, *, message: str, actor: str, now: dt.datetime | N
         raise DomainError("This event is already cancelled.", "event_cancelled")
     lock_event(event.id)
     event.status = EventStatus.CANCELLED
+    event.ics_sequence = (event.ics_sequence or 0) + 1  # calendars mark the entry cancelled
     event.cancel_message = message.strip()
     event.cancelled_at = now or utcnow()
     guests = db.session.scalars(

@@ -515,7 +515,7 @@ def waitlist_move_refusal(rsvp: Rsvp) -> str | None:
 
 def move_to_waitlist(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) -> Outcome:
     """Move a confirmed guest to the end of the waitlist and offer their place to the guests
-    already waiting (see the module docstring); the guest gets the "waitlisted" e-mail.
+    already waiting (see the module docstring); the guest gets the "moved_to_waitlist" e-mail.
 
     Raises ``wrong_status`` unless confirmed, ``no_waitlist`` when the event has none,
     ``nobody_waiting`` when the freed place would stay empty.
@@ -535,10 +535,10 @@ def move_to_waitlist(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) 
     rsvp.status = RsvpStatus.WAITLISTED
     rsvp.waitlisted_at = now
     rsvp.confirmed_at = None
-    mail.queue_guest_message(rsvp, "waitlisted")
     db.session.flush()
     rsvps.fill_open_spots(event, now=now, actor=actor)
     position = rsvps.waitlist_position(rsvp)
+    mail.queue_guest_message(rsvp, "moved_to_waitlist", position=position)
     rsvps.record(rsvp, RsvpAction.MOVED, actor, f"confirmed → waitlisted (#{position})")
     db.session.flush()
     return Outcome(rsvp, position=position, offered_to=_left_queue(event.id, before, but=rsvp))
@@ -548,7 +548,7 @@ def move_to_confirmed(
     rsvp: Rsvp, *, actor: str, confirm_over_capacity: bool = False, now: dt.datetime | None = None
 ) -> Outcome:
     """Confirm a waitlisted guest (ahead of the queue: the organizer decides), or confirm an
-    open offer on the guest's behalf; they get the "confirmed" e-mail.
+    open offer on the guest's behalf; they get the "moved_to_confirmed" e-mail.
 
     A waitlisted guest needs a free place, or ``confirm_over_capacity`` (else
     ``over_capacity``); an offered guest already holds one. Raises ``wrong_status`` otherwise.
@@ -570,7 +570,7 @@ def move_to_confirmed(
     rsvp.offer_expires_at = None
     detail = f"{was.value} → confirmed" + (f", over capacity ({over[0]}/{over[1]})" if over else "")
     rsvps.record(rsvp, RsvpAction.MOVED, actor, detail)
-    mail.queue_guest_message(rsvp, "confirmed")
+    mail.queue_guest_message(rsvp, "moved_to_confirmed", was=was.value)
     db.session.flush()
     return Outcome(rsvp, over_capacity=over)
 

@@ -11,7 +11,7 @@ import datetime as dt
 import smtplib
 import sys
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from flask import current_app, render_template
 
 from eventsite.database import claim_due_rows
 from eventsite.extensions import db
+from eventsite.formatting import clock
 from eventsite.models import OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange
 from eventsite.services import calendar, links
 
@@ -61,20 +62,35 @@ GUEST_MESSAGES = {
     "manage_link": ("Your RSVP link: {e.title}", "rsvp_status"),
     "updated": ("Your RSVP details were updated: {e.title}", "rsvp_status"),
     "cancelled": ("Your RSVP is cancelled: {e.title}", "rsvp_cancelled"),
-    "cancelled_by_organizer": ("Your RSVP was cancelled: {e.title}", "rsvp_cancelled"),
+    "cancelled_by_organizer": ("The organizers cancelled your RSVP: {e.title}", "rsvp_cancelled"),
     "offer": ("A spot opened up: {e.title}", "rsvp_offer"),
     "promoted": ("A spot opened up and it's yours: {e.title}", "rsvp_status"),
     "offer_expired": ("Your offered spot has expired: {e.title}", "rsvp_cancelled"),
     "event_cancelled": ("Cancelled: {e.title}", "event_cancelled"),
+    "event_moved": ("New time: {e.title} is now on {when}", "event_moved"),
     "approved": ("Your RSVP is approved: {e.title}", "rsvp_status"),
     "declined": ("About your RSVP request: {e.title}", "rsvp_cancelled"),
     "resent": ("Your RSVP: {e.title}", "rsvp_status"),
+    "moved_to_waitlist": ("You're now on the waitlist: {e.title}", "rsvp_status"),
+    "moved_to_confirmed": ("You're confirmed: {e.title}", "rsvp_status"),
 }
 
 
-def queue_guest_message(rsvp: Rsvp, kind: str) -> OutboxMessage | None:
+def contact_address() -> str:
+    """The organizers' bare address from MAIL_REPLY_TO, or "" when none is configured."""
+    return parseaddr(current_app.config.get("MAIL_REPLY_TO") or "")[1]
+
+
+def _start_words(event) -> str:
+    """'Friday, September 12 at 8:00 PM PDT' in the event's zone (for subjects)."""
+    start = event.local_starts_at
+    return f"{start.strftime('%A, %B')} {start.day} at {clock(start)} {start.tzname()}"
+
+
+def queue_guest_message(rsvp: Rsvp, kind: str, **context) -> OutboxMessage | None:
     """Queue one of the standard guest e-mails (GUEST_MESSAGES) with the calendar attached;
-    None for an anonymised guest, who has no address left (services.privacy)."""
+    None for an anonymised guest, who has no address left (services.privacy). ``context``
+    goes to the template as well (e.g. ``was``: the status before an organizer's change)."""
     if rsvp.anonymised_at is not None:
         return None
     subject_pattern, template = GUEST_MESSAGES[kind]
@@ -86,7 +102,7 @@ def queue_guest_message(rsvp: Rsvp, kind: str) -> OutboxMessage | None:
     return queue_message(
         to=rsvp.email,
         kind=kind,
-        subject=subject_pattern.format(e=event),
+        subject=subject_pattern.format(e=event, when=_start_words(event)),
         template=template,
         rsvp=rsvp,
         attachments=attachments,
@@ -95,6 +111,8 @@ def queue_guest_message(rsvp: Rsvp, kind: str) -> OutboxMessage | None:
         manage_url=links.manage_url(rsvp),
         claim_url=links.claim_url(rsvp),
         event_url=links.event_url(event),
+        contact_email=contact_address(),
+        **context,
     )
 
 
@@ -126,6 +144,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["From"] = config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
+    if config.get("MAIL_REPLY_TO"):
+        email["Reply-To"] = config["MAIL_REPLY_TO"]
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=urlsplit(config["BASE_URL"]).hostname)
     email.set_content(message.body_text)

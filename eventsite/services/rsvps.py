@@ -243,7 +243,8 @@ def cancel_rsvp(rsvp: Rsvp, *, actor: str = "guest", now: dt.datetime | None = N
     rsvp.offer_expires_at = None
     action = RsvpAction.LEFT_WAITLIST if was == RsvpStatus.WAITLISTED else RsvpAction.CANCELLED
     record(rsvp, action, actor, f"was {was.value}")
-    mail.queue_guest_message(rsvp, "cancelled" if actor == "guest" else "cancelled_by_organizer")
+    # The guest's own cancel thanks them; anyone else's (an organizer) says who did it and why it matters.
+    mail.queue_guest_message(rsvp, "cancelled" if actor == "guest" else "cancelled_by_organizer", was=was.value)
     db.session.flush()
     fill_open_spots(rsvp.event, now=now)
     return True

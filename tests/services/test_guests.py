@@ -65,6 +65,7 @@ def test_added_guest_is_confirmed_from_the_organizer_and_gets_the_normal_confirm
     assert kinds(rsvp) == ["confirmed"]
     message = last_mail(rsvp)
     assert message.to_address == "Maria.Lopez@example.org" and "/r/" + rsvp.manage_token in message.body_text
+    assert "The organizers added you to the guest list." in message.body_text
     assert changes(rsvp) == [("created", ORGANIZER, "status confirmed, added by organizer")]
     assert outcome.over_capacity is None
 
@@ -211,8 +212,14 @@ def test_moving_a_confirmed_guest_offers_the_place_to_the_queue_and_puts_them_la
     assert first.status == RsvpStatus.OFFERED and second.status == RsvpStatus.WAITLISTED
     assert outcome.offered_to == (first,) and outcome.position == 2
     assert rsvps.waitlist_position(second) == 1 and rsvps.waitlist_position(maria) == 2
-    assert kinds(maria)[-1] == "waitlisted" and kinds(first)[-1] == "offer"
+    assert kinds(maria)[-1] == "moved_to_waitlist" and kinds(first)[-1] == "offer"
     assert changes(maria)[-1] == ("moved", ORGANIZER, "confirmed → waitlisted (#2)")
+    message = last_mail(maria)
+    assert message.subject == f"You're now on the waitlist: {event.title}"
+    assert "The organizers moved your RSVP from confirmed to the waitlist, where you're number 2 in line." in (
+        message.body_text
+    )
+    assert "QR code won't get you in at the door" in message.body_text
 
 
 def test_a_move_that_would_leave_the_place_empty_is_refused(app_ctx):
@@ -260,7 +267,8 @@ def test_confirming_a_waitlisted_guest_needs_confirmation_only_when_full(app_ctx
     outcome = guests.move_to_confirmed(waiting, actor=ORGANIZER, confirm_over_capacity=True)
     db.session.commit()
     assert waiting.status == RsvpStatus.CONFIRMED and waiting.waitlisted_at is None and outcome.over_capacity == (2, 1)
-    assert kinds(waiting)[-1] == "confirmed"
+    assert kinds(waiting)[-1] == "moved_to_confirmed"
+    assert "Good news: the organizers gave you a place, so you're off the waitlist." in last_mail(waiting).body_text
     assert changes(waiting)[-1] == ("moved", ORGANIZER, "waitlisted → confirmed, over capacity (2/1)")
 
     event.capacity = 5
@@ -281,6 +289,7 @@ def test_an_open_offer_can_be_confirmed_for_the_guest(app_ctx):
     guests.move_to_confirmed(waiting, actor=ORGANIZER)
     assert waiting.status == RsvpStatus.CONFIRMED and waiting.offer_expires_at is None
     assert changes(waiting)[-1] == ("moved", ORGANIZER, "offered → confirmed")
+    assert "the organizers confirmed the spot we offered you" in last_mail(waiting).body_text
 
 
 def test_places_do_not_change_on_a_cancelled_event(app_ctx):
@@ -304,15 +313,40 @@ def test_organizer_cancel_frees_the_place_for_the_first_in_line(app_ctx):
     outcome = guests.cancel_guest(holder, actor=ORGANIZER)
     db.session.commit()
     assert holder.status == RsvpStatus.CANCELLED and kinds(holder)[-1] == "cancelled_by_organizer"
-    message = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.rsvp_id == holder.id)).all()[-1]
-    assert message.subject.startswith("Your RSVP was cancelled:")
-    assert "The organizers of" in message.body_text and "Thanks for letting us know" not in message.body_text
+    message = last_mail(holder)
+    assert message.subject == f"The organizers cancelled your RSVP: {event.title}"
+    for body in (message.body_text, message.body_html):
+        assert "have cancelled your RSVP, so you no longer have a place at the event" in body
+        assert "Your badge and its QR code are no longer valid" in body
+        assert "Thanks for letting us know" not in body and "Changed your mind" not in body
+    assert "please get in touch with the organizers" in message.body_text  # no address configured
     assert first.status == RsvpStatus.CONFIRMED and second.status == RsvpStatus.WAITLISTED
     assert outcome.offered_to == (first,)
     assert changes(holder)[-1] == ("cancelled", ORGANIZER, "was confirmed")
     with pytest.raises(DomainError) as err:
         guests.cancel_guest(holder, actor=ORGANIZER)
     assert err.value.code == "wrong_status"
+
+
+def test_an_organizer_cancel_names_the_organizers_address_and_replies_go_there(app_ctx):
+    from flask import current_app
+
+    from eventsite.services import mail
+
+    current_app.config["MAIL_REPLY_TO"] = "Resident Networking organizers <team@society.example.org>"
+    event = make_event(capacity=1)
+    holder, waiting = make_rsvp(event), make_rsvp(event)
+    assert waiting.status == RsvpStatus.WAITLISTED
+    guests.cancel_guest(waiting, actor=ORGANIZER)
+    guests.cancel_guest(holder, actor=ORGANIZER)
+    message = last_mail(holder)
+    assert "please write to the organizers at team@society.example.org." in message.body_text
+    assert 'href="mailto:team@society.example.org"' in message.body_html
+    assert mail.build_email(message)["Reply-To"] == "Resident Networking organizers <team@society.example.org>"
+    # A waitlisted guest held no place and no valid badge: the e-mail says what they lost.
+    text = last_mail(waiting).body_text
+    assert "so you're no longer on the waitlist and won't be offered a place" in text
+    assert "QR code" not in text and "Thanks for letting us know" not in text
 
 
 def test_cancelling_a_waitlisted_guest_offers_nothing(app_ctx):

@@ -109,6 +109,24 @@ def test_cancel_offers_the_place_to_the_first_in_line(app_ctx):
     assert first.status == RsvpStatus.CONFIRMED and second.status == RsvpStatus.WAITLISTED
 
 
+def test_a_guest_who_cancels_is_thanked_and_one_who_leaves_the_waitlist_is_told_just_that(app_ctx):
+    event = make_event(capacity=1)
+    holder, waiting = make_rsvp(event), make_rsvp(event)
+    rsvps.cancel_rsvp(waiting)
+    rsvps.cancel_rsvp(holder)
+
+    def last_text(rsvp):
+        query = sa.select(OutboxMessage).where(OutboxMessage.rsvp_id == rsvp.id).order_by(OutboxMessage.id.desc())
+        message = db.session.scalars(query).first()
+        assert message.kind == "cancelled" and "organizers" not in message.body_text
+        return message.body_text
+
+    assert "is cancelled. Thanks for letting us know: your spot goes to someone on the waitlist." in last_text(holder)
+    left = last_text(waiting)
+    assert "You're no longer on the waitlist for" in left and "your spot goes" not in left
+    assert "Changed your mind? You can RSVP again" in left
+
+
 def test_offer_never_outlasts_the_start(app_ctx):
     event = make_event(capacity=1, claim_window_hours=24, days_ahead=0.25)
     keeper, waiting = make_rsvp(event), make_rsvp(event)

@@ -165,6 +165,38 @@ def test_cancel_event_emails_every_live_guest_the_message(app, admin, mailbox):
     assert "cancelled" in public.lower() and 'name="first_name"' not in public
 
 
+def test_moving_the_event_emails_each_guest_once_with_a_calendar_update(app, admin, mailbox):
+    from helpers import attachments, read_ics
+
+    with db_session(app):
+        event = make_event(capacity=5)
+        make_rsvp(event, email="a@example.org")
+        db.session.commit()
+        place = ("venue_name", "room", "street_address", "city", "region", "postal_code")
+        url, data = f"/admin/events/{event.id}/edit", edit_data(event, **{f: getattr(event, f) for f in place})
+        start = event.local_starts_at
+    deliver(app)
+    mailbox.clear()
+    assert post_form(admin, url, data).status_code == 302  # saved unchanged
+    deliver(app)
+    assert mailbox.messages == []
+    later = {**data, "local_start": (start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}
+    later["local_end"] = (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    moved = post_form(admin, url, later)
+    assert "Event saved. 1 guest was e-mailed the new time." in page_text(
+        admin.get(moved.headers["Location"]).get_data(as_text=True)
+    )
+    again = post_form(admin, url, later)  # saved again: no second e-mail
+    assert "e-mailed" not in page_text(admin.get(again.headers["Location"]).get_data(as_text=True))
+    deliver(app)
+    [message] = mailbox.messages
+    assert message["To"] == "a@example.org" and message["Subject"].startswith("New time: ")
+    new_start = start + dt.timedelta(hours=1)
+    assert f"{new_start.hour % 12 or 12}:{new_start.minute:02d}" in text_body(message)
+    vevent = read_ics(attachments(message)["event.ics"])[1]
+    assert int(vevent["SEQUENCE"]) == 1 and vevent.decoded("DTSTART") == new_start
+
+
 def test_next_in_series_copies_settings_but_no_guests(app, admin):
     with db_session(app):
         source = make_event(capacity=25, claim_window_hours=6, requires_approval=True, description="Same *text*")

@@ -287,7 +287,7 @@ def test_cancel_asks_first_then_frees_the_place_for_the_waitlist(app, admin, mai
     )
     assert "Cancelled" in text and "Edit details" in text and "can't be changed" in text
     deliver(app)
-    assert mailbox.to("maria@example.org")[0]["Subject"].startswith("Your RSVP was cancelled:")
+    assert mailbox.to("maria@example.org")[0]["Subject"].startswith("The organizers cancelled your RSVP:")
     again = admin.get(action_url(*ids, "cancel"))
     assert "that action no longer applies" in follow(admin, again)
 

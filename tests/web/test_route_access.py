@@ -44,6 +44,8 @@ ROUTES = {
     "public.cancel":                   (N, Y, N, N),
     "public.claim":                    (N, Y, N, N),
     "public.event_ics":                (N, Y, N, N),
+    "public.change_email":             (N, Y, N, N),
+    "public.confirm_email":            (N, Y, N, N),  # the link to the new address also needs the manage token
     "public.my_badge_pdf":             (N, Y, N, N),
     "public.badge_check":              (N, Y, N, Y),
     "public.feedback_start":           (Y, Y, Y, Y),  # the poster's page: asks for a badge code or e-mail
@@ -201,7 +203,15 @@ def world(app):
             "saved_id": saved.id,
             "question_id": form.questions[0].id,
             "feedback_token": invitation.token,
+            "email_change_token": email_change_link(rsvp),
         }
+
+
+def email_change_link(rsvp) -> str:
+    """The signed part of the link a guest's new address gets (services.email_change)."""
+    from eventsite.services import email_change
+
+    return email_change._serializer().dumps([rsvp.id, "new-address@example.org", rsvp.email_key])
 
 
 #: Which secret a URL argument carries, by path prefix (first match wins); "" matches any path.
@@ -210,6 +220,7 @@ SECRET_ARGS = [
     ("/f/", "token", "feedback_token"),
     ("/door/", "token", "door_token"),
     ("/r/", "token", "manage_token"),
+    ("/r/", "change", "email_change_token"),
     ("", "code", "ticket_code"),
 ]
 #: Who holds each secret; everyone else gets MADE_UP in its place.
@@ -217,6 +228,7 @@ HOLDERS = {
     "feedback_token": {"guest"},
     "walk_in_token": {"door"},
     "manage_token": {"guest"},
+    "email_change_token": {"guest"},
     "ticket_code": {"guest", "organizer"},
     "door_token": {"door"},
 }

@@ -1,0 +1,126 @@
+"""A guest changes the e-mail address of their RSVP: asked for on the manage page, it takes
+effect only when the new address opens the signed link we send it (``MAX_AGE``), and the old
+address is told afterwards.
+
+The link names the RSVP, the new address and the address it replaces, so it stops working
+once any change went through (a second link, or the same one opened twice). Uniqueness of
+live RSVPs per address (the partial unique index on ``email_key``) is checked when asking and
+again, under the event lock, when confirming.
+"""
+
+import dataclasses
+import datetime as dt
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from eventsite.database import lock_event
+from eventsite.extensions import db
+from eventsite.formatting import local_datetime
+from eventsite.models import Rsvp, RsvpAction, utcnow
+from eventsite.services import DomainError, links, mail, rsvps
+
+MAX_AGE = dt.timedelta(hours=48)
+FIELD = "new_email"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="rsvp-email-change")
+
+
+def _check(rsvp: Rsvp, key: str) -> None:
+    if rsvp.is_anonymised or not rsvp.is_live:
+        raise DomainError("This RSVP is cancelled, so its e-mail address can't be changed.", "not_live")
+    if key == rsvp.email_key:
+        raise DomainError("That's already the address on your RSVP.", "same_email", FIELD)
+    other = rsvps.find_live_rsvp(rsvp.event, key)
+    if other is not None and other.id != rsvp.id:
+        raise DomainError(
+            "This address already has an RSVP for this event, and an address can hold only one. "
+            "Use another address, or cancel that RSVP first with the link we e-mailed to it.",
+            "email_taken",
+            FIELD,
+        )
+
+
+def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None) -> str:
+    """Queue the confirmation link to ``new_email``; nothing changes yet. Returns the address
+    as it will be stored. Raises DomainError ``bad_email``/``same_email``/``email_taken``
+    (field ``new_email``) or ``not_live``."""
+    now = now or utcnow()
+    try:
+        address, key = rsvps.normalise_email(new_email)
+    except DomainError as exc:
+        raise DomainError(exc.message, exc.code, FIELD) from None
+    _check(rsvp, key)
+    token = _serializer().dumps([rsvp.id, address, rsvp.email_key])
+    event = rsvp.event
+    mail.queue_message(
+        to=address,
+        kind="email_change_confirm",
+        subject=f"Confirm your new e-mail address: {event.title}",
+        template="email_change_confirm",
+        rsvp=rsvp,
+        event=event,
+        new_email=address,
+        confirm_url=f"{links.manage_url(rsvp)}/email/{token}",
+        expires=local_datetime(now + MAX_AGE, event.tz),
+    )
+    rsvps.record(rsvp, RsvpAction.EMAILED, "guest", f"confirmation link for a new address sent to {address}")
+    db.session.flush()
+    return address
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    rsvp: Rsvp
+    new_email: str
+
+
+def read_link(rsvp: Rsvp, token: str) -> Change:
+    """What a confirmation link would change. Raises DomainError ``link_expired``,
+    ``link_used`` (the address changed since it was sent) or ``bad_link``."""
+    try:
+        rsvp_id, address, old_key = _serializer().loads(token, max_age=int(MAX_AGE.total_seconds()))
+    except SignatureExpired:
+        raise DomainError(
+            "This confirmation link has expired. Ask for a new one from your RSVP page.", "link_expired"
+        ) from None
+    except (BadSignature, ValueError, TypeError):
+        raise DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link") from None
+    if rsvp_id != rsvp.id or not isinstance(address, str):
+        raise DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link")
+    if old_key != rsvp.email_key:
+        raise DomainError(
+            "This link was already used, or your address changed since we sent it. Your RSVP shows the address "
+            "in use now.",
+            "link_used",
+        )
+    return Change(rsvp, address)
+
+
+def confirm_change(rsvp: Rsvp, token: str) -> str:
+    """Apply a confirmation link: the RSVP's address becomes the new one, the history says so,
+    and the old address gets a short notice. Returns the old address. Raises what
+    ``read_link`` raises, ``not_live`` and ``email_taken``."""
+    lock_event(rsvp.event_id)
+    db.session.refresh(rsvp)
+    change = read_link(rsvp, token)
+    address, key = rsvps.normalise_email(change.new_email)
+    _check(rsvp, key)
+    old = rsvp.email
+    rsvp.email, rsvp.email_key = address, key
+    rsvps.record(rsvp, RsvpAction.EDITED, "guest", "e-mail address (confirmed from the new address)")
+    db.session.flush()
+    mail.queue_message(
+        to=old,
+        kind="email_changed_notice",
+        subject=f"Your RSVP's e-mail address was changed: {rsvp.event.title}",
+        template="email_changed_notice",
+        rsvp=rsvp,
+        event=rsvp.event,
+        old_email=old,
+        new_email=address,
+        contact_email=mail.contact_address(),
+    )
+    return old

@@ -1,0 +1,135 @@
+"""A guest changes their RSVP's e-mail address from the manage page: a signed link to the new
+address confirms it, the old address is told, and one live RSVP per address still holds."""
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+
+from eventsite.extensions import db
+from eventsite.models import Rsvp, RsvpChange
+from eventsite.services import email_change, rsvps
+from factories import make_event, make_rsvp
+from helpers import db_session, deliver, field_box, page_text, post_form, text_body
+
+
+def setup_guest(app, **extra_guests):
+    with db_session(app):
+        event = make_event()
+        rsvp = make_rsvp(event, first_name="Maria", email="maria@old.example.org")
+        for email in extra_guests.get("others", ()):
+            make_rsvp(event, email=email)
+        db.session.commit()
+        return rsvp.id, rsvp.manage_token
+
+
+def ask(client, token: str, new_email: str):
+    return post_form(client, f"/r/{token}/email", {"new_email": new_email}, page=f"/r/{token}")
+
+
+def confirm_link(mailbox, to: str) -> str:
+    [message] = mailbox.to(to)
+    match = re.search(r"https?://\S+/r/\S+/email/\S+", text_body(message))
+    assert match, text_body(message)
+    return "/" + match.group(0).split("/", 3)[3]
+
+
+def address_of(app, rsvp_id: int) -> str:
+    with db_session(app):
+        return db.session.get(Rsvp, rsvp_id).email
+
+
+def test_the_new_address_confirms_the_change_and_the_old_one_is_told(app, client, mailbox):
+    rsvp_id, token = setup_guest(app)
+    deliver(app)
+    mailbox.clear()
+    manage = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Change your e-mail address" in page_text(manage)
+
+    response = ask(client, token, "Maria.New@Example.org")
+    assert response.status_code == 302 and response.headers["Location"].endswith("email_sent=1#change-email")
+    page = page_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "We sent a confirmation link to your new address" in page
+    assert address_of(app, rsvp_id) == "maria@old.example.org"  # nothing changes before the link is opened
+    deliver(app)
+    [message] = mailbox.to("Maria.New@example.org")
+    assert message["Subject"].startswith("Confirm your new e-mail address: ")
+    assert "asked to change the e-mail address of your RSVP" in text_body(message)
+    assert mailbox.to("maria@old.example.org") == []
+    link = confirm_link(mailbox, "Maria.New@example.org")
+
+    confirm = client.get(link)
+    assert confirm.status_code == 200
+    assert "changes from maria@old.example.org to Maria.New@example.org" in page_text(confirm.get_data(as_text=True))
+    assert address_of(app, rsvp_id) == "maria@old.example.org"  # a GET (a mail scanner) changes nothing
+    done = post_form(client, link, {})
+    assert done.status_code == 302
+    assert "Your e-mail address is now Maria.New@example.org" in page_text(
+        client.get(done.headers["Location"]).get_data(as_text=True)
+    )
+    with db_session(app):
+        rsvp = db.session.get(Rsvp, rsvp_id)
+        assert (rsvp.email, rsvp.email_key) == ("Maria.New@example.org", "maria.new@example.org")
+        details = db.session.scalars(sa.select(RsvpChange.detail).where(RsvpChange.rsvp_id == rsvp_id)).all()
+        assert "e-mail address (confirmed from the new address)" in details
+    deliver(app)
+    [notice] = mailbox.to("maria@old.example.org")
+    assert notice["Subject"].startswith("Your RSVP's e-mail address was changed: ")
+    assert "is now Maria.New@example.org instead of maria@old.example.org" in text_body(notice)
+
+    again = client.get(link)
+    assert again.status_code == 410 and "already used" in page_text(again.get_data(as_text=True))
+
+
+def test_an_address_with_a_live_rsvp_is_refused_next_to_the_field(app, client, mailbox):
+    rsvp_id, token = setup_guest(app, others=["taken@example.org"])
+    response = ask(client, token, "TAKEN@example.org")
+    assert response.status_code == 422
+    box = field_box(response.get_data(as_text=True), "new_email")
+    assert "This address already has an RSVP for this event, and an address can hold only one." in box
+    same = ask(client, token, "Maria@OLD.example.org")
+    assert "That's already the address on your RSVP." in field_box(same.get_data(as_text=True), "new_email")
+    bad = ask(client, token, "not an address")
+    assert "doesn't look like an e-mail address" in field_box(bad.get_data(as_text=True), "new_email")
+    deliver(app)
+    assert [m["To"] for m in mailbox.messages if "Confirm your new" in m["Subject"]] == []
+
+
+def test_an_address_taken_after_the_link_was_sent_is_refused_when_confirming(app, client, mailbox):
+    rsvp_id, token = setup_guest(app)
+    ask(client, token, "new@example.org")
+    deliver(app)
+    link = confirm_link(mailbox, "new@example.org")
+    with db_session(app):
+        rsvp = db.session.get(Rsvp, rsvp_id)
+        make_rsvp(rsvp.event, email="New@example.org")
+        db.session.commit()
+    refused = post_form(client, link, {}, page=f"/r/{token}")
+    assert refused.status_code == 410 and "already has an RSVP for this event" in page_text(
+        refused.get_data(as_text=True)
+    )
+    assert address_of(app, rsvp_id) == "maria@old.example.org"
+
+
+def test_an_expired_or_forged_link_changes_nothing(app, client, mailbox, monkeypatch):
+    rsvp_id, token = setup_guest(app)
+    ask(client, token, "new@example.org")
+    deliver(app)
+    link = confirm_link(mailbox, "new@example.org")
+    forged = client.get(link[:-3] + "abc")
+    assert forged.status_code == 410 and "isn't valid" in page_text(forged.get_data(as_text=True))
+    monkeypatch.setattr(email_change, "MAX_AGE", dt.timedelta(seconds=-1))
+    expired = client.get(link)
+    assert expired.status_code == 410 and "has expired" in page_text(expired.get_data(as_text=True))
+    assert address_of(app, rsvp_id) == "maria@old.example.org"
+
+
+def test_a_cancelled_rsvp_offers_no_change(app, client):
+    rsvp_id, token = setup_guest(app)
+    with db_session(app):
+        rsvps.cancel_rsvp(db.session.get(Rsvp, rsvp_id))
+        db.session.commit()
+    assert "Change your e-mail address" not in page_text(client.get(f"/r/{token}").get_data(as_text=True))
+    response = post_form(client, f"/r/{token}/email", {"new_email": "new@example.org"}, page="/login")
+    assert response.status_code == 302 and response.headers["Location"] == f"/r/{token}"
+    assert address_of(app, rsvp_id) == "maria@old.example.org"
