@@ -3,6 +3,7 @@ link sent to the new address (services.email_change)."""
 
 from flask import redirect, render_template, url_for
 
+from eventsite.auth import guessing
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.public import bp
@@ -30,19 +31,24 @@ def change_email(token: str):
     return render_template("public/manage.html", **context, form=GuestDetailsForm(obj=rsvp, formdata=None)), 422
 
 
-@bp.route("/r/<token>/email/<change>", methods=["GET", "POST"])
-def confirm_email(token: str, change: str):
-    rsvp = load_rsvp(token)
+@bp.route("/email-change/<change>", methods=["GET", "POST"])
+def confirm_email(change: str):
+    """The link in the new mailbox. It carries no manage link, so the page names only the event
+    and the new address; confirming leads to the RSVP's new private page."""
+    guessing.guard()
     form = ConfirmForm()
     try:
-        pending = email_change.read_link(rsvp, change)
+        pending = email_change.read_link(change)
         if form.validate_on_submit():
-            email_change.confirm_change(rsvp, change)
+            done = email_change.confirm_change(change)
             db.session.commit()
-            return redirect(url_for("public.manage", token=token, email_changed=1) + "#change-email")
+            return redirect(url_for("public.manage", token=done.rsvp.manage_token, email_changed=1) + "#change-email")
     except DomainError as exc:
         db.session.rollback()
-        return render_template("public/confirm_email.html", rsvp=rsvp, event=rsvp.event, error=exc.message), 410
+        if exc.code == "bad_link":  # a made-up or mangled link: as unknown as any other token
+            guessing.miss()
+            return render_template("public/confirm_email.html", error=exc.message), 404
+        return render_template("public/confirm_email.html", error=exc.message), 410
     return render_template(
-        "public/confirm_email.html", rsvp=rsvp, event=rsvp.event, form=form, new_email=pending.new_email
+        "public/confirm_email.html", event=pending.rsvp.event, form=form, new_email=pending.new_email
     )

@@ -3,9 +3,15 @@ effect only when the new address opens the signed link we send it (``MAX_AGE``),
 address is told afterwards.
 
 The link names the RSVP, the new address and the address it replaces, so it stops working
-once any change went through (a second link, or the same one opened twice). Uniqueness of
-live RSVPs per address (the partial unique index on ``email_key``) is checked when asking and
-again, under the event lock, when confirming.
+once any change went through (a second link, or the same one opened twice). It does not carry
+the private manage link: a mistyped address must not get control of the RSVP. Confirming gives
+the RSVP a new manage link (the old mailbox's copy stops working) and mails it to the new
+address.
+
+Uniqueness of live RSVPs per address (the partial unique index on ``email_key``) is checked
+only when confirming, under the event lock, and shown to whoever opened the link: asking
+never says whether an address already holds an RSVP, so a manage link is no way to find
+out who replied (as the RSVP form says nothing of it either).
 """
 
 import dataclasses
@@ -18,7 +24,7 @@ from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.formatting import local_datetime
 from eventsite.models import Rsvp, RsvpAction, utcnow
-from eventsite.services import DomainError, links, mail, rsvps
+from eventsite.services import DomainError, links, mail, rsvps, tokens
 
 MAX_AGE = dt.timedelta(hours=48)
 FIELD = "new_email"
@@ -33,6 +39,9 @@ def _check(rsvp: Rsvp, key: str) -> None:
         raise DomainError("This RSVP is cancelled, so its e-mail address can't be changed.", "not_live")
     if key == rsvp.email_key:
         raise DomainError("That's already the address on your RSVP.", "same_email", FIELD)
+
+
+def _check_free(rsvp: Rsvp, key: str) -> None:
     other = rsvps.find_live_rsvp(rsvp.event, key)
     if other is not None and other.id != rsvp.id:
         raise DomainError(
@@ -45,8 +54,8 @@ def _check(rsvp: Rsvp, key: str) -> None:
 
 def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None) -> str:
     """Queue the confirmation link to ``new_email``; nothing changes yet. Returns the address
-    as it will be stored. Raises DomainError ``bad_email``/``same_email``/``email_taken``
-    (field ``new_email``) or ``not_live``."""
+    as it will be stored. Raises DomainError ``bad_email``/``same_email`` (field
+    ``new_email``) or ``not_live``; whether the address is free is checked on confirming."""
     now = now or utcnow()
     try:
         address, key = rsvps.normalise_email(new_email)
@@ -63,7 +72,7 @@ def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None
         rsvp=rsvp,
         event=event,
         new_email=address,
-        confirm_url=f"{links.manage_url(rsvp)}/email/{token}",
+        confirm_url=f"{links.base_url()}/email-change/{token}",
         expires=local_datetime(now + MAX_AGE, event.tz),
     )
     rsvps.record(rsvp, RsvpAction.EMAILED, "guest", f"confirmation link for a new address sent to {address}")
@@ -77,7 +86,7 @@ class Change:
     new_email: str
 
 
-def read_link(rsvp: Rsvp, token: str) -> Change:
+def read_link(token: str) -> Change:
     """What a confirmation link would change. Raises DomainError ``link_expired``,
     ``link_used`` (the address changed since it was sent) or ``bad_link``."""
     try:
@@ -88,7 +97,8 @@ def read_link(rsvp: Rsvp, token: str) -> Change:
         ) from None
     except (BadSignature, ValueError, TypeError):
         raise DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link") from None
-    if rsvp_id != rsvp.id or not isinstance(address, str):
+    rsvp = db.session.get(Rsvp, rsvp_id) if isinstance(rsvp_id, int) else None
+    if rsvp is None or not isinstance(address, str):
         raise DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link")
     if old_key != rsvp.email_key:
         raise DomainError(
@@ -99,19 +109,24 @@ def read_link(rsvp: Rsvp, token: str) -> Change:
     return Change(rsvp, address)
 
 
-def confirm_change(rsvp: Rsvp, token: str) -> str:
-    """Apply a confirmation link: the RSVP's address becomes the new one, the history says so,
-    and the old address gets a short notice. Returns the old address. Raises what
-    ``read_link`` raises, ``not_live`` and ``email_taken``."""
+def confirm_change(token: str) -> Change:
+    """Apply a confirmation link: the RSVP's address becomes the new one, its manage link is
+    replaced and mailed to the new address, the history says so, and the old address gets a
+    short notice. Returns the change. Raises what ``read_link`` raises, ``not_live`` and
+    ``email_taken``."""
+    rsvp = read_link(token).rsvp
     lock_event(rsvp.event_id)
     db.session.refresh(rsvp)
-    change = read_link(rsvp, token)
+    change = read_link(token)
     address, key = rsvps.normalise_email(change.new_email)
     _check(rsvp, key)
+    _check_free(rsvp, key)
     old = rsvp.email
     rsvp.email, rsvp.email_key = address, key
-    rsvps.record(rsvp, RsvpAction.EDITED, "guest", "e-mail address (confirmed from the new address)")
+    rsvp.manage_token = tokens.new_token()
+    rsvps.record(rsvp, RsvpAction.EDITED, "guest", "e-mail address (confirmed from the new address); new private link")
     db.session.flush()
+    mail.queue_guest_message(rsvp, "email_changed")
     mail.queue_message(
         to=old,
         kind="email_changed_notice",
@@ -123,4 +138,4 @@ def confirm_change(rsvp: Rsvp, token: str) -> str:
         new_email=address,
         contact_email=mail.contact_address(),
     )
-    return old
+    return change

@@ -71,6 +71,7 @@ GUEST_MESSAGES = {
     "approved": ("Your RSVP is approved: {e.title}", "rsvp_status"),
     "declined": ("About your RSVP request: {e.title}", "rsvp_cancelled"),
     "resent": ("Your RSVP: {e.title}", "rsvp_status"),
+    "email_changed": ("Your RSVP now uses this address: {e.title}", "rsvp_status"),
     "moved_to_waitlist": ("You're now on the waitlist: {e.title}", "rsvp_status"),
     "moved_to_confirmed": ("You're confirmed: {e.title}", "rsvp_status"),
 }

@@ -29,7 +29,7 @@ def ask(client, token: str, new_email: str):
 
 def confirm_link(mailbox, to: str) -> str:
     [message] = mailbox.to(to)
-    match = re.search(r"https?://\S+/r/\S+/email/\S+", text_body(message))
+    match = re.search(r"https?://\S+/email-change/\S+", text_body(message))
     assert match, text_body(message)
     return "/" + match.group(0).split("/", 3)[3]
 
@@ -57,21 +57,35 @@ def test_the_new_address_confirms_the_change_and_the_old_one_is_told(app, client
     assert "asked to change the e-mail address of your RSVP" in text_body(message)
     assert mailbox.to("maria@old.example.org") == []
     link = confirm_link(mailbox, "Maria.New@example.org")
+    # The new mailbox gets no way into the RSVP before it confirms: a mistyped address
+    # must not control someone else's RSVP.
+    assert token not in text_body(message) and token not in link
 
-    confirm = client.get(link)
+    stranger = app.test_client()  # whoever reads the new mailbox: no cookie, no manage link
+    confirm = stranger.get(link)
     assert confirm.status_code == 200
-    assert "changes from maria@old.example.org to Maria.New@example.org" in page_text(confirm.get_data(as_text=True))
+    page = confirm.get_data(as_text=True)
+    assert "will use Maria.New@example.org" in page_text(page)
+    assert token not in page and "maria@old.example.org" not in page
     assert address_of(app, rsvp_id) == "maria@old.example.org"  # a GET (a mail scanner) changes nothing
-    done = post_form(client, link, {})
+    done = post_form(stranger, link, {})
     assert done.status_code == 302
+    new_page = done.headers["Location"]
+    assert token not in new_page
     assert "Your e-mail address is now Maria.New@example.org" in page_text(
-        client.get(done.headers["Location"]).get_data(as_text=True)
+        stranger.get(new_page).get_data(as_text=True)
     )
+    # The private link changed: the old mailbox's copy is dead, the new address has the new one.
+    assert client.get(f"/r/{token}").status_code == 404
+    deliver(app)
+    [welcome] = [m for m in mailbox.to("Maria.New@example.org") if m["Subject"].startswith("Your RSVP now uses")]
+    assert new_page.split("?")[0] in text_body(welcome)
+    assert "the link we sent to your old address no longer works" in text_body(welcome)
     with db_session(app):
         rsvp = db.session.get(Rsvp, rsvp_id)
         assert (rsvp.email, rsvp.email_key) == ("Maria.New@example.org", "maria.new@example.org")
         details = db.session.scalars(sa.select(RsvpChange.detail).where(RsvpChange.rsvp_id == rsvp_id)).all()
-        assert "e-mail address (confirmed from the new address)" in details
+        assert "e-mail address (confirmed from the new address); new private link" in details
     deliver(app)
     [notice] = mailbox.to("maria@old.example.org")
     assert notice["Subject"].startswith("Your RSVP's e-mail address was changed: ")
@@ -81,12 +95,22 @@ def test_the_new_address_confirms_the_change_and_the_old_one_is_told(app, client
     assert again.status_code == 410 and "already used" in page_text(again.get_data(as_text=True))
 
 
-def test_an_address_with_a_live_rsvp_is_refused_next_to_the_field(app, client, mailbox):
+def test_asking_says_nothing_of_other_rsvps_and_the_owner_of_a_taken_address_is_told(app, client, mailbox):
     rsvp_id, token = setup_guest(app, others=["taken@example.org"])
-    response = ask(client, token, "TAKEN@example.org")
-    assert response.status_code == 422
-    box = field_box(response.get_data(as_text=True), "new_email")
-    assert "This address already has an RSVP for this event, and an address can hold only one." in box
+    deliver(app)
+    mailbox.clear()
+    # A manage link is no way to learn whether an address replied: the answer is the same.
+    taken = ask(client, token, "TAKEN@example.org")
+    free = ask(client, token, "free@example.org")
+    assert taken.status_code == free.status_code == 302
+    deliver(app)
+    refused = post_form(app.test_client(), confirm_link(mailbox, "TAKEN@example.org"), {})
+    assert refused.status_code == 410
+    assert "This address already has an RSVP for this event, and an address can hold only one." in page_text(
+        refused.get_data(as_text=True)
+    )
+    assert address_of(app, rsvp_id) == "maria@old.example.org"
+    mailbox.clear()
     same = ask(client, token, "Maria@OLD.example.org")
     assert "That's already the address on your RSVP." in field_box(same.get_data(as_text=True), "new_email")
     bad = ask(client, token, "not an address")
@@ -104,7 +128,7 @@ def test_an_address_taken_after_the_link_was_sent_is_refused_when_confirming(app
         rsvp = db.session.get(Rsvp, rsvp_id)
         make_rsvp(rsvp.event, email="New@example.org")
         db.session.commit()
-    refused = post_form(client, link, {}, page=f"/r/{token}")
+    refused = post_form(client, link, {})
     assert refused.status_code == 410 and "already has an RSVP for this event" in page_text(
         refused.get_data(as_text=True)
     )
@@ -117,7 +141,7 @@ def test_an_expired_or_forged_link_changes_nothing(app, client, mailbox, monkeyp
     deliver(app)
     link = confirm_link(mailbox, "new@example.org")
     forged = client.get(link[:-3] + "abc")
-    assert forged.status_code == 410 and "isn't valid" in page_text(forged.get_data(as_text=True))
+    assert forged.status_code == 404 and "isn't valid" in page_text(forged.get_data(as_text=True))
     monkeypatch.setattr(email_change, "MAX_AGE", dt.timedelta(seconds=-1))
     expired = client.get(link)
     assert expired.status_code == 410 and "has expired" in page_text(expired.get_data(as_text=True))

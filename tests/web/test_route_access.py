@@ -45,7 +45,7 @@ ROUTES = {
     "public.claim":                    (N, Y, N, N),
     "public.event_ics":                (N, Y, N, N),
     "public.change_email":             (N, Y, N, N),
-    "public.confirm_email":            (N, Y, N, N),  # the link to the new address also needs the manage token
+    "public.confirm_email":            (N, Y, N, N),  # the link mailed to the new address
     "public.my_badge_pdf":             (N, Y, N, N),
     "public.badge_check":              (N, Y, N, Y),
     "public.feedback_start":           (Y, Y, Y, Y),  # the poster's page: asks for a badge code or e-mail
@@ -135,6 +135,7 @@ LAST = (
     "admin.cancel_event",
     "public.cancel",
     "public.delete_data",
+    "public.confirm_email",  # gives the RSVP a new manage link (or is refused, once deleted)
     "auth.logout",
 )
 MADE_UP = "made-up-secret-0123456789abcdef"
@@ -220,7 +221,7 @@ SECRET_ARGS = [
     ("/f/", "token", "feedback_token"),
     ("/door/", "token", "door_token"),
     ("/r/", "token", "manage_token"),
-    ("/r/", "change", "email_change_token"),
+    ("/email-change/", "change", "email_change_token"),
     ("", "code", "ticket_code"),
 ]
 #: Who holds each secret; everyone else gets MADE_UP in its place.
