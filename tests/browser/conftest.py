@@ -6,7 +6,7 @@ Playwright drives /usr/bin/chromium; we never download a browser build.
 """
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,8 +22,10 @@ DEVICES = {
     "laptop": {"viewport": {"width": 1280, "height": 800}},
 }
 #: Short, because every page is served from localhost, yet with room for a CI box running three
-#: passes on two cores.
-TIMEOUT_MS = 8_000
+#: passes on two cores (a fake camera there can take seconds to deliver its first frames).
+#: Actions and expect() assertions both wait this long; expect() has its own default (5 s).
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
