@@ -135,6 +135,10 @@ class Mailbox:
         from email import policy
 
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        # As a mail client shows it: a subject of 70-odd characters is folded whole onto the
+        # next line (valid, RFC 5322), which unfolds to a leading space that clients drop.
+        if msg["Subject"] is not None:
+            msg.replace_header("Subject", str(msg["Subject"]).strip())
         with self.lock:
             self.messages.append(msg)
         return "250 OK"

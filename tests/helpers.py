@@ -281,3 +281,10 @@ def pdf_fonts(data: bytes) -> set[str]:
         return names
     finally:
         pdf.close()
+
+
+def tampered(token: str) -> str:
+    """``token`` with one character of its signature changed (not the last one, whose low bits
+    base64 may ignore): a forgery that can never verify by chance."""
+    i = len(token) - 6
+    return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
