@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from flask import Response, abort, redirect, render_template, session, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 
 from eventsite.auth import guessing
 from eventsite.database import writing
@@ -52,6 +53,24 @@ def remember_guest(rsvp: Rsvp) -> None:
         session["guest_rsvps"] = [*[i for i in held if i != rsvp.id][-4:], rsvp.id]
 
 
+def blank_rsvp_fields(event: Event, form: RsvpForm) -> Markup:
+    """The unfilled RSVP form's fields (public/_rsvp_fields.html), rendered once per event version.
+
+    Every first visit shows the same blank fields (about a third of the page's CPU); only the
+    CSRF token, rendered outside them, differs between guests. A submitted form (typed values,
+    errors) is always rendered afresh.
+    """
+    cache = current_app.extensions.setdefault("eventsite.blank_rsvp_fields", {})
+    key = (event.id, event.updated_at, event.directory_enabled, request.script_root)
+    html = cache.get(key)
+    if html is None:
+        html = Markup(render_template("public/_rsvp_fields.html", form=form, event=event))
+        if len(cache) >= 256:  # old versions pile up only as organizers edit; start over
+            cache.clear()
+        cache[key] = html
+    return html
+
+
 @bp.get("/")
 def index():
     return render_template("public/index.html", events=events.upcoming_events(), past=False)
@@ -98,6 +117,7 @@ def event_page(slug: str):
             is_open=event.is_open_for_rsvp(now),
             is_past=event.is_past(now),
             description=events.render_markdown(event.description),
+            rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event, form),
         ),
         status,
     )
