@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from markupsafe import Markup
 
 from eventsite.auth import guessing
-from eventsite.database import writing
+from eventsite.database import reading, writing
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
@@ -83,6 +83,14 @@ def past():
 
 @bp.route("/e/<slug>", methods=["GET", "POST"])
 def event_page(slug: str):
+    # A POST would begin with SQLite's write lock (see eventsite.database); this view loads,
+    # validates and renders without it, and takes it only to save the RSVP, so concurrent
+    # RSVPs queue on the lock for the write alone.
+    with reading():
+        return _event_page(slug)
+
+
+def _event_page(slug: str):
     event = load_event(slug)
     now = utcnow()
     form = RsvpForm()
@@ -92,15 +100,17 @@ def event_page(slug: str):
             session["inbox_address"] = form.email.data or ""
             return redirect(url_for("public.check_inbox", slug=slug))
         if form.validate():
+            db.session.commit()  # end the read transaction; the write begins with the lock
             try:
-                result = rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
-                if result.created and form.networking_chosen():
-                    contacts.update_preferences(result.rsvp, **form.networking_fields())
+                with writing():
+                    result = rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
+                    if result.created and form.networking_chosen():
+                        contacts.update_preferences(result.rsvp, **form.networking_fields())
+                    db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
                 form_error(form, exc)
             else:
-                db.session.commit()
                 session["inbox_address"] = form.email.data
                 return redirect(url_for("public.check_inbox", slug=slug))
         status = 422

@@ -99,7 +99,9 @@ def submit_rsvp(
     """
     now = now or utcnow()
     address, key = normalise_email(email)
-    lock_event(event.id)
+    # The id from the identity map: the caller may have ended the transaction it loaded the
+    # event in (expiring it), and the refresh below reads it once, under the lock.
+    lock_event(sa.inspect(event).identity[0])
     db.session.refresh(event)
     check_open(event, now)
     existing = find_live_rsvp(event, key)
