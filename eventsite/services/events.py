@@ -80,10 +80,15 @@ def place_counts(event: Event) -> PlaceCounts:
     )
 
 
+_SEATS_TAKEN = (
+    sa.select(sa.func.count())
+    .select_from(Rsvp)
+    .where(Rsvp.event_id == sa.bindparam("event_id"), Rsvp.status.in_(SEAT_STATUSES))
+)
+
+
 def seats_taken(event: Event) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEAT_STATUSES))
-    )
+    return db.session.scalar(_SEATS_TAKEN, {"event_id": event.id})
 
 
 def get_public_event(slug: str) -> Event | None:
