@@ -53,7 +53,7 @@ def remember_guest(rsvp: Rsvp) -> None:
         session["guest_rsvps"] = [*[i for i in held if i != rsvp.id][-4:], rsvp.id]
 
 
-def blank_rsvp_fields(event: Event, form: RsvpForm) -> Markup:
+def blank_rsvp_fields(event: Event) -> Markup:
     """The unfilled RSVP form's fields (public/_rsvp_fields.html), rendered once per event version.
 
     Every first visit shows the same blank fields (about a third of the page's CPU); only the
@@ -64,7 +64,7 @@ def blank_rsvp_fields(event: Event, form: RsvpForm) -> Markup:
     key = (event.id, event.updated_at, event.directory_enabled, request.script_root)
     html = cache.get(key)
     if html is None:
-        html = Markup(render_template("public/_rsvp_fields.html", form=form, event=event))
+        html = Markup(render_template("public/_rsvp_fields.html", form=RsvpForm(formdata=None), event=event))
         if len(cache) >= 256:  # old versions pile up only as organizers edit; start over
             cache.clear()
         cache[key] = html
@@ -93,7 +93,9 @@ def event_page(slug: str):
 def _event_page(slug: str):
     event = load_event(slug)
     now = utcnow()
-    form = RsvpForm()
+    # A first visit shows the blank fields rendered once per event version (blank_rsvp_fields):
+    # its form only carries the CSRF token, and binding the RSVP form's 18 fields is skipped.
+    form = RsvpForm() if request.method == "POST" else ConfirmForm()
     status = 200
     if form.is_submitted():
         if form.website.data:  # honeypot: a bot; show the same page and save nothing
@@ -127,7 +129,7 @@ def _event_page(slug: str):
             is_open=event.is_open_for_rsvp(now),
             is_past=event.is_past(now),
             description=events.render_markdown(event.description),
-            rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event, form),
+            rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event),
         ),
         status,
     )
