@@ -37,6 +37,22 @@ def writing():
         write_intent.reset(token)
 
 
+@contextlib.contextmanager
+def reading():
+    """Make transactions begun inside this block plain reads, even in a write request.
+
+    A view that loads and validates a good while before it writes does that inside this
+    block, ends the read transaction, and writes inside ``writing()``: other writers then
+    wait on SQLite's write lock for the write alone. (Writes need no more than that: every
+    check-then-write service locks and re-reads what it decides on.)
+    """
+    token = write_intent.set(False)
+    try:
+        yield
+    finally:
+        write_intent.reset(token)
+
+
 def configure_engine(app: Flask) -> None:
     """Attach per-connection settings to the app's engine (no connection is made here)."""
     with app.app_context():

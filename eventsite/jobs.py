@@ -8,6 +8,7 @@ waiting on SMTP.
 import dataclasses
 import logging
 import threading
+import time
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -26,36 +27,57 @@ class DeliveryReport:
     failed: int = 0
 
 
+#: Outcomes of a batch are written together, at least this often while it is being sent.
+RECORD_EVERY_S = 1.0
+
+
 def deliver_outbox(limit: int = 50) -> DeliveryReport:
-    """Send every due outbox message, committing the claim, then each outcome."""
+    """Send every due outbox message: claim a batch (committed), send it, record the outcomes.
+
+    Outcomes are recorded together, once the batch is sent or every RECORD_EVERY_S while a slow
+    server takes it: one write transaction instead of one per message, which matters on
+    SQLite, where every write queues for the one write lock. A deliverer that dies between
+    sending and recording leaves those messages claimed; they are sent again once the claim
+    is stale (mail.STALE_CLAIM), as a message was before when it died between the two.
+    """
     report = DeliveryReport()
     while True:
         now = utcnow()
         with writing():
             batch = mail.claim_due(now, limit)
+            for message in batch:
+                db.session.expunge(message)  # keep the rows as read: the commit must not expire them
             db.session.commit()
         if not batch:
             return report
+        outcomes: list = []
+        since = time.monotonic()
         for message in batch:
             try:
                 mail.transmit(message)
             except Exception as exc:  # any transport failure is kept on the message
                 log.warning("mail to %s failed: %s", message.to_address, exc)
-                with writing():
-                    # Reading the message began a plain transaction; on SQLite its later write
-                    # fails at once if another writer committed meanwhile. Start afresh, locked.
-                    db.session.rollback()
-                    mail.record_failure(message, f"{type(exc).__name__}: {exc}", utcnow())
-                    db.session.commit()
+                outcomes.append((message, f"{type(exc).__name__}: {exc}"))
                 report.failed += 1
             else:
-                with writing():
-                    db.session.rollback()  # as above: the write transaction must begin locked
-                    mail.record_sent(message, utcnow())
-                    db.session.commit()
+                outcomes.append((message, None))
                 report.sent += 1
+            if time.monotonic() - since >= RECORD_EVERY_S:
+                _record(outcomes)
+                outcomes, since = [], time.monotonic()
+        _record(outcomes)
         if len(batch) < limit:
             return report
+
+
+def _record(outcomes: list) -> None:
+    if not outcomes:
+        return
+    with writing():
+        # Begin afresh so that on SQLite the write transaction begins with the lock.
+        db.session.rollback()
+        mail.record_outcomes(outcomes, utcnow())
+        db.session.commit()
 
 
 @dataclasses.dataclass

@@ -1,9 +1,9 @@
 """Forms for networking between guests: opt-ins (at RSVP and on the manage page), scan, note."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
+from eventsite.form_widgets import BooleanField, StringField, URLField
 from eventsite.services.contacts import MAX_NOTE
 
 

@@ -1,9 +1,10 @@
 """Forms for the guest's pages: shape only (lengths, required, e-mail format, choices)."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from eventsite.form_widgets import EmailField, SelectField, StringField, TextAreaField
 from eventsite.models import TrainingLevel
 from eventsite.public.contact_forms import NetworkingFields
 from eventsite.services.rsvps import EDITABLE_FIELDS

@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-from flask import Response, abort, redirect, render_template, session, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 
 from eventsite.auth import guessing
-from eventsite.database import writing
+from eventsite.database import reading, writing
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
@@ -52,6 +53,24 @@ def remember_guest(rsvp: Rsvp) -> None:
         session["guest_rsvps"] = [*[i for i in held if i != rsvp.id][-4:], rsvp.id]
 
 
+def blank_rsvp_fields(event: Event) -> Markup:
+    """The unfilled RSVP form's fields (public/_rsvp_fields.html), rendered once per event version.
+
+    Every first visit shows the same blank fields (about a third of the page's CPU); only the
+    CSRF token, rendered outside them, differs between guests. A submitted form (typed values,
+    errors) is always rendered afresh.
+    """
+    cache = current_app.extensions.setdefault("eventsite.blank_rsvp_fields", {})
+    key = (event.id, event.updated_at, event.directory_enabled, request.script_root)
+    html = cache.get(key)
+    if html is None:
+        html = Markup(render_template("public/_rsvp_fields.html", form=RsvpForm(formdata=None), event=event))
+        if len(cache) >= 256:  # old versions pile up only as organizers edit; start over
+            cache.clear()
+        cache[key] = html
+    return html
+
+
 @bp.get("/")
 def index():
     return render_template("public/index.html", events=events.upcoming_events(), past=False)
@@ -64,24 +83,36 @@ def past():
 
 @bp.route("/e/<slug>", methods=["GET", "POST"])
 def event_page(slug: str):
+    # A POST would begin with SQLite's write lock (see eventsite.database); this view loads,
+    # validates and renders without it, and takes it only to save the RSVP, so concurrent
+    # RSVPs queue on the lock for the write alone.
+    with reading():
+        return _event_page(slug)
+
+
+def _event_page(slug: str):
     event = load_event(slug)
     now = utcnow()
-    form = RsvpForm()
+    # A first visit shows the blank fields rendered once per event version (blank_rsvp_fields):
+    # its form only carries the CSRF token, and binding the RSVP form's 18 fields is skipped.
+    form = RsvpForm() if request.method == "POST" else ConfirmForm()
     status = 200
     if form.is_submitted():
         if form.website.data:  # honeypot: a bot; show the same page and save nothing
             session["inbox_address"] = form.email.data or ""
             return redirect(url_for("public.check_inbox", slug=slug))
         if form.validate():
+            db.session.commit()  # end the read transaction; the write begins with the lock
             try:
-                result = rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
-                if result.created and form.networking_chosen():
-                    contacts.update_preferences(result.rsvp, **form.networking_fields())
+                with writing():
+                    result = rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
+                    if result.created and form.networking_chosen():
+                        contacts.update_preferences(result.rsvp, **form.networking_fields())
+                    db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
                 form_error(form, exc)
             else:
-                db.session.commit()
                 session["inbox_address"] = form.email.data
                 return redirect(url_for("public.check_inbox", slug=slug))
         status = 422
@@ -98,6 +129,7 @@ def event_page(slug: str):
             is_open=event.is_open_for_rsvp(now),
             is_past=event.is_past(now),
             description=events.render_markdown(event.description),
+            rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event),
         ),
         status,
     )

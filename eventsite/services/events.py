@@ -59,11 +59,17 @@ class PlaceCounts:
         return self.capacity is not None and self.seats_taken >= self.capacity
 
 
+# The event page's two queries, built once: constructing a statement and its cache key costs
+# about as much as running it on SQLite (~0.15 ms each), and these run on every page view.
+_PLACE_COUNTS = (
+    sa.select(Rsvp.status, sa.func.count()).where(Rsvp.event_id == sa.bindparam("event_id")).group_by(Rsvp.status)
+)
+_PUBLIC_EVENT = sa.select(Event).where(Event.slug == sa.bindparam("slug"), Event.status != EventStatus.DRAFT)
+
+
 def place_counts(event: Event) -> PlaceCounts:
     """Live RSVPs of the event by status, with its capacity (one query)."""
-    rows = db.session.execute(
-        sa.select(Rsvp.status, sa.func.count()).where(Rsvp.event_id == event.id).group_by(Rsvp.status)
-    ).all()
+    rows = db.session.execute(_PLACE_COUNTS, {"event_id": event.id}).all()
     by_status = {status: n for status, n in rows}
     return PlaceCounts(
         confirmed=by_status.get(RsvpStatus.CONFIRMED, 0),
@@ -74,15 +80,20 @@ def place_counts(event: Event) -> PlaceCounts:
     )
 
 
+_SEATS_TAKEN = (
+    sa.select(sa.func.count())
+    .select_from(Rsvp)
+    .where(Rsvp.event_id == sa.bindparam("event_id"), Rsvp.status.in_(SEAT_STATUSES))
+)
+
+
 def seats_taken(event: Event) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(SEAT_STATUSES))
-    )
+    return db.session.scalar(_SEATS_TAKEN, {"event_id": event.id})
 
 
 def get_public_event(slug: str) -> Event | None:
     """A published or cancelled event by slug; drafts don't exist for the public."""
-    return db.session.scalar(sa.select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
+    return db.session.scalar(_PUBLIC_EVENT, {"slug": slug})
 
 
 def upcoming_events(now: dt.datetime | None = None) -> list[Event]:

@@ -68,10 +68,19 @@ def check_open(event: Event, now: dt.datetime) -> None:
         raise DomainError("RSVPs for this event are closed.", "rsvp_closed")
 
 
+# Queries every RSVP runs while it holds the event lock, built once (see services.events).
+_LIVE_RSVP = sa.select(Rsvp).where(
+    Rsvp.event_id == sa.bindparam("event_id"),
+    Rsvp.email_key == sa.bindparam("email_key"),
+    Rsvp.status.in_(LIVE_STATUSES),
+)
+_QUEUE_EXISTS = (
+    sa.select(Rsvp.id).where(Rsvp.event_id == sa.bindparam("event_id"), Rsvp.status == RsvpStatus.WAITLISTED).limit(1)
+)
+
+
 def find_live_rsvp(event: Event, email_key: str) -> Rsvp | None:
-    return db.session.scalar(
-        sa.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_key == email_key, Rsvp.status.in_(LIVE_STATUSES))
-    )
+    return db.session.scalar(_LIVE_RSVP, {"event_id": event.id, "email_key": email_key})
 
 
 def submit_rsvp(
@@ -99,7 +108,9 @@ def submit_rsvp(
     """
     now = now or utcnow()
     address, key = normalise_email(email)
-    lock_event(event.id)
+    # The id from the identity map: the caller may have ended the transaction it loaded the
+    # event in (expiring it), and the refresh below reads it once, under the lock.
+    lock_event(sa.inspect(event).identity[0])
     db.session.refresh(event)
     check_open(event, now)
     existing = find_live_rsvp(event, key)
@@ -188,9 +199,7 @@ def _initial_status(event: Event) -> RsvpStatus:
 def placement_status(event: Event) -> RsvpStatus:
     """Where a new or approved guest goes: ``confirmed`` while places remain and nobody is
     queued, else ``waitlisted``. Raises DomainError ``event_full`` when there is no waitlist."""
-    queue_exists = db.session.scalar(
-        sa.select(Rsvp.id).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED).limit(1)
-    )
+    queue_exists = db.session.scalar(_QUEUE_EXISTS, {"event_id": event.id})
     has_room = event.capacity is None or seats_taken(event) < event.capacity
     if has_room and queue_exists is None:
         return RsvpStatus.CONFIRMED

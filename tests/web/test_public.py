@@ -218,6 +218,24 @@ def test_event_page_shows_whether_places_remain(app, client, settings, arrange, 
     assert ('name="email"' in response.get_data(as_text=True)) is form_shown
 
 
+def test_event_page_form_follows_the_organizers_changes(app, client):
+    """The blank form is rendered once per event version: switching the guest list off (or on)
+    shows at once, and each visitor still gets their own CSRF token."""
+    slug = new_event(app)
+    first = client.get(f"/e/{slug}").get_data(as_text=True)
+    assert "Who's coming" in page_text(first) and 'name="in_directory"' in first
+    with db_session(app):
+        get_event(slug).directory_enabled = False
+    second = client.get(f"/e/{slug}").get_data(as_text=True)
+    assert "Who's coming" not in page_text(second) and 'name="in_directory"' not in second
+    assert 'name="first_name"' in second and 'name="share_contact"' in second
+    with db_session(app):
+        get_event(slug).directory_enabled = True
+    assert 'name="in_directory"' in client.get(f"/e/{slug}").get_data(as_text=True)
+    other = app.test_client().get(f"/e/{slug}").get_data(as_text=True)
+    assert csrf_token(other) != csrf_token(first)
+
+
 def test_draft_event_does_not_exist_for_the_public(app, client):
     slug = new_event(app, title="Secret Draft", status=EventStatus.DRAFT)
     for url in (f"/e/{slug}", f"/e/{slug}/check-inbox"):
