@@ -149,7 +149,7 @@ def main() -> None:
 
         def bad_rsvp(page, _w):
             page.get_by_label("First name").fill("Ada")
-            page.get_by_label("E-mail").fill("ada at example")
+            page.get_by_role("textbox", name="E-mail").fill("ada at example")
             page.get_by_role("button", name="RSVP", exact=True).click()
 
         each(bad_rsvp)
@@ -159,7 +159,7 @@ def main() -> None:
             page.goto(f"/e/{la}")
             page.get_by_label("First name").fill("Ada")
             page.get_by_label("Last name").fill("Lovelace")
-            page.get_by_label("E-mail").fill(f"ada.lovelace.{width}@university-hospital.example.org")
+            page.get_by_role("textbox", name="E-mail").fill(f"ada.lovelace.{width}@university-hospital.example.org")
             page.get_by_label("Institution or program").fill("UCLA Orthopaedic Surgery")
             page.get_by_label("Training level").select_option("pgy2")
             page.get_by_role("button", name="RSVP", exact=True).click()
