@@ -101,7 +101,10 @@ def test_invalid_email_is_reported_next_to_the_field(app, live_server, page):
     expect(page.get_by_role("alert")).to_contain_text("Please check the form.")
 
     # "Next to" as a reader sees it: the message sits just below its own input, not elsewhere.
-    field_box, error_box = email.bounding_box(), error.bounding_box()
+    # Both boxes from one moment: read one after the other, a scroll in between could move one.
+    field_box, error_box = email.evaluate(
+        "(input, message) => [input, message].map(el => el.getBoundingClientRect().toJSON())", error.element_handle()
+    )
     assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) <= 16
     assert abs(error_box["x"] - field_box["x"]) <= 4
     assert rsvp_status(app, ADA["email"]) is None
