@@ -157,8 +157,6 @@ def results_page(db_path: Path, responses: int, requests: int) -> bool:
 SUBMIT_LUA = r"""
 -- Each request: one guest's complete form through their own personal link (never reused).
 dofile([[@REPORT@]])
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
 function init(args)
   tokens = {}
   for line in io.lines(args[1]) do table.insert(tokens, line) end
@@ -176,7 +174,7 @@ function response(status, headers, body)
   local location = headers["Location"] or headers["location"] or ""
   if status ~= 302 or not location:find("thanks=1", 1, true) then bad = bad + 1 end
 end
-done = report(threads, "not_redirect")
+done = report("not_redirect")
 """
 
 

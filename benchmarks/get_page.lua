@@ -2,12 +2,6 @@
 
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_report.lua")
 
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
-
 function init(args)
   bad = 0
 end
@@ -18,4 +12,4 @@ function response(status, headers, body)
   end
 end
 
-done = report(threads, "not_ok")
+done = report("not_ok")

@@ -6,15 +6,6 @@
 
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_report.lua")
 
-local threads = {}
-local next_id = 1
-
-function setup(thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-  table.insert(threads, thread)
-end
-
 function init(args)
   requests_list = {}
   for line in io.lines(args[1]) do
@@ -52,4 +43,4 @@ function response(status, headers, body)
   end
 end
 
-done = report(threads, "bad")
+done = report("bad")

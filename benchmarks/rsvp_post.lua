@@ -7,15 +7,6 @@
 
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_report.lua")
 
-local threads = {}
-local next_id = 1
-
-function setup(thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-  table.insert(threads, thread)
-end
-
 function init(args)
   path = args[1]
   local pool_file = args[2]
@@ -54,4 +45,4 @@ function response(status, headers, body)
   end
 end
 
-done = report(threads, "not_redirect")
+done = report("not_redirect")

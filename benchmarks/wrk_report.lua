@@ -1,8 +1,16 @@
--- Shared by the benches' wrk scripts: the one line of figures the Python side reads (run_wrk in
--- bench_public.py). A script keeps its threads from setup() and counts wrong answers in the
--- thread global "bad"; report(threads, "not_ok") is its done(), naming that count "not_ok".
+-- Shared by the benches' wrk scripts (loaded with dofile at their top): the threads' setup and
+-- the one line of figures the Python side reads (run_wrk in bench_public.py). Each thread gets
+-- an "id" (1, 2, ...) and counts wrong answers in its global "bad"; a script ends with
+-- `done = report("not_ok")`, naming that count in the figures.
 
-function report(threads, count_name)
+threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
+
+function report(count_name)
   return function(summary, latency, requests)
     local count = 0
     for _, thread in ipairs(threads) do

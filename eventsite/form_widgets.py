@@ -65,19 +65,19 @@ class _FastInput:
 
 
 class TextInput(_FastInput, widgets.TextInput):
-    pass
+    """WTForms' text box, rendered by _FastInput."""
 
 
 class EmailInput(_FastInput, widgets.EmailInput):
-    pass
+    """WTForms' e-mail box, rendered by _FastInput."""
 
 
 class URLInput(_FastInput, widgets.URLInput):
-    pass
+    """WTForms' web-address box, rendered by _FastInput."""
 
 
 class TelInput(_FastInput, widgets.TelInput):
-    pass
+    """WTForms' phone-number box, rendered by _FastInput."""
 
 
 class CheckboxInput(_FastInput, widgets.CheckboxInput):
