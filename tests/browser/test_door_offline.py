@@ -15,6 +15,7 @@ from eventsite.services import checkin
 from factories import make_event, make_rsvp
 from helpers import db_session
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.fake_camera import camera_args
 from tests.browser.test_door_camera import badge_video
 from tests.browser.test_door_page import scan_typed, wait_for_roster
 
@@ -191,12 +192,7 @@ def test_fake_camera_scan_offline_is_green_from_the_roster(app, live_server, bro
     camera_browser = browser.browser_type.launch(
         executable_path=CHROMIUM,
         headless=True,
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
+        args=[*CHROMIUM_ARGS, *camera_args(video)],
     )
     try:
         context = camera_browser.new_context(

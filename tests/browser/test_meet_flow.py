@@ -16,6 +16,7 @@ from eventsite.services import contacts
 from factories import make_event, make_rsvp
 from helpers import db_session
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.fake_camera import camera_args
 from tests.browser.test_door_camera import badge_video
 
 pytestmark = pytest.mark.browser
@@ -35,12 +36,7 @@ def test_guest_scans_a_badge_on_the_meet_page_and_finds_the_contact_in_the_vcard
     camera_browser = browser.browser_type.launch(
         executable_path=CHROMIUM,
         headless=True,
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
+        args=[*CHROMIUM_ARGS, *camera_args(video)],
     )
     try:
         context = camera_browser.new_context(
