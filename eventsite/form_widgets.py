@@ -8,11 +8,24 @@ WTForms is patched) and produce byte-for-byte the same markup: attributes sorted
 values escaped with ``"`` as ``&quot;``. tests/test_form_widgets.py holds them to that
 against WTForms' own widgets.
 
-Use the fields exported here in place of WTForms' (same names, same arguments).
+Use the fields exported here in place of WTForms' (same names, same arguments); every field
+for an e-mail address takes ``email_checks``.
 """
 
 from markupsafe import Markup, escape
 from wtforms import fields, widgets
+from wtforms.validators import DataRequired, Email, Length
+
+
+def email_checks(missing: str) -> list:
+    """The validators of every e-mail address field: ``missing`` when it is empty, at most 254
+    characters (RFC 5321), and the shape of an address (no DNS look-up: the e-mail we send is
+    the real check)."""
+    return [
+        DataRequired(missing),
+        Length(max=254),
+        Email("That doesn't look like an e-mail address.", check_deliverability=False),
+    ]
 
 
 def _key(key: str) -> str:

@@ -11,8 +11,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from eventsite.form_widgets import email_checks
 from eventsite.models import TrainingLevel
 from eventsite.services.rsvps import EDITABLE_FIELDS
 
@@ -51,11 +52,7 @@ class AddGuestForm(GuestEditForm):
     email = EmailField(
         "E-mail",
         description="The guest's confirmation and private link go here.",
-        validators=[
-            DataRequired("Please enter the guest's e-mail address."),
-            Length(max=254),
-            Email("That doesn't look like an e-mail address.", check_deliverability=False),
-        ],
+        validators=email_checks("Please enter the guest's e-mail address."),
     )
     source = RadioField(
         "Who is this?",

@@ -5,11 +5,12 @@ import contextlib
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from eventsite.auth import guessing
 from eventsite.database import write_intent
 from eventsite.extensions import db
+from eventsite.form_widgets import email_checks
 from eventsite.models import utcnow
 from eventsite.public import bp
 from eventsite.public.views import load_event, load_rsvp
@@ -31,11 +32,7 @@ class LinkByEmailForm(FlaskForm):
     email = EmailField(
         "Your e-mail",
         description="The address you RSVPed with.",
-        validators=[
-            DataRequired("Please enter your e-mail address."),
-            Length(max=254),
-            Email("That doesn't look like an e-mail address.", check_deliverability=False),
-        ],
+        validators=email_checks("Please enter your e-mail address."),
     )
 
 

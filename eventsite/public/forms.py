@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.form_widgets import EmailField, SelectField, StringField, TextAreaField
+from eventsite.form_widgets import EmailField, SelectField, StringField, TextAreaField, email_checks
 from eventsite.models import TrainingLevel
 from eventsite.public.contact_forms import NetworkingFields
 from eventsite.services.rsvps import EDITABLE_FIELDS
@@ -49,11 +49,7 @@ class RsvpForm(GuestDetailsForm, NetworkingFields):
     email = EmailField(
         "E-mail",
         description="Your confirmation and private link to change or cancel go here.",
-        validators=[
-            DataRequired("Please enter your e-mail address."),
-            Length(max=254),
-            Email("That doesn't look like an e-mail address.", check_deliverability=False),
-        ],
+        validators=email_checks("Please enter your e-mail address."),
     )
     #: Honeypot: hidden from people by CSS, filled in by naive bots.
     website = StringField("Leave this field empty")
@@ -69,9 +65,5 @@ class EmailChangeForm(FlaskForm):
     new_email = EmailField(
         "New e-mail address",
         description="We'll send a confirmation link there; the change takes effect when you open it.",
-        validators=[
-            DataRequired("Please enter the new address."),
-            Length(max=254),
-            Email("That doesn't look like an e-mail address.", check_deliverability=False),
-        ],
+        validators=email_checks("Please enter the new address."),
     )
