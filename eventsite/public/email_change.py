@@ -40,9 +40,11 @@ def confirm_email(change: str):
     try:
         pending = email_change.read_link(change)
         if form.validate_on_submit():
-            done = email_change.confirm_change(change)
+            email_change.confirm_change(pending)
             db.session.commit()
-            return redirect(url_for("public.manage", token=done.rsvp.manage_token, email_changed=1) + "#change-email")
+            return redirect(
+                url_for("public.manage", token=pending.rsvp.manage_token, email_changed=1) + "#change-email"
+            )
     except DomainError as exc:
         db.session.rollback()
         if exc.code == "bad_link":  # a made-up or mangled link: as unknown as any other token

@@ -84,6 +84,13 @@ def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None
 class Change:
     rsvp: Rsvp
     new_email: str
+    #: The address key the link was sent for: once it differs, the link is used up.
+    old_key: str
+
+
+_LINK_USED = (
+    "This link was already used, or your address changed since we sent it. Your RSVP shows the address in use now."
+)
 
 
 def read_link(token: str) -> Change:
@@ -101,23 +108,20 @@ def read_link(token: str) -> Change:
     if rsvp is None or not isinstance(address, str):
         raise DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link")
     if old_key != rsvp.email_key:
-        raise DomainError(
-            "This link was already used, or your address changed since we sent it. Your RSVP shows the address "
-            "in use now.",
-            "link_used",
-        )
-    return Change(rsvp, address)
+        raise DomainError(_LINK_USED, "link_used")
+    return Change(rsvp, address, old_key)
 
 
-def confirm_change(token: str) -> Change:
-    """Apply a confirmation link: the RSVP's address becomes the new one, its manage link is
-    replaced and mailed to the new address, the history says so, and the old address gets a
-    short notice. Returns the change. Raises what ``read_link`` raises, ``not_live`` and
+def confirm_change(change: Change) -> None:
+    """Apply a link ``read_link`` accepted: the RSVP's address becomes the new one, its manage
+    link is replaced and mailed to the new address, the history says so, and the old address
+    gets a short notice. Raises ``link_used`` (another change won meanwhile), ``not_live`` and
     ``email_taken``."""
-    rsvp = read_link(token).rsvp
+    rsvp = change.rsvp
     lock_event(rsvp.event_id)
-    db.session.refresh(rsvp)
-    change = read_link(token)
+    db.session.refresh(rsvp)  # as it is now, under the lock
+    if change.old_key != rsvp.email_key:
+        raise DomainError(_LINK_USED, "link_used")
     address, key = rsvps.normalise_email(change.new_email)
     _check(rsvp, key)
     _check_free(rsvp, key)
@@ -138,4 +142,3 @@ def confirm_change(token: str) -> Change:
         new_email=address,
         contact_email=mail.contact_address(),
     )
-    return change
