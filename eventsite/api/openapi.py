@@ -40,7 +40,15 @@ VERDICT = {
         "title": {"type": "string"},
         "message": {"type": "string"},
         "check_in_id": {"type": "integer"},
-        "scanned_at": {"type": "string", "format": "date-time"},
+        "scanned_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the scan counts as made: the device's time, or the received time if its clock was off.",
+        },
+        "clock_off": {
+            "type": "boolean",
+            "description": "The device's time lay outside the door's window (a day's slack); it is kept but not used.",
+        },
         "guest": GUEST,
         "previous_at": {"type": ["string", "null"], "format": "date-time"},
         "previous_at_local": {"type": "string", "description": "e.g. 7:42 PM, in the event's zone"},

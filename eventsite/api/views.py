@@ -41,7 +41,7 @@ def parse_time(value: str | None) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", "bad_scanned_at") from None
     if parsed.tzinfo is None:
         raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", "bad_scanned_at")
@@ -85,6 +85,7 @@ def verdict_json(event: Event, v: checkin.CheckInResult) -> dict:
         "message": v.message,
         "check_in_id": v.check_in_id,
         "scanned_at": iso(v.scanned_at),
+        "clock_off": v.clock_off,
         "guest": guest_json(v.guest),
         "previous_at": iso(v.previous_at),
         "previous_at_local": local_time(event, v.previous_at),
@@ -225,6 +226,7 @@ def stats(event_id: int):
                 "reason": x.reason,
                 "name": x.name,
                 "undone": x.undone,
+                "clock_off": x.clock_off,
             }
             for x in s.last_scans
         ],

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsite.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -30,6 +31,9 @@ class CheckIn(Base):
     #: Time on the scanning device (may be earlier than received_at for offline scans).
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The device's clock was off: scanned_at lay outside the door's window (a day's slack either
+    #: side) or could not be held at all. The reported time is kept; ``at`` uses received_at.
+    clock_off: Mapped[bool] = mapped_column(default=False)
     #: Unique per physical scan; a retry with the same nonce returns the first verdict.
     nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: The door's label at the time of the scan ("Door 2", or "Organizer" for a signed-in organizer).
@@ -41,6 +45,16 @@ class CheckIn(Base):
     undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     rsvp: Mapped["Rsvp | None"] = relationship()  # noqa: F821
+
+    @hybrid_property
+    def at(self) -> dt.datetime:
+        """When the scan happened, for figures and lists: the device's time unless its clock was off."""
+        return self.received_at if self.clock_off else self.scanned_at
+
+    @at.inplace.expression
+    @classmethod
+    def _at_expression(cls) -> sa.ColumnElement[dt.datetime]:
+        return sa.case((cls.clock_off, cls.received_at), else_=cls.scanned_at)
 
     def __repr__(self) -> str:
         return f"<CheckIn {self.id} {self.result} {self.reason}>"

@@ -32,6 +32,8 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_CODE = 300
 #: How far a device clock may run ahead of ours before we use our own time instead.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+#: A device time this far outside the door's window means the device's clock is off.
+CLOCK_SLACK = dt.timedelta(days=1)
 
 
 class Reason(enum.StrEnum):
@@ -203,7 +205,8 @@ def parse_code(scanned: str) -> str | None:
 
 @dataclasses.dataclass(frozen=True)
 class Guest:
-    """What the door may see of a guest: never the e-mail address."""
+    """What the door may see of a guest: never the e-mail address, and the dietary and
+    accessibility notes only with a green verdict (``of(rsvp, notes=False)`` leaves them out)."""
 
     rsvp_id: int
     name: str
@@ -217,7 +220,7 @@ class Guest:
     walk_in: bool
 
     @classmethod
-    def of(cls, rsvp: Rsvp) -> "Guest":
+    def of(cls, rsvp: Rsvp, *, notes: bool = True) -> "Guest":
         return cls(
             rsvp_id=rsvp.id,
             name=rsvp.display_name,
@@ -226,8 +229,8 @@ class Guest:
             program=rsvp.institution,
             level=rsvp.training_level.label,
             status=rsvp.status.value,
-            dietary_notes=rsvp.dietary_notes,
-            accessibility_notes=rsvp.accessibility_notes,
+            dietary_notes=rsvp.dietary_notes if notes else "",
+            accessibility_notes=rsvp.accessibility_notes if notes else "",
             walk_in=rsvp.source == "walk_in",
         )
 
@@ -248,7 +251,9 @@ class CheckInResult:
     title: str
     message: str
     check_in_id: int
+    #: When the scan counts as made: the device's time, or the received time if its clock was off.
     scanned_at: dt.datetime
+    clock_off: bool = False
     guest: Guest | None = None
     previous_at: dt.datetime | None = None
     previous_door: str = ""
@@ -273,7 +278,8 @@ def standing_admission_before_insert(rsvp_id: int) -> CheckIn | None:
 
 
 def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> CheckInResult:
-    guest = Guest.of(rsvp) if rsvp is not None else None
+    # A refused scan tells the door who it was, not the guest's private notes.
+    guest = Guest.of(rsvp, notes=row.result == ScanResult.ADMITTED) if rsvp is not None else None
     if row.result == ScanResult.ADMITTED:
         return CheckInResult(
             result=row.result.value,
@@ -282,7 +288,8 @@ def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> Chec
             title="Welcome",
             message=f"Welcome, {guest.name}!" if guest else "Welcome!",
             check_in_id=row.id,
-            scanned_at=row.scanned_at,
+            scanned_at=row.at,
+            clock_off=row.clock_off,
             guest=guest,
             replayed=replayed,
         )
@@ -295,9 +302,10 @@ def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> Chec
             title="Already checked in",
             message="This badge was already scanned. Check the guest's face against the name before letting them in.",
             check_in_id=row.id,
-            scanned_at=row.scanned_at,
+            scanned_at=row.at,
+            clock_off=row.clock_off,
             guest=guest,
-            previous_at=first.scanned_at if first else None,
+            previous_at=first.at if first else None,
             previous_door=first.door if first else "",
             replayed=replayed,
         )
@@ -309,7 +317,8 @@ def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> Chec
         title=title,
         message=message,
         check_in_id=row.id,
-        scanned_at=row.scanned_at,
+        scanned_at=row.at,
+        clock_off=row.clock_off,
         guest=guest,
         replayed=replayed,
     )
@@ -325,13 +334,32 @@ def _replay(event: Event, nonce: str) -> CheckInResult | None:
     return _verdict(row, rsvp, replayed=True)
 
 
-def _device_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+def _device_time(
+    scanned_at: dt.datetime | None, now: dt.datetime, window: tuple[dt.datetime, dt.datetime]
+) -> tuple[dt.datetime, bool]:
+    """The time to record for a scan and whether the device's clock was off.
+
+    A time outside the door's ``window`` widened by CLOCK_SLACK is kept as the device reported
+    it, flagged, and figures use the received time instead (``CheckIn.at``). A time no datetime
+    can hold in UTC (year 1 east of Greenwich, year 9999 west of it) is flagged and replaced by
+    the received time. Within the window, a clock that runs fast cannot put admissions in the future.
+    """
     if scanned_at is None:
-        return now
+        return now, False
     if scanned_at.tzinfo is None:
         raise DomainError("The scan time needs a time zone.", "bad_scanned_at", "scanned_at")
-    # A phone whose clock runs fast must not put admissions in the future.
-    return min(scanned_at.astimezone(dt.UTC), now + CLOCK_SKEW)
+    try:
+        device = scanned_at.astimezone(dt.UTC)
+    except OverflowError:
+        return now, True
+    first, last = window
+    if not first - CLOCK_SLACK <= device <= last + CLOCK_SLACK:
+        return device, True
+    return min(device, now + CLOCK_SKEW), False
+
+
+def _door_window(event: Event, door: DoorLink | None) -> tuple[dt.datetime, dt.datetime]:
+    return (door.valid_from, door.valid_until) if door is not None else default_window(event)
 
 
 def check_in(
@@ -358,7 +386,7 @@ def check_in(
     now = now or utcnow()
     if nonce is not None and not NONCE_RE.fullmatch(nonce):
         raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
-    device_time = _device_time(scanned_at, now)
+    device_time = _device_time(scanned_at, now, _door_window(event, door))
     # No look-up of the nonce first: a retry is rare, and its insert below clashes with the
     # unique nonce, which sends it to ``_replay`` (one query less for every first scan).
     ticket_code = parse_code(code)
@@ -381,7 +409,7 @@ def check_in_guest(
     now = now or utcnow()
     if nonce is not None and not NONCE_RE.fullmatch(nonce):
         raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
-    device_time = _device_time(scanned_at, now)
+    device_time = _device_time(scanned_at, now, _door_window(event, door))
     if nonce is not None and (seen := _replay(event, nonce)) is not None:
         return seen
     found = db.session.get(Rsvp, rsvp_id) if 0 < rsvp_id < 2**31 else None
@@ -397,7 +425,7 @@ def _scan(
     door: DoorLink | None,
     by: str,
     nonce: str | None,
-    device_time: dt.datetime,
+    device_time: tuple[dt.datetime, bool],
     now: dt.datetime,
 ) -> CheckInResult:
     """Decide on ``found`` (None: no such badge), record the scan and return its verdict."""
@@ -420,7 +448,8 @@ def _scan(
     fields = dict(
         event_id=event.id,
         rsvp_id=rsvp.id if rsvp else None,
-        scanned_at=device_time,
+        scanned_at=device_time[0],
+        clock_off=device_time[1],
         received_at=now,
         nonce=nonce,
         door=door.label if door else by[:80],
@@ -529,7 +558,7 @@ def _admission_times(rsvp_ids: list[int]) -> dict[int, dt.datetime]:
     if not rsvp_ids:
         return {}
     rows = db.session.execute(
-        sa.select(CheckIn.rsvp_id, CheckIn.scanned_at).where(
+        sa.select(CheckIn.rsvp_id, CheckIn.at).where(
             CheckIn.rsvp_id.in_(rsvp_ids), CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None)
         )
     )
@@ -540,6 +569,8 @@ def _admission_times(rsvp_ids: list[int]) -> dict[int, dt.datetime]:
 class Scan:
     check_in_id: int
     at: dt.datetime
+    #: The scanning device's clock was off (``at`` is then the time the server received the scan).
+    clock_off: bool
     door: str
     result: str
     reason: str
@@ -552,7 +583,8 @@ class DoorStats:
     checked_in: int
     confirmed: int
     walk_ins: int
-    #: (start of the 15-minute slot, admissions in it), from the first admission to the last.
+    #: (start of the 15-minute slot, admissions in it), from the first admission to the last
+    #: within the event's door window.
     per_quarter: list[tuple[dt.datetime, int]]
     last_scans: list[Scan]
 
@@ -560,7 +592,7 @@ class DoorStats:
 def door_stats(event: Event, *, last: int = 10) -> DoorStats:
     """Live figures for the door page and the dashboard (a fixed number of queries)."""
     standing = (CheckIn.event_id == event.id, CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None))
-    times = list(db.session.scalars(sa.select(CheckIn.scanned_at).where(*standing)))
+    times = list(db.session.scalars(sa.select(CheckIn.at).where(*standing)))
     walk_ins = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(CheckIn)
@@ -571,7 +603,11 @@ def door_stats(event: Event, *, last: int = 10) -> DoorStats:
         sa.select(sa.func.count()).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.CONFIRMED)
     )
     slots: dict[dt.datetime, int] = {}
+    # The chart covers the event's door window only, whatever times are stored.
+    opens, closes = default_window(event)
     for t in times:
+        if not opens <= t <= closes:
+            continue
         slot = t.replace(minute=t.minute - t.minute % 15, second=0, microsecond=0)
         slots[slot] = slots.get(slot, 0) + 1
     per_quarter = []
@@ -590,7 +626,8 @@ def door_stats(event: Event, *, last: int = 10) -> DoorStats:
     scans = [
         Scan(
             check_in_id=c.id,
-            at=c.scanned_at,
+            at=c.at,
+            clock_off=c.clock_off,
             door=c.door,
             result=c.result.value,
             reason=c.reason,

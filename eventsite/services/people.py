@@ -347,7 +347,7 @@ def person(rsvp_id: int, *, now: dt.datetime | None = None) -> Person | None:
     if anchor is None or anchor.anonymised_at is not None:
         return None
     rows = db.session.execute(
-        sa.select(Rsvp, Event, CheckIn.scanned_at, _no_show(Rsvp, now), FeedbackReceipt.answered_at)
+        sa.select(Rsvp, Event, CheckIn.at, _no_show(Rsvp, now), FeedbackReceipt.answered_at)
         .join(Event, Event.id == Rsvp.event_id)
         .outerjoin(CheckIn, _admission_join())
         .outerjoin(FeedbackReceipt, FeedbackReceipt.rsvp_id == Rsvp.id)

@@ -50,13 +50,17 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, Event, Rsvp
+from eventsite.models import CheckIn, Event, Rsvp, RsvpStatus
+from eventsite.models.enums import LIVE_STATUSES
 from eventsite.models.enums import CheckInResult as ScanResult
 from eventsite.services import checkin
 
 SCHEME = "hkdf-sha256/aes-256-gcm/v1"
 LOOKUP_INFO = b"eventsite roster v1 lookup"
 KEY_INFO = b"eventsite roster v1 key"
+#: Sealed entries are whole multiples of this many bytes (plus the GCM tag): a guest's details with
+#: their notes fit one bucket, so entry sizes do not single out the guests who have notes.
+PAD_BUCKET = 512
 
 
 def b64(data: bytes) -> str:
@@ -103,6 +107,8 @@ class Roster:
 
 def _details(rsvp: Rsvp, admission: tuple[dt.datetime, str] | None, local_time) -> dict:
     at, door = admission or (None, "")
+    # Notes only for the guests the door would admit: a waitlisted guest gets a red verdict.
+    notes = rsvp.status == RsvpStatus.CONFIRMED
     return {
         "name": rsvp.display_name,
         "full_name": rsvp.full_name,
@@ -110,13 +116,19 @@ def _details(rsvp: Rsvp, admission: tuple[dt.datetime, str] | None, local_time) 
         "program": rsvp.institution,
         "level": rsvp.training_level.label,
         "status": rsvp.status.value,
-        "dietary_notes": rsvp.dietary_notes,
-        "accessibility_notes": rsvp.accessibility_notes,
+        "dietary_notes": rsvp.dietary_notes if notes else "",
+        "accessibility_notes": rsvp.accessibility_notes if notes else "",
         "walk_in": rsvp.source == "walk_in",
         "checked_in_at": at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if at else None,
         "checked_in_at_local": local_time(at) if at else "",
         "checked_in_door": door,
     }
+
+
+def _padded(details: dict) -> bytes:
+    """The entry's JSON, padded with spaces (JSON.parse ignores them) to whole PAD_BUCKET blocks."""
+    plain = json.dumps(details, separators=(",", ":")).encode()
+    return plain + b" " * (-len(plain) % PAD_BUCKET)
 
 
 def build_roster(
@@ -133,14 +145,20 @@ def build_roster(
     phone can forget it on time. ``badge_prefix``: "<BASE_URL>/b/", which the phone strips from
     a scanned QR. ``local_time``: formats a UTC time in the event's zone ("7:42 PM").
     ``known_version``: the version the phone holds; when it is still current ``payload`` is
-    None and nothing is encrypted. Every RSVP of the event is included, cancelled and
-    waitlisted ones too, so the phone can say red for the right reason.
+    None and nothing is encrypted. Only live RSVPs are included (a waitlisted guest's entry, so
+    the phone says red for the right reason; a cancelled or declined one is unknown offline and
+    settled by the server once the scan is sent). Each sealed entry is padded to a multiple of
+    PAD_BUCKET bytes, so its length does not tell who has notes.
     """
-    rsvps = list(db.session.scalars(sa.select(Rsvp).where(Rsvp.event_id == event.id).order_by(Rsvp.id)))
+    rsvps = list(
+        db.session.scalars(
+            sa.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)).order_by(Rsvp.id)
+        )
+    )
     admissions = {
         rsvp_id: (at, door)
         for rsvp_id, at, door in db.session.execute(
-            sa.select(CheckIn.rsvp_id, CheckIn.scanned_at, CheckIn.door).where(
+            sa.select(CheckIn.rsvp_id, CheckIn.at, CheckIn.door).where(
                 CheckIn.event_id == event.id, CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None)
             )
         )
@@ -165,9 +183,7 @@ def build_roster(
     for code, details in plain:
         lookup = lookup_for(code, salt)
         iv = os.urandom(12)
-        sealed = AESGCM(key_for(code, salt)).encrypt(
-            iv, json.dumps(details, separators=(",", ":")).encode(), associated_data(event.id, lookup)
-        )
+        sealed = AESGCM(key_for(code, salt)).encrypt(iv, _padded(details), associated_data(event.id, lookup))
         entries.append({"lookup": lookup, "iv": b64(iv), "data": b64(sealed)})
     # Entries in a random order, so their position says nothing about when a guest registered.
     entries.sort(key=lambda e: e["lookup"])

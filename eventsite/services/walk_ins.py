@@ -104,9 +104,9 @@ def register_walk_in(
         address, key = rsvps.normalise_email(email)
         existing = rsvps.find_live_rsvp(event, key)
         if existing is not None:
+            # The door learns that the address is taken, not whose it is or where they stand.
             raise DomainError(
-                f"{existing.full_name} already has an RSVP with this address ({existing.status.label.lower()}). "
-                "Scan their badge or find them by name instead.",
+                "This address already has an RSVP for this event. Scan their badge or find them by name instead.",
                 "already_registered",
                 "email",
             )

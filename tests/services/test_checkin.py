@@ -223,7 +223,7 @@ def test_search_by_name_only_and_at_least_three_letters(app_ctx):
 
 
 def test_door_stats(app_ctx):
-    event = make_event()
+    event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
     guests = [make_rsvp(event) for _ in range(3)]
     walk_in = make_rsvp(event)
     walk_in.source = "walk_in"

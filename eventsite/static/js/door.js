@@ -399,7 +399,7 @@
       d.last_scans.forEach(function (s) {
         var li = document.createElement("li");
         li.className = (s.result === "admitted" ? "scan-green" : s.reason === "already_checked_in" ? "scan-amber" : "scan-red") + (s.undone ? " undone" : "");
-        li.textContent = [s.at_local, s.door, s.name || "\u2014", s.result === "admitted" ? "in" : s.reason.replace(/_/g, " ")].join(" \u00b7 ") + (s.undone ? " (undone)" : "");
+        li.textContent = [s.at_local, s.door, s.name || "\u2014", s.result === "admitted" ? "in" : s.reason.replace(/_/g, " ")].join(" \u00b7 ") + (s.undone ? " (undone)" : "") + (s.clock_off ? " (device clock off)" : "");
         list.appendChild(li);
       });
     }, function () {});

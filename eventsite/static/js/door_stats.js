@@ -28,7 +28,7 @@
       var li = document.createElement("li");
       li.className = verdictClass(scan) + (scan.undone ? " undone" : "");
       var what = scan.result === "admitted" ? "admitted" : scan.reason.replace(/_/g, " ");
-      li.textContent = [scan.at_local, scan.door, scan.name || "\u2014", what].join(" \u00b7 ") + (scan.undone ? " (undone)" : "");
+      li.textContent = [scan.at_local, scan.door, scan.name || "\u2014", what].join(" \u00b7 ") + (scan.undone ? " (undone)" : "") + (scan.clock_off ? " (device clock off)" : "");
       list.appendChild(li);
     });
   }
