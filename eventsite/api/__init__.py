@@ -82,12 +82,14 @@ def authenticate():
     g.door = None
     token = request.headers.get("X-Door-Token")
     if token is not None:
-        guessing.guard()
         try:
             g.door = checkin.open_door_link(token)
         except DomainError as exc:
+            # Looked up first: a valid door token is never refused for other people's guessing
+            # (auth/guessing.py); a wrong one counts against this address's door-link budget.
             if exc.code == "door_not_found":
-                guessing.miss()
+                guessing.guard(guessing.Secret.DOOR)
+                guessing.miss(guessing.Secret.DOOR)
             raise
         if g.door.has_pin:
             check_door_pin(g.door, request.headers.get("X-Door-Pin"))

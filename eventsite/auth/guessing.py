@@ -1,16 +1,26 @@
-"""Guessing is throttled: links and codes that match nothing count against the caller's IP.
+"""Guessing is throttled: links and codes that match nothing count against the caller's IP,
+separately for each kind of secret (``Secret``).
 
-Manage links (/r/<token>), badge codes (/b/<code>) and door links (/door/<token>, X-Door-Token)
-are long random tokens; nobody finds one by trying, but a script could try millions. Only misses
-count, so a venue full of guests behind one network address opening their own links is never
-slowed. Once an address has used up GUESS_FAILURE_LIMIT, every token look-up from it is refused
-with 429 until the window moves on: otherwise a refusal would reveal that a guess was right.
-Counters live where RATELIMIT_STORAGE_URI says, like the sign-in throttle's (auth/throttle.py).
+Manage links (/r/<token>), badge codes (/b/<code>), door links (/door/<token>, X-Door-Token),
+feedback links and e-mail-change links are long random tokens; nobody finds one by trying, but
+a script could try millions. Only misses count, so a venue full of guests behind one network
+address opening their own links is never slowed. Once an address has used up
+GUESS_FAILURE_LIMIT for one kind, every look-up of that kind from it is refused with 429 until
+the window moves on (a refusal must not reveal that a guess was right), while the other kinds
+go on working: a stranger on the venue Wi-Fi guessing manage links does not stop the door.
+
+Two callers are never throttled by other people's guessing: a signed-in organizer (their
+session cookie is not guessable, and their misses are typos, not a search), and a request
+whose door token is valid (the door API and page look the token up first; a door token holds
+256 random bits, so answering a right guess at once helps no guesser). Counters live where
+RATELIMIT_STORAGE_URI says, like the sign-in throttle's (auth/throttle.py).
 """
 
+import enum
 import math
 
 from flask import current_app, request
+from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
 from eventsite.auth.throttle import FailureLimiter
@@ -31,30 +41,48 @@ class TooManyGuesses(TooManyRequests):
         )
 
 
+class Secret(enum.StrEnum):
+    """The kinds of secret a guesser may try; each has its own budget per address."""
+
+    MANAGE = "manage"  #: a guest's private link, /r/<token>
+    BADGE = "badge"  #: a ticket code, /b/<code> and the Meet page's look-up
+    DOOR = "door"  #: a door link, /door/<token>, X-Door-Token, a walk-in's badge link
+    FEEDBACK = "feedback"  #: a feedback link, /f/<token>
+    EMAIL_CHANGE = "email_change"  #: an e-mail-change link, /email-change/<token>
+
+
 class GuessThrottle(FailureLimiter):
-    """Misses per IP address; a Redis outage falls back to per-process counting (FailureLimiter)."""
+    """Misses per IP address and kind of secret; a Redis outage falls back to per-process
+    counting (FailureLimiter)."""
 
     SETTING = "GUESS_FAILURE_LIMIT"
 
-    def retry_after(self, ip: str) -> int | None:
-        """Seconds until this address may look tokens up again, or None when it may now."""
-        return self.wait_for([("guess-ip", ip or "unknown")])
+    def retry_after(self, ip: str, kind: Secret) -> int | None:
+        """Seconds until this address may look up secrets of ``kind`` again, or None when it may now."""
+        return self.wait_for([(f"guess-{kind}", ip or "unknown")])
 
-    def record_miss(self, ip: str) -> None:
-        self.count("guess-ip", ip or "unknown")
+    def record_miss(self, ip: str, kind: Secret) -> None:
+        self.count(f"guess-{kind}", ip or "unknown")
 
 
 def _throttle() -> GuessThrottle:
     return current_app.extensions["eventsite.guess_throttle"]
 
 
-def guard() -> None:
-    """Refuse (429) a token look-up from an address that has guessed too often."""
-    wait = _throttle().retry_after(request.remote_addr or "")
+def _exempt() -> bool:
+    return current_user.is_authenticated
+
+
+def guard(kind: Secret) -> None:
+    """Refuse (429) a look-up of ``kind`` from an address that has guessed that kind too often."""
+    if _exempt():
+        return
+    wait = _throttle().retry_after(request.remote_addr or "", kind)
     if wait is not None:
         raise TooManyGuesses(wait)
 
 
-def miss() -> None:
-    """Count a token or code that matched nothing against the caller's address."""
-    _throttle().record_miss(request.remote_addr or "")
+def miss(kind: Secret) -> None:
+    """Count a secret of ``kind`` that matched nothing against the caller's address."""
+    if not _exempt():
+        _throttle().record_miss(request.remote_addr or "", kind)

@@ -44,12 +44,13 @@ def service_worker():
 @bp.get("/<token>")
 def door_page(token: str):
     """The door page for a volunteer's link; a closed link says why instead."""
-    guessing.guard()
     try:
         link = checkin.open_door_link(token)
     except DomainError as exc:
+        # The token is looked up first: a valid door link is never refused for others' guessing.
         if exc.code == "door_not_found":
-            guessing.miss()
+            guessing.guard(guessing.Secret.DOOR)
+            guessing.miss(guessing.Secret.DOOR)
         page = render_template("door/closed.html", message=exc.message, code=exc.code, token=token)
         return page, 404 if exc.code == "door_not_found" else 403, PRIVATE
     page = render_template(
@@ -117,10 +118,10 @@ def badge_check_in(code: str):
     from eventsite.services import badges
 
     _require_organizer()
-    guessing.guard()
+    guessing.guard(guessing.Secret.BADGE)
     rsvp = badges.find_by_ticket_code(code)
     if rsvp is None:
-        guessing.miss()
+        guessing.miss(guessing.Secret.BADGE)
         abort(404)
     verdict = checkin.check_in(rsvp.event, code, by=f"Organizer {current_user.email}"[:80])
     db.session.commit()
@@ -138,10 +139,10 @@ def walk_in_badge(token: str):
 
     from eventsite.services import badges, walk_ins
 
-    guessing.guard()
+    guessing.guard(guessing.Secret.DOOR)
     rsvp = walk_ins.rsvp_for_badge_token(token)
     if rsvp is None:
-        guessing.miss()
+        guessing.miss(guessing.Secret.DOOR)
         abort(404)
     pdf = badges.render_badges_pdf([badges.badge_data(rsvp)], layout="single")
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name="badge.pdf", max_age=0)

@@ -25,10 +25,10 @@ def is_organizer() -> bool:
 @bp.get("/b/<code>")
 def badge_check(code: str):
     """Organizers see the guest's check-in view; anyone else only the badge name and event title."""
-    guessing.guard()
+    guessing.guard(guessing.Secret.BADGE)
     rsvp = badges.find_by_ticket_code(code)
     if rsvp is None:
-        guessing.miss()
+        guessing.miss(guessing.Secret.BADGE)
         abort(404, UNKNOWN_CODE)
     if is_organizer():  # the guest's check-in view
         from eventsite.door import badge_check_in_page

@@ -146,12 +146,12 @@ def meet_lookup(token: str):
     code = request.args.get("code", "").strip()
     if not code:
         return jsonify(error="bad_code", message="Send the scanned badge code."), 400
-    guessing.guard()
+    guessing.guard(guessing.Secret.BADGE)
     try:
         found = contacts.preview(rsvp, code)
     except DomainError as exc:
         if exc.code == "unknown_code":
-            guessing.miss()
+            guessing.miss(guessing.Secret.BADGE)
         return jsonify(error=exc.code, message=exc.message), 404
     return jsonify(name=found.name, shares=found.shares, already_saved=found.already_saved, program=found.program)
 

@@ -35,7 +35,7 @@ def change_email(token: str):
 def confirm_email(change: str):
     """The link in the new mailbox. It carries no manage link, so the page names only the event
     and the new address; confirming leads to the RSVP's new private page."""
-    guessing.guard()
+    guessing.guard(guessing.Secret.EMAIL_CHANGE)
     form = ConfirmForm()
     try:
         pending = email_change.read_link(change)
@@ -48,7 +48,7 @@ def confirm_email(change: str):
     except DomainError as exc:
         db.session.rollback()
         if exc.code == "bad_link":  # a made-up or mangled link: as unknown as any other token
-            guessing.miss()
+            guessing.miss(guessing.Secret.EMAIL_CHANGE)
             return render_template("public/confirm_email.html", error=exc.message), 404
         return render_template("public/confirm_email.html", error=exc.message), 410
     return render_template(

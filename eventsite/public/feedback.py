@@ -50,11 +50,11 @@ def reads_first():
 
 @bp.route("/f/<token>", methods=["GET", "POST"])
 def feedback_form(token: str):
-    guessing.guard()
+    guessing.guard(guessing.Secret.FEEDBACK)
     with reads_first():
         invitation = feedback.find_invitation(token)
         if invitation is None or invitation.rsvp.is_anonymised:
-            guessing.miss()
+            guessing.miss(guessing.Secret.FEEDBACK)
             abort(404, "This feedback link doesn't match any invitation. Check that you copied the whole link.")
         rsvp = invitation.rsvp
     return answer_page(rsvp, url_for("public.feedback_form", token=token))
@@ -122,10 +122,10 @@ def feedback_start(slug: str):
         pass  # the page says when it opens or that it closed; nothing to submit
     elif request.form.get("which") == "badge":
         if code_form.validate_on_submit():
-            guessing.guard()
+            guessing.guard(guessing.Secret.BADGE)
             rsvp = feedback.find_guest_by_badge_code(event, parse_code(code_form.code.data) or "")
             if rsvp is None:
-                guessing.miss()
+                guessing.miss(guessing.Secret.BADGE)
             else:
                 invitation = feedback.invitation_for(rsvp, form)
                 db.session.commit()

@@ -37,10 +37,10 @@ def load_event(slug: str) -> Event:
 
 
 def load_rsvp(token: str) -> Rsvp:
-    guessing.guard()
+    guessing.guard(guessing.Secret.MANAGE)
     rsvp = rsvps.find_by_manage_token(token)
     if rsvp is None or rsvp.is_anonymised:  # its guest deleted their data (services.privacy)
-        guessing.miss()
+        guessing.miss(guessing.Secret.MANAGE)
         abort(404, "This link doesn't match any RSVP. Check that you copied the whole link from your e-mail.")
     return rsvp
 
