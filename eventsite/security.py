@@ -14,6 +14,7 @@ import re
 import secrets
 
 from flask import Flask, g, request, session
+from flask.json.provider import DefaultJSONProvider
 from markupsafe import Markup
 
 #: Paths whose pages belong to one person (a token in the URL, a signed-in organizer, the door):
@@ -77,7 +78,19 @@ def is_private(path: str) -> bool:
     return path.startswith(PRIVATE_PREFIXES)
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested past Python's recursion limit (50,000 ``[``) is
+    invalid JSON like any other: ``get_json`` then answers 400 (or None when silent), not a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
+    app.json = JSONProvider(app)
     https = app.config["BASE_URL"].startswith("https://")
     if https:
         app.config["SESSION_COOKIE_SECURE"] = True

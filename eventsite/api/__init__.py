@@ -21,6 +21,7 @@ csrf.exempt(bp)
 
 #: DomainError codes and the HTTP status each maps to; anything else is 422.
 STATUS_BY_CODE = {
+    "bad_json": 400,
     "login_required": 401,
     "door_not_found": 401,
     "pin_required": 401,

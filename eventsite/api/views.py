@@ -22,10 +22,14 @@ def get_event(event_id: int) -> Event:
     return event
 
 
-def json_body() -> dict:
+def json_body(*, optional: bool = False) -> dict:
+    """The request's JSON object; ``optional``: an empty body counts as ``{}``. Anything else
+    (broken JSON, nested too deeply, not an object) is a 400 ``bad_json``."""
+    if optional and not request.get_data(cache=True):
+        return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError("Send a JSON object.", "bad_json", None)
+        raise ApiError("Send a JSON object (this body is not one, or is not valid JSON).", "bad_json", None)
     return data
 
 
@@ -164,8 +168,7 @@ def check_in_batch(event_id: int):
 def check_in_guest(event_id: int, rsvp_id: int):
     """Check in a guest picked from the name search (badge forgotten)."""
     event = get_event(event_id)
-    data = request.get_json(silent=True)
-    data = data if isinstance(data, dict) else {}
+    data = json_body(optional=True)
     verdict = checkin.check_in_guest(
         event,
         rsvp_id,

@@ -43,3 +43,40 @@ def test_no_request_built_from_the_openapi_document_gets_a_server_error(app):
             case.validate_response(response, checks=[not_a_server_error])
 
         fuzz()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("[" * 50_000, id="50k-open-brackets"),
+        pytest.param('{"scans":' * 3_000 + "1" + "}" * 3_000, id="deep-object"),
+        pytest.param('{"code":"' + "x" * 2_000_000 + '"}', id="2MB-string"),
+        pytest.param("[" + ",".join(["{}"] * 400_000) + "]", id="huge-array"),
+    ],
+)
+def test_deep_or_huge_json_on_every_operation_is_a_4xx_json_error(app, body):
+    """Beyond what schemathesis generates: bodies nested past the parser's limit, or larger than
+    MAX_CONTENT_LENGTH, on every operation of the document, with and without a door token."""
+    with db_session(app):
+        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
+        token = checkin.create_door_link(event, label="Door 1").token
+        event_id = event.id
+    client = app.test_client()
+    doc = client.get("/api/openapi.json").get_json()
+    calls = 0
+    for path, operations in doc["paths"].items():
+        url = "/api" + path.replace("{event_id}", str(event_id)).replace("{rsvp_id}", "1").replace("{check_in_id}", "1")
+        for method in operations:
+            for headers in ({"X-Door-Token": token}, {}):
+                response = client.open(
+                    url, method=method.upper(), data=body, content_type="application/json", headers=headers
+                )
+                calls += 1
+                assert 400 <= response.status_code < 500 or (method == "get" and response.status_code < 500), (
+                    method,
+                    url,
+                    response.status_code,
+                )
+                if response.status_code >= 400:
+                    assert {"error", "message"} <= set(response.get_json()), (method, url)
+    assert calls >= 18
