@@ -56,10 +56,13 @@ def register_extensions(app: Flask) -> None:
     database.configure_engine(app)
     jobs.init_app(app)
 
-    from eventsite.auth.throttle import LoginThrottle
+    from eventsite.auth.throttle import LoginThrottle, SubmitThrottle
 
     app.extensions["eventsite.login_throttle"] = LoginThrottle(
         app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_FAILURE_LIMIT"]
+    )
+    app.extensions["eventsite.submit_throttle"] = SubmitThrottle(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["SUBMIT_IP_LIMIT"], app.config["SUBMIT_ADDRESS_LIMIT"]
     )
     from eventsite.auth.guessing import GuessThrottle
 

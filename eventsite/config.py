@@ -40,6 +40,11 @@ class Config:
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
     #: Unknown manage links, badge codes and door links allowed per IP address (only misses count).
     GUESS_FAILURE_LIMIT = "30 per 10 minutes"
+    #: RSVPs and feedback-link requests accepted per network address: a venue's guests behind one
+    #: address (60 in a minute) get through, a script sending 1,000 a minute is held back.
+    SUBMIT_IP_LIMIT = "100 per minute"
+    #: ... and per e-mail address, so nobody can fill one mailbox.
+    SUBMIT_ADDRESS_LIMIT = "5 per 10 minutes"
     #: eventsite's log lines on stderr: "json" (one object a line), "text", or "none" (leave logging alone).
     LOG_FORMAT = "json"
     LOG_LEVEL = "INFO"

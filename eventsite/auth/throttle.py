@@ -87,3 +87,35 @@ class LoginThrottle(FailureLimiter):
     def record_failure(self, ip: str, email: str) -> None:
         for kind, key in self._keys(ip, email):
             self.count(kind, key)
+
+
+class SubmitThrottle:
+    """Guest forms that send e-mail (the RSVP form, the feedback link by e-mail): every accepted
+    submission counts per network address (SUBMIT_IP_LIMIT, sized for a venue's guests behind
+    one address) and per e-mail address (SUBMIT_ADDRESS_LIMIT), so a script can neither flood
+    one mailbox nor fill the outbox. Counters live where RATELIMIT_STORAGE_URI says."""
+
+    def __init__(self, storage_uri: str, ip_limit: str, address_limit: str):
+        self.by_ip = _Limiter(storage_uri, ip_limit, "SUBMIT_IP_LIMIT")
+        self.by_address = _Limiter(storage_uri, address_limit, "SUBMIT_ADDRESS_LIMIT")
+
+    def take(self, form: str, ip: str, address_key: str) -> int | None:
+        """Count one submission of ``form``; or, when either budget is spent, count nothing and
+        return the seconds until both allow one again."""
+        keys = [(self.by_ip, f"{form}-ip", ip or "unknown"), (self.by_address, f"{form}-address", address_key)]
+        waits = [w for limiter, kind, key in keys if (w := limiter.wait_for([(kind, key)])) is not None]
+        if waits:
+            return max(waits)
+        for limiter, kind, key in keys:
+            limiter.count(kind, key)
+        return None
+
+    def reset(self) -> None:
+        self.by_ip.reset()
+        self.by_address.reset()
+
+
+class _Limiter(FailureLimiter):
+    def __init__(self, storage_uri: str, limit: str, setting: str):
+        self.SETTING = setting
+        super().__init__(storage_uri, limit)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
-from eventsite.auth import guessing
+from eventsite.auth import guessing, submissions
 from eventsite.database import write_intent
 from eventsite.extensions import db
 from eventsite.form_widgets import email_checks
@@ -116,7 +116,7 @@ def feedback_start(slug: str):
     if form is None or event.is_cancelled:
         abort(404, "This event has no feedback form.")
     code_form, email_form = BadgeCodeForm(), LinkByEmailForm()
-    status = 200
+    status, headers = 200, dict(PRIVATE)
     now = utcnow()
     if not form.is_open(now):
         pass  # the page says when it opens or that it closed; nothing to submit
@@ -135,12 +135,17 @@ def feedback_start(slug: str):
             )
         status = 422
     elif request.form.get("which") == "email":
-        if email_form.validate_on_submit():
-            feedback.send_link_by_email(event, email_form.email.data)
-            db.session.commit()
-            session["feedback_link_to"] = email_form.email.data
-            return redirect(url_for("public.feedback_start", slug=slug, sent=1))
         status = 422
+        if email_form.validate_on_submit():
+            held = submissions.wait_message("feedback-link", email_form.email.data)
+            if held is None:
+                feedback.send_link_by_email(event, email_form.email.data)
+                db.session.commit()
+                session["feedback_link_to"] = email_form.email.data
+                return redirect(url_for("public.feedback_start", slug=slug, sent=1))
+            email_form.email.errors.append(held[0])
+            status = 429
+            headers["Retry-After"] = str(held[1])
     return (
         render_template(
             "public/feedback_start.html",
@@ -153,7 +158,7 @@ def feedback_start(slug: str):
             sent_to=session.get("feedback_link_to", "") if request.args.get("sent") == "1" else None,
         ),
         status,
-        PRIVATE,
+        headers,
     )
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
-from eventsite.auth import guessing
+from eventsite.auth import guessing, submissions
 from eventsite.database import reading, writing
 from eventsite.errors import form_error
 from eventsite.extensions import db
@@ -96,26 +96,20 @@ def _event_page(slug: str):
     # A first visit shows the blank fields rendered once per event version (blank_rsvp_fields):
     # its form only carries the CSRF token, and binding the RSVP form's 18 fields is skipped.
     form = RsvpForm() if request.method == "POST" else ConfirmForm()
-    status = 200
+    status, headers = 200, {}
     if form.is_submitted():
         if form.website.data:  # honeypot: a bot; show the same page and save nothing
             session["inbox_address"] = form.email.data or ""
             return redirect(url_for("public.check_inbox", slug=slug))
+        status = 422
         if form.validate():
-            db.session.commit()  # end the read transaction; the write begins with the lock
-            try:
-                with writing():
-                    result = rsvps.submit_rsvp(event, email=form.email.data, now=now, **form.service_fields())
-                    if result.created and form.networking_chosen():
-                        contacts.update_preferences(result.rsvp, **form.networking_fields())
-                    db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                form_error(form, exc)
-            else:
+            held = submissions.wait_message("rsvp", form.email.data)
+            if held is not None:
+                form.email.errors.append(held[0])
+                status, headers = 429, {"Retry-After": str(held[1])}
+            elif _save_rsvp(event, form, now):
                 session["inbox_address"] = form.email.data
                 return redirect(url_for("public.check_inbox", slug=slug))
-        status = 422
     counts = events.place_counts(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
     if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):
@@ -132,7 +126,26 @@ def _event_page(slug: str):
             rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event),
         ),
         status,
+        headers,
     )
+
+
+def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> bool:
+    """Save the RSVP under the write lock and commit; False with the message next to its field."""
+    db.session.commit()  # end the read transaction; the write begins with the lock
+    try:
+        with writing():
+            result = rsvps.submit_rsvp(
+                event, email=form.email.data, mail_when_full=True, now=now, **form.service_fields()
+            )
+            if result.created and form.networking_chosen():
+                contacts.update_preferences(result.rsvp, **form.networking_fields())
+            db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        form_error(form, exc)
+        return False
+    return True
 
 
 @bp.get("/e/<slug>/check-inbox")

@@ -90,6 +90,19 @@ def _start_words(event) -> str:
     return f"{start.strftime('%A, %B')} {start.day} at {clock(start)} {start.tzname()}"
 
 
+def queue_event_full(event, address: str) -> OutboxMessage:
+    """Tell ``address``, which has no RSVP, that ``event`` is full (no private link: nothing was saved)."""
+    return queue_message(
+        to=address,
+        kind="event_full",
+        subject=f"Sorry, this event is full: {event.title}",
+        template="event_full",
+        event=event,
+        events_url=f"{links.base_url()}/",
+        contact_email=contact_address(),
+    )
+
+
 def queue_guest_message(rsvp: Rsvp, kind: str, **context) -> OutboxMessage | None:
     """Queue one of the standard guest e-mails (GUEST_MESSAGES) with the calendar attached;
     None for an anonymised guest, who has no address left (services.privacy). ``context``

@@ -40,7 +40,8 @@ EDITABLE_FIELDS = (
 
 @dataclasses.dataclass(frozen=True)
 class SubmitResult:
-    rsvp: Rsvp
+    #: None when the event was full and the address was told so by e-mail (``mail_when_full``).
+    rsvp: Rsvp | None
     #: False when the address already had a live RSVP: it was e-mailed its link again.
     created: bool
 
@@ -96,6 +97,7 @@ def submit_rsvp(
     dietary_notes: str = "",
     accessibility_notes: str = "",
     actor: str = "guest",
+    mail_when_full: bool = False,
     now: dt.datetime | None = None,
 ) -> SubmitResult:
     """Record a guest's reply and queue the e-mail that carries their private link.
@@ -103,6 +105,9 @@ def submit_rsvp(
     The new RSVP is ``pending`` when the event requires approval, ``confirmed`` while places
     remain and nobody is queued, else ``waitlisted`` (when the waitlist is on). An address that
     already has a live RSVP gets its link e-mailed again and no second row (``created`` False).
+    ``mail_when_full``: a full event without a waitlist e-mails the address that it is full and
+    returns ``rsvp`` None instead of raising, so the public form answers a known and an unknown
+    address alike (whoever submits learns nothing about who has replied; the mailbox is told).
     Raises DomainError ``event_cancelled``, ``event_not_published``, ``rsvp_closed``,
     ``event_full``, ``bad_email`` (field ``email``).
     """
@@ -117,12 +122,19 @@ def submit_rsvp(
     if existing is not None:
         mail.queue_guest_message(existing, "manage_link")
         return SubmitResult(existing, created=False)
+    try:
+        status = _initial_status(event)
+    except DomainError as exc:
+        if not (mail_when_full and exc.code == "event_full"):
+            raise
+        mail.queue_event_full(event, address)
+        return SubmitResult(None, created=False)
 
     rsvp = insert_rsvp(
         event,
         email=address,
         email_key=key,
-        status=_initial_status(event),
+        status=status,
         now=now,
         actor=actor,
         first_name=first_name,
