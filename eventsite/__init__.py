@@ -59,7 +59,7 @@ def register_extensions(app: Flask) -> None:
     from eventsite.auth.throttle import LoginThrottle, SubmitThrottle
 
     app.extensions["eventsite.login_throttle"] = LoginThrottle(
-        app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_FAILURE_LIMIT"]
+        app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_FAILURE_LIMIT"], app.config["LOGIN_IP_FAILURE_LIMIT"]
     )
     app.extensions["eventsite.submit_throttle"] = SubmitThrottle(
         app.config["RATELIMIT_STORAGE_URI"], app.config["SUBMIT_IP_LIMIT"], app.config["SUBMIT_ADDRESS_LIMIT"]

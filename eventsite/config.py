@@ -36,8 +36,10 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     #: Where rate-limit counters live: memory:// (one process) or redis://host:6379 (shared).
     RATELIMIT_STORAGE_URI = "memory://"
-    #: Failed sign-ins allowed per IP address and per account.
+    #: Failed sign-ins allowed per IP address and account (and wrong PINs per door link).
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    #: Failed sign-ins allowed per IP address, whatever the accounts tried.
+    LOGIN_IP_FAILURE_LIMIT = "20 per 15 minutes"
     #: Unknown manage links, badge codes and door links allowed per IP address (only misses count).
     GUESS_FAILURE_LIMIT = "30 per 10 minutes"
     #: RSVPs and feedback-link requests accepted per network address: a venue's guests behind one

@@ -76,17 +76,35 @@ class FailureLimiter:
         self.local.storage.reset()
 
 
-class LoginThrottle(FailureLimiter):
-    def _keys(self, ip: str, email: str) -> list[tuple[str, str]]:
-        return [("login-ip", ip or "unknown"), ("login-account", email.strip().lower())]
+class LoginThrottle:
+    """Failed sign-ins slow their source down, never the account's owner elsewhere: failures
+    count per IP address and account (LOGIN_FAILURE_LIMIT) and per IP address across accounts
+    (LOGIN_IP_FAILURE_LIMIT). There is no lock on the account itself, so nobody can lock an
+    organizer out on event night; from a fresh network the owner signs in as usual."""
+
+    def __init__(self, storage_uri: str, limit: str, ip_limit: str):
+        self.per_account = _Limiter(storage_uri, limit, "LOGIN_FAILURE_LIMIT")
+        self.per_ip = _Limiter(storage_uri, ip_limit, "LOGIN_IP_FAILURE_LIMIT")
+        # The door's PIN counter (api/__init__.py) shares the per-account budget's limit.
+        self.allowed = self.per_account.allowed
+        self.count = self.per_account.count
+
+    def _keys(self, ip: str, email: str) -> list[tuple[FailureLimiter, str, str]]:
+        ip = ip or "unknown"
+        return [(self.per_account, "login-ip-account", f"{ip} {email.strip().lower()}"), (self.per_ip, "login-ip", ip)]
 
     def retry_after(self, ip: str, email: str) -> int | None:
         """Seconds until another attempt is allowed, or None when allowed now."""
-        return self.wait_for(self._keys(ip, email))
+        waits = [w for limiter, kind, key in self._keys(ip, email) if (w := limiter.wait_for([(kind, key)]))]
+        return max(waits) if waits else None
 
     def record_failure(self, ip: str, email: str) -> None:
-        for kind, key in self._keys(ip, email):
-            self.count(kind, key)
+        for limiter, kind, key in self._keys(ip, email):
+            limiter.count(kind, key)
+
+    def reset(self) -> None:
+        self.per_account.reset()
+        self.per_ip.reset()
 
 
 class SubmitThrottle:

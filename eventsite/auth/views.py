@@ -60,8 +60,8 @@ def login():
         if wait is not None:
             form.password.errors = [f"Too many failed sign-ins. Try again in {minutes(wait)}."]
             return render_template("auth/login.html", form=form), 429
-        organizer = accounts.find_organizer(email)
-        if organizer is not None and organizer.check_password(form.password.data):
+        organizer = accounts.authenticate(email, form.password.data)
+        if organizer is not None:
             token = accounts.start_login_session(organizer)
             db.session.commit()
             session.clear()  # a fresh session at sign-in: nothing from before carries over
