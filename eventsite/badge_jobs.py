@@ -4,15 +4,13 @@ A whole event (up to a few thousand badges) takes longer than a request should, 
 only queues a ``BadgePrintJob`` and starts ``run_job`` in a thread; the organizer's page polls
 the job's progress. The thread is a transaction boundary like ``eventsite.jobs``: it commits the
 progress after each chunk and the outcome at the end. Rendering itself happens in worker
-processes (``BADGE_RENDER_PROCESSES``, default 2) and the PDF is written to the instance folder.
+processes (``BADGE_RENDER_PROCESSES``, default 2); the PDF is stored in the database with the
+job's outcome (``BadgeJobOutput``), so any app server can hand it out.
 """
 
-import contextlib
 import logging
-import os
 import threading
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -26,17 +24,6 @@ log = logging.getLogger(__name__)
 
 #: One job at a time per web process: two would only share the same two cores.
 _one_at_a_time = threading.Semaphore(1)
-#: Finished PDFs are kept this long, then removed when the next job starts.
-KEEP_FILES_SECONDS = 7 * 24 * 3600
-
-
-def job_dir(app: Flask) -> Path:
-    """Where finished PDFs wait for download: BADGE_JOB_DIR, else instance/badge_jobs."""
-    return Path(app.config.get("BADGE_JOB_DIR") or Path(app.instance_path) / "badge_jobs")
-
-
-def job_path(app: Flask, job_id: int) -> Path:
-    return job_dir(app) / f"badges-{job_id}.pdf"
 
 
 def start(job_id: int) -> threading.Thread:
@@ -58,8 +45,8 @@ def _commit_progress(job_id: int, done: int) -> None:
 
 
 def run_job(app: Flask, job_id: int) -> None:
-    """Render job ``job_id`` to its PDF file, then mark its badges printed; failures are kept
-    on the job with their message."""
+    """Render job ``job_id`` to its PDF, then store it and mark the badges printed in one
+    transaction; failures are kept on the job with their message."""
     with _one_at_a_time, app.app_context():
         try:
             with writing():
@@ -84,11 +71,10 @@ def run_job(app: Flask, job_id: int) -> None:
                 chunk_pages=app.config.get("BADGE_CHUNK_PAGES", 10),
                 progress=lambda done: _commit_progress(job_id, done),
             )
-            _write_file(app, job_id, pdf)
             with writing():
                 db.session.rollback()
                 job = db.session.get(BadgePrintJob, job_id)
-                marked = badges.finish_print_job(job)
+                marked = badges.finish_print_job(job, pdf)
                 db.session.commit()
             log.info(
                 "badge job %s: %s badges in %.1fs, %s marked printed",
@@ -108,25 +94,6 @@ def run_job(app: Flask, job_id: int) -> None:
                     db.session.commit()
         finally:
             db.session.remove()
-
-
-def _write_file(app: Flask, job_id: int, pdf: bytes) -> None:
-    folder = job_dir(app)
-    folder.mkdir(parents=True, exist_ok=True)
-    _remove_old_files(folder)
-    target = job_path(app, job_id)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(pdf)
-    os.replace(partial, target)  # a download never sees half a file
-
-
-def _remove_old_files(folder: Path) -> None:
-    cutoff = time.time() - KEEP_FILES_SECONDS
-    for path in folder.glob("badges-*.pdf"):
-        # Another process may remove the same file first; that is fine.
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
 
 
 def wait_for_all(app: Flask, timeout: float = 120) -> None:

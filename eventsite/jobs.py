@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import contacts, feedback, mail, privacy, reminders, rsvps
+from eventsite.services import badges, contacts, feedback, mail, privacy, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ def deliver_outbox(limit: int = 50) -> DeliveryReport:
             try:
                 mail.transmit(message)
             except Exception as exc:  # any transport failure is kept on the message
-                log.warning("mail to %s failed: %s", message.to_address, exc)
+                # The message id, not the address: logs outlive a guest's data deletion.
+                log.warning("outbox message %s failed: %s", message.id, type(exc).__name__)
                 outcomes.append((message, f"{type(exc).__name__}: {exc}"))
                 report.failed += 1
             else:
@@ -93,7 +94,8 @@ class JobReport:
 
 def run_jobs() -> JobReport:
     """One cron tick: expire unclaimed offers, queue due reminders, feedback invitations and
-    contact follow-ups, apply the retention period (privacy), then deliver the outbox.
+    contact follow-ups, apply the retention period (privacy), remove badge PDFs older than a
+    week, then deliver the outbox.
 
     Safe to run twice, even at the same time: each guest's reminder is claimed once.
     """
@@ -112,6 +114,9 @@ def run_jobs() -> JobReport:
         followups = contacts.send_followups()
         db.session.commit()
     anonymised = _apply_retention()
+    with writing():
+        badges.remove_expired_outputs()
+        db.session.commit()
     return JobReport(
         offers_expired=expired,
         delivery=deliver_outbox(),

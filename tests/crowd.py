@@ -56,7 +56,7 @@ class Guest:
         try:
             self.conn.request(method, path, body=body, headers=sent)
             response = self.conn.getresponse()
-            text = response.read().decode()
+            text = response.read().decode("utf-8", "replace")  # a PDF download reads as text too
         finally:
             self.conn.close()
             self.conn = None

@@ -101,12 +101,12 @@ def badge_job_status(event_id: int, job_id: int):
 def badge_job_pdf(event_id: int, job_id: int):
     """The finished PDF; the organizer's rights were checked by the blueprint just now."""
     job = get_job(event_id, job_id)
-    path = badge_jobs.job_path(current_app, job.id)
-    if job.status != BadgeJobStatus.DONE or not path.is_file():
+    pdf = badges.job_pdf(job) if job.status == BadgeJobStatus.DONE else None
+    if pdf is None:
         abort(404, "This PDF is not ready, or it was removed after a week. Make it again from the badge page.")
     # A file to open in a PDF reader and print at 100%: browsers' viewers tend to "fit to page".
     return send_file(
-        path,
+        io.BytesIO(pdf),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"badges-{job.event.slug}-{job.id}.pdf",

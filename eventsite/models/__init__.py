@@ -1,6 +1,6 @@
 """Every model, imported here so Alembic and `flask shell` see the whole schema."""
 
-from eventsite.models.badge import BadgePrintJob
+from eventsite.models.badge import BadgeJobOutput, BadgePrintJob
 from eventsite.models.base import Base, utcnow
 from eventsite.models.checkin import CheckIn
 from eventsite.models.contact import GuestProfile, SavedContact
@@ -38,6 +38,7 @@ from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
     "BadgeJobStatus",
+    "BadgeJobOutput",
     "BadgePrintJob",
     "BadgeRole",
     "CheckIn",

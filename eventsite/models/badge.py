@@ -1,4 +1,4 @@
-"""BadgePrintJob: one organizer's request for a badge PDF, rendered in the background."""
+"""BadgePrintJob: one organizer's request for a badge PDF, rendered in the background; BadgeJobOutput: its PDF."""
 
 import datetime as dt
 
@@ -50,3 +50,18 @@ class BadgePrintJob(Base):
 
     def __repr__(self) -> str:
         return f"<BadgePrintJob {self.id} {self.status} {self.done}/{self.total}>"
+
+
+class BadgeJobOutput(Base):
+    """A finished job's PDF, kept in the database that every app server shares (a download may
+    reach another server than the one that rendered it), apart from the job row so that
+    listing jobs never loads a PDF. Removed with its job, and a week after it was made."""
+
+    __tablename__ = "badge_job_outputs"
+
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("badge_print_jobs.id", ondelete="CASCADE"), primary_key=True)
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<BadgeJobOutput {self.job_id} {len(self.pdf)} bytes>"

@@ -37,6 +37,7 @@ from weasyprint.urls import URLFetcherResponse
 
 from eventsite.extensions import db
 from eventsite.models import (
+    BadgeJobOutput,
     BadgeJobStatus,
     BadgePrintJob,
     BadgeRole,
@@ -779,10 +780,13 @@ def job_badges(job: BadgePrintJob) -> list[BadgeData]:
     return [badge_data(by_id[i], event) for i in ids if i in by_id]
 
 
-def finish_print_job(job: BadgePrintJob, *, now: dt.datetime | None = None) -> int:
-    """Mark the job done and its guests' badges printed (those whose code is unchanged since
-    the job began); returns how many were marked."""
+def finish_print_job(job: BadgePrintJob, pdf: bytes, *, now: dt.datetime | None = None) -> int:
+    """Store the job's ``pdf``, mark the job done and its guests' badges printed (those whose
+    code is unchanged since the job began); returns how many were marked. PDFs older than
+    KEEP_OUTPUT go at the same time (and in ``jobs run``)."""
     now = now or utcnow()
+    remove_expired_outputs(now=now)
+    db.session.add(BadgeJobOutput(job_id=job.id, pdf=pdf, created_at=now))
     codes = dict((rsvp_id, code) for rsvp_id, code in job.badges)
     guests = db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(list(codes)))).all()
     marked = mark_printed([r for r in guests if r.ticket_code == codes[r.id]], now=now)
@@ -798,6 +802,35 @@ def fail_print_job(job: BadgePrintJob, message: str, *, now: dt.datetime | None 
     job.error = message[:2000]
     job.finished_at = job.updated_at = now or utcnow()
     db.session.flush()
+
+
+#: Finished PDFs are kept this long.
+KEEP_OUTPUT = dt.timedelta(days=7)
+
+
+def job_pdf(job: BadgePrintJob) -> bytes | None:
+    """The finished job's PDF, or None (not done, or removed after KEEP_OUTPUT)."""
+    return db.session.scalar(sa.select(BadgeJobOutput.pdf).where(BadgeJobOutput.job_id == job.id))
+
+
+def remove_expired_outputs(*, now: dt.datetime | None = None) -> int:
+    """Delete PDFs made more than KEEP_OUTPUT ago (the jobs stay, saying the file is gone)."""
+    cutoff = (now or utcnow()) - KEEP_OUTPUT
+    result = db.session.execute(sa.delete(BadgeJobOutput).where(BadgeJobOutput.created_at < cutoff))
+    return result.rowcount
+
+
+def forget_guest_jobs(rsvp: Rsvp) -> int:
+    """Delete every print job of the guest's event that holds their badge, with its PDF (for
+    a guest's data deletion: the PDF shows their name). Returns how many jobs went."""
+    jobs = db.session.scalars(sa.select(BadgePrintJob).where(BadgePrintJob.event_id == rsvp.event_id)).all()
+    doomed = [job.id for job in jobs if any(rsvp_id == rsvp.id for rsvp_id, _code in job.badges)]
+    if doomed:
+        db.session.execute(sa.delete(BadgeJobOutput).where(BadgeJobOutput.job_id.in_(doomed)))
+        db.session.execute(
+            sa.delete(BadgePrintJob).where(BadgePrintJob.id.in_(doomed)).execution_options(synchronize_session="fetch")
+        )
+    return len(doomed)
 
 
 #: A running job whose progress has not moved for this long died with its process.

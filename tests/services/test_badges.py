@@ -1,6 +1,7 @@
 """Badge rules called directly: the QR payload and image, layout geometry, who gets a badge,
 codes (re-issue, cancel), printed marks, offsets and print jobs."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from eventsite.extensions import db
-from eventsite.models import BadgeJobStatus, BadgeRole, RsvpAction, RsvpChange, RsvpStatus
+from eventsite.models import BadgeJobStatus, BadgePrintJob, BadgeRole, RsvpAction, RsvpChange, RsvpStatus, utcnow
 from eventsite.services import DomainError, badges, rsvps
 from factories import make_event, make_rsvp
 from helpers import decode_qr
@@ -264,10 +265,31 @@ def test_print_job_freezes_codes_and_marks_only_unchanged_badges(app_ctx):
     assert job.total == 3 and job.pages == 2 and job.status == BadgeJobStatus.QUEUED
     assert [i for i, _ in job.badges] == [a.id, b.id, c.id]
     badges.reissue_ticket_code(b, actor="organizer:o@example.org")  # lost while the job ran
-    assert badges.finish_print_job(job) == 2
+    assert badges.finish_print_job(job, b"%PDF-1.7 the job's pages") == 2
     db.session.commit()
     assert a.badge_printed_at and c.badge_printed_at and b.badge_printed_at is None
     assert job.status == BadgeJobStatus.DONE and job.done == 3
+    assert badges.job_pdf(job) == b"%PDF-1.7 the job's pages"
+
+
+def test_a_job_pdf_is_kept_a_week_and_goes_with_a_deleted_guest(app_ctx):
+    event = make_event()
+    kept, gone = make_rsvp(event), make_rsvp(event)
+    old = badges.start_print_job(event, layout="avery-5392", selection="all", actor="organizer:o@example.org")
+    badges.finish_print_job(old, b"%PDF old", now=utcnow() - badges.KEEP_OUTPUT - dt.timedelta(minutes=1))
+    db.session.commit()
+    assert badges.remove_expired_outputs() == 1 and badges.job_pdf(old) is None
+    job = badges.start_print_job(event, layout="avery-5392", selection="all", actor="organizer:o@example.org")
+    only_kept = badges.start_print_job(
+        event, layout="avery-5392", selection="selected", rsvp_ids=[kept.id], actor="organizer:o@example.org"
+    )
+    badges.finish_print_job(job, b"%PDF both")
+    badges.finish_print_job(only_kept, b"%PDF one")
+    db.session.commit()
+    assert badges.forget_guest_jobs(gone) == 2  # the old job listed them too
+    db.session.commit()
+    assert db.session.get(BadgePrintJob, job.id) is None
+    assert badges.job_pdf(only_kept) == b"%PDF one"
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,8 @@ from helpers import csrf_token, db_session, decode_qr, page_text, pdf_pages, pdf
 
 @pytest.fixture()
 def app_config(app_config, tmp_path):
-    """Render jobs in their thread (worker processes are tested in tests/pdf) into tmp_path."""
-    return {**app_config, "BADGE_RENDER_PROCESSES": 0, "BADGE_CHUNK_PAGES": 1, "BADGE_JOB_DIR": str(tmp_path / "jobs")}
+    """Render jobs in their thread (worker processes are tested in tests/pdf)."""
+    return {**app_config, "BADGE_RENDER_PROCESSES": 0, "BADGE_CHUNK_PAGES": 1}
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ import pytest
 from eventsite import badge_jobs
 from eventsite.database import writing
 from eventsite.extensions import db
-from eventsite.models import BadgePrintJob, utcnow
+from eventsite.models import BadgeJobOutput, BadgePrintJob, utcnow
 from eventsite.models.enums import BadgeJobStatus
 from eventsite.services import checkin, contacts, feedback, walk_ins
 from factories import make_event, make_organizer, make_rsvp
@@ -150,11 +150,6 @@ def test_every_route_is_in_the_table(app):
 
 
 @pytest.fixture()
-def app_config(app_config, tmp_path):
-    return {**app_config, "BADGE_JOB_DIR": str(tmp_path / "badge_jobs")}
-
-
-@pytest.fixture()
 def world(app):
     """One published event with a confirmed guest, an open door link, a check-in and a finished badge job."""
     with app.app_context(), writing():
@@ -186,10 +181,9 @@ def world(app):
             status=BadgeJobStatus.DONE,
         )
         db.session.add(job)
+        db.session.flush()
+        db.session.add(BadgeJobOutput(job_id=job.id, pdf=b"%PDF-1.4\n%%EOF\n"))
         db.session.commit()
-        path = badge_jobs.job_path(app, job.id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"%PDF-1.4\n%%EOF\n")
         return {
             "event_id": event.id,
             "slug": event.slug,

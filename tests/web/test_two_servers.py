@@ -21,8 +21,8 @@ from crowd import Guest, rsvp_post, together
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, utcnow
 from eventsite.services import checkin
-from factories import guest_fields, make_event, make_rsvp
-from helpers import db_session
+from factories import guest_fields, make_event, make_organizer, make_rsvp
+from helpers import ORGANIZER_PASSWORD, db_session
 
 #: Two app servers share a database only on PostgreSQL.
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
@@ -49,6 +49,8 @@ class Gunicorn:
             SECRET_KEY="two-servers",
             BASE_URL=self.url,
             FLASK_MAIL_DELIVERY="manual",
+            # Nothing on disk is shared either: each server has its own instance folder, as on two machines.
+            FLASK_BADGE_JOB_DIR=str(log_path.with_suffix(".files")),
         )
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
@@ -151,3 +153,39 @@ def test_door_race_across_two_servers_admits_a_badge_once(servers, app):
     with app.app_context():
         rows = db.session.scalars(sa.select(CheckIn.result).where(CheckIn.event_id == event_id)).all()
     assert sorted(rows) == [CheckInResult.ADMITTED] + [CheckInResult.REJECTED] * 9
+
+
+def test_a_badge_pdf_made_on_one_server_downloads_from_the_other(servers, app):
+    """Issue 12.11: behind round-robin, the organizer's download may reach the other server."""
+    with db_session(app):
+        make_organizer()
+        event = make_event()
+        for i in range(3):
+            make_rsvp(event, first_name=f"Printed{i}")
+        db.session.flush()
+        event_id = event.id
+    first, second = Guest(servers[0]), Guest(servers[1])
+    token = first.get_token("/login")
+    signed_in = first.request(
+        "POST", "/login", form={"email": "organizer@example.org", "password": ORGANIZER_PASSWORD, "csrf_token": token}
+    )
+    assert signed_in.status == 302, signed_in.body[:300]
+    token = first.get_token(f"/admin/events/{event_id}/badges")
+    queued = first.request(
+        "POST",
+        f"/admin/events/{event_id}/badges/print",
+        form={"layout": "a4-6", "selection": "all", "first_slot": "1", "csrf_token": token},
+    )
+    assert queued.status == 302, queued.body[:500]
+    job_url = queued.location
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = first.request("GET", f"{job_url}.json").json()
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert status["status"] == "done", status
+    second.cookies = first.cookies  # the same browser, its next request sent to the other server
+    download = second.request("GET", status["download_url"])
+    assert download.status == 200, download.body[:300]
+    assert download.headers["Content-Type"] == "application/pdf"
