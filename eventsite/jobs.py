@@ -1,8 +1,9 @@
 """Background work, each a transaction boundary: outbox delivery and the periodic job run.
 
-``flask jobs run`` (cron) calls ``run_jobs``; web processes also wake a delivery thread after
-any commit that queued mail, so a guest's e-mail leaves within a second without the request
-waiting on SMTP.
+``flask jobs run`` (cron) calls ``run_jobs``, which delivers what it queued before it returns;
+web requests also wake a delivery thread after any commit that queued mail, so a guest's
+e-mail leaves within a second without the request waiting on SMTP. Command-line processes
+never start that thread.
 """
 
 import dataclasses
@@ -11,7 +12,7 @@ import threading
 import time
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
 from eventsite.database import writing
 from eventsite.extensions import db
@@ -169,7 +170,10 @@ class MailWorker:
 
 @sa.event.listens_for(db.session, "after_commit")
 def _wake_deliverer(session) -> None:
-    if session.info.pop("outbox_dirty", False):
+    # Only a web request hands its e-mail to the thread. A command (`flask jobs run`, `flask
+    # demo`) delivers what it queued itself before it exits: a thread of its own would claim
+    # the rows and be killed with the process, leaving them "sending" (issue 12.14).
+    if session.info.pop("outbox_dirty", False) and has_request_context():
         worker = current_app.extensions.get("eventsite.mail_worker")
         if worker is not None:
             worker.notify()

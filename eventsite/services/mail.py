@@ -9,11 +9,12 @@ with its error and a back-off before the next attempt.
 
 import datetime as dt
 import functools
+import hashlib
 import smtplib
 import sys
 from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -154,6 +155,15 @@ def claim_due(now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
     return [db.session.get(OutboxMessage, i, populate_existing=True) for i in claimed]
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The outbox row's one Message-ID: a message sent again (a deliverer that died between
+    sending and recording it) carries the same id, so mail systems and clients see one message.
+    Derived from SECRET_KEY so that ids from two installations (or a restored copy) never meet."""
+    config = current_app.config
+    digest = hashlib.sha256(f"{config['SECRET_KEY']}:outbox:{message.id}".encode()).hexdigest()[:20]
+    return f"<outbox.{message.id}.{digest}@{urlsplit(config['BASE_URL']).hostname}>"
+
+
 def build_email(message: OutboxMessage) -> EmailMessage:
     config = current_app.config
     email = EmailMessage()
@@ -163,7 +173,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     if config.get("MAIL_REPLY_TO"):
         email["Reply-To"] = config["MAIL_REPLY_TO"]
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=urlsplit(config["BASE_URL"]).hostname)
+    email["Message-ID"] = message_id(message)
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
     for item in message.attachments:
