@@ -2,11 +2,13 @@
 effect only when the new address opens the signed link we send it (``MAX_AGE``), and the old
 address is told afterwards.
 
-The link names the RSVP, the new address and the address it replaces, so it stops working
-once any change went through (a second link, or the same one opened twice). It does not carry
-the private manage link: a mistyped address must not get control of the RSVP. Confirming gives
-the RSVP a new manage link (the old mailbox's copy stops working) and mails it to the new
-address.
+The link's token is encrypted (Fernet: AES-CBC with HMAC-SHA256 and a timestamp, keyed from
+SECRET_KEY), so the URL, which ends up in browser histories and logs, shows no address. It names
+the RSVP, the new address, the address it replaces and a fingerprint of the RSVP's manage link;
+every confirmed change gives the RSVP a new manage link, so a link works once: not again after a
+second change, nor after A→B→A. It does not carry the private manage link: a mistyped address
+must not get control of the RSVP. Confirming mails the new manage link to the new address (the
+old mailbox's copy stops working).
 
 Uniqueness of live RSVPs per address (the partial unique index on ``email_key``) is checked
 only when confirming, under the event lock, and shown to whoever opened the link: asking
@@ -14,11 +16,17 @@ never says whether an address already holds an RSVP, so a manage link is no way 
 out who replied (as the RSVP form says nothing of it either).
 """
 
+import base64
 import dataclasses
 import datetime as dt
+import hashlib
+import json
+import time
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventsite.database import lock_event
 from eventsite.extensions import db
@@ -30,8 +38,17 @@ MAX_AGE = dt.timedelta(hours=48)
 FIELD = "new_email"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="rsvp-email-change")
+def _fernet() -> Fernet:
+    secret = current_app.config["SECRET_KEY"]
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"eventsite email-change v2").derive(
+        secret.encode() if isinstance(secret, str) else secret
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _fingerprint(rsvp: Rsvp) -> str:
+    """Changes with the RSVP's manage link, which every confirmed change replaces."""
+    return hashlib.sha256(rsvp.manage_token.encode()).hexdigest()[:24]
 
 
 def _check(rsvp: Rsvp, key: str) -> None:
@@ -62,7 +79,8 @@ def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None
     except DomainError as exc:
         raise DomainError(exc.message, exc.code, FIELD) from None
     _check(rsvp, key)
-    token = _serializer().dumps([rsvp.id, address, rsvp.email_key])
+    payload = json.dumps([rsvp.id, address, rsvp.email_key, _fingerprint(rsvp)], separators=(",", ":"))
+    token = _fernet().encrypt(payload.encode()).decode().rstrip("=")
     event = rsvp.event
     mail.queue_message(
         to=address,
@@ -75,7 +93,9 @@ def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None
         confirm_url=f"{links.base_url()}/email-change/{token}",
         expires=local_datetime(now + MAX_AGE, event.tz),
     )
-    rsvps.record(rsvp, RsvpAction.EMAILED, "guest", f"confirmation link for a new address sent to {address}")
+    # No address in the history: organizers see it on the RSVP once confirmed, and a deletion
+    # must not leave one behind in a line of text.
+    rsvps.record(rsvp, RsvpAction.EMAILED, "guest", "confirmation link sent to a new address")
     db.session.flush()
     return address
 
@@ -86,6 +106,8 @@ class Change:
     new_email: str
     #: The address key the link was sent for: once it differs, the link is used up.
     old_key: str
+    #: The manage link's fingerprint when the link was sent: any change since replaced it.
+    fingerprint: str
 
 
 _LINK_USED = (
@@ -96,20 +118,22 @@ _LINK_USED = (
 def read_link(token: str) -> Change:
     """What a confirmation link would change. Raises DomainError ``link_expired``,
     ``link_used`` (the address changed since it was sent) or ``bad_link``."""
+    bad = DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link")
+    raw = (token + "=" * (-len(token) % 4)).encode()
     try:
-        rsvp_id, address, old_key = _serializer().loads(token, max_age=int(MAX_AGE.total_seconds()))
-    except SignatureExpired:
-        raise DomainError(
-            "This confirmation link has expired. Ask for a new one from your RSVP page.", "link_expired"
-        ) from None
-    except (BadSignature, ValueError, TypeError):
-        raise DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link") from None
-    rsvp = db.session.get(Rsvp, rsvp_id) if isinstance(rsvp_id, int) else None
+        payload = json.loads(_fernet().decrypt(raw))
+        rsvp_id, address, old_key, fingerprint = payload
+        made = _fernet().extract_timestamp(raw)
+    except (InvalidToken, ValueError, TypeError, UnicodeError):
+        raise bad from None
+    if time.time() - made > MAX_AGE.total_seconds():
+        raise DomainError("This confirmation link has expired. Ask for a new one from your RSVP page.", "link_expired")
+    rsvp = db.session.get(Rsvp, rsvp_id) if isinstance(rsvp_id, int) and 0 < rsvp_id < 2**31 else None
     if rsvp is None or not isinstance(address, str):
-        raise DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link")
-    if old_key != rsvp.email_key:
+        raise bad
+    if old_key != rsvp.email_key or fingerprint != _fingerprint(rsvp):
         raise DomainError(_LINK_USED, "link_used")
-    return Change(rsvp, address, old_key)
+    return Change(rsvp, address, old_key, fingerprint)
 
 
 def confirm_change(change: Change) -> None:
@@ -120,7 +144,7 @@ def confirm_change(change: Change) -> None:
     rsvp = change.rsvp
     lock_event(rsvp.event_id)
     db.session.refresh(rsvp)  # as it is now, under the lock
-    if change.old_key != rsvp.email_key:
+    if change.old_key != rsvp.email_key or change.fingerprint != _fingerprint(rsvp):
         raise DomainError(_LINK_USED, "link_used")
     address, key = rsvps.normalise_email(change.new_email)
     _check(rsvp, key)

@@ -157,3 +157,46 @@ def test_a_cancelled_rsvp_offers_no_change(app, client):
     response = post_form(client, f"/r/{token}/email", {"new_email": "new@example.org"}, page="/login")
     assert response.status_code == 302 and response.headers["Location"] == f"/r/{token}"
     assert address_of(app, rsvp_id) == "maria@old.example.org"
+
+
+def test_a_link_works_once_even_after_the_address_comes_back(app, client, mailbox):
+    """Issue 12.8: A→B, then B→A within 48 h: the first link must not work again."""
+    rsvp_id, token = setup_guest(app)
+    ask(client, token, "b@example.org")
+    deliver(app)
+    first = confirm_link(mailbox, "b@example.org")
+    done = post_form(app.test_client(), first, {})
+    new_token = done.headers["Location"].split("/r/")[1].split("?")[0].split("/")[0]
+    mailbox.clear()
+    ask(client, new_token, "maria@old.example.org")
+    deliver(app)
+    [back] = [m for m in mailbox.to("maria@old.example.org") if m["Subject"].startswith("Confirm your new")]
+    match = re.search(r"https?://\S+/email-change/\S+", text_body(back))
+    assert post_form(app.test_client(), "/" + match.group(0).split("/", 3)[3], {}).status_code == 302
+    assert address_of(app, rsvp_id) == "maria@old.example.org"
+    replay = app.test_client().get(first)
+    assert replay.status_code == 410 and "already used" in page_text(replay.get_data(as_text=True))
+    assert post_form(app.test_client(), first, {}, page="/login").status_code in (404, 410)
+    assert address_of(app, rsvp_id) == "maria@old.example.org"
+
+
+def test_the_link_and_the_history_do_not_spell_out_the_addresses(app, client, mailbox):
+    """Issue 12.7: the token in the URL is opaque, and the organizers' history shows no address."""
+    import base64
+    import zlib
+
+    rsvp_id, token = setup_guest(app)
+    ask(client, token, "secret.new@example.org")
+    deliver(app)
+    link = confirm_link(mailbox, "secret.new@example.org")
+    raw = link.rsplit("/", 1)[1]
+    for piece in filter(None, raw.split(".")):
+        decoded = base64.urlsafe_b64decode(piece + "=" * (-len(piece) % 4))
+        try:  # a signed-but-readable token is often zlib-compressed JSON
+            decoded = zlib.decompress(decoded)
+        except zlib.error:
+            pass
+        assert b"secret.new" not in decoded and b"maria" not in decoded.lower() and b"old.example" not in decoded
+    with db_session(app):
+        details = " ".join(db.session.scalars(sa.select(RsvpChange.detail).where(RsvpChange.rsvp_id == rsvp_id)))
+    assert "secret.new" not in details and "@" not in details
