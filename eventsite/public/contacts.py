@@ -15,7 +15,7 @@ from eventsite.public import bp
 from eventsite.public.badges import PRIVATE
 from eventsite.public.contact_forms import NetworkingForm, NoteForm, SaveBadgeForm, ScanForm
 from eventsite.public.views import load_rsvp, manage_context, remember_guest
-from eventsite.services import DomainError, badges, contacts
+from eventsite.services import DomainError, badges, contacts, tokens
 
 
 def load_guest(token: str) -> Rsvp:
@@ -234,9 +234,20 @@ def contacts_csv(token: str):
 
 def session_guest(event: Event) -> Rsvp | None:
     """The confirmed guest of ``event`` whose manage link this browser opened, if any."""
-    for rsvp_id in reversed(session.get("guest_rsvps", [])):
-        rsvp = db.session.get(Rsvp, rsvp_id) if isinstance(rsvp_id, int) else None
-        if rsvp is not None and rsvp.event_id == event.id and contacts.can_network(rsvp):
+    for entry in reversed(session.get("guest_rsvps", [])):
+        # [rsvp id, fingerprint of the manage link it was opened with]; anything else is stale.
+        if not (
+            isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], int) and isinstance(entry[1], str)
+        ):
+            continue
+        rsvp = db.session.get(Rsvp, entry[0])
+        if (
+            rsvp is not None
+            and not rsvp.is_anonymised
+            and tokens.tokens_equal(entry[1], tokens.fingerprint(rsvp.manage_token))
+            and rsvp.event_id == event.id
+            and contacts.can_network(rsvp)
+        ):
             return rsvp
     return None
 

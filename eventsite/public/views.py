@@ -12,7 +12,7 @@ from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
 from eventsite.public import bp
 from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm, RsvpForm
-from eventsite.services import DomainError, calendar, contacts, events, links, rsvps
+from eventsite.services import DomainError, calendar, contacts, events, links, rsvps, tokens
 
 
 def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
@@ -47,10 +47,12 @@ def load_rsvp(token: str) -> Rsvp:
 
 def remember_guest(rsvp: Rsvp) -> None:
     """Note in the (signed) session cookie that this browser holds the guest's link, so a badge
-    scanned with the phone's own camera (/b/<code>) can offer "Save contact"."""
-    held = session.get("guest_rsvps", [])
-    if held[-1:] != [rsvp.id]:  # unchanged: no new cookie
-        session["guest_rsvps"] = [*[i for i in held if i != rsvp.id][-4:], rsvp.id]
+    scanned with the phone's own camera (/b/<code>) can offer "Save contact". The note is bound
+    to the link itself (its fingerprint): a new link (e-mail change) or a deletion ends it."""
+    entry = [rsvp.id, tokens.fingerprint(rsvp.manage_token)]
+    held = [e for e in session.get("guest_rsvps", []) if isinstance(e, list)]
+    if held[-1:] != [entry]:  # unchanged: no new cookie
+        session["guest_rsvps"] = [*[e for e in held if e[0] != rsvp.id][-4:], entry]
 
 
 def blank_rsvp_fields(event: Event) -> Markup:

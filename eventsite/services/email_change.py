@@ -19,7 +19,6 @@ out who replied (as the RSVP form says nothing of it either).
 import base64
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import time
 
@@ -48,7 +47,7 @@ def _fernet() -> Fernet:
 
 def _fingerprint(rsvp: Rsvp) -> str:
     """Changes with the RSVP's manage link, which every confirmed change replaces."""
-    return hashlib.sha256(rsvp.manage_token.encode()).hexdigest()[:24]
+    return tokens.fingerprint(rsvp.manage_token)
 
 
 def _check(rsvp: Rsvp, key: str) -> None:

@@ -1,5 +1,6 @@
 """Secrets for links and badges, and constant-time comparison."""
 
+import hashlib
 import hmac
 import secrets
 
@@ -20,3 +21,9 @@ def new_ticket_code() -> str:
 
 def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def fingerprint(secret: str) -> str:
+    """A short digest of ``secret`` that changes when the secret is replaced: what a cookie or a
+    link may hold to stay bound to a manage link without holding the link itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:24]

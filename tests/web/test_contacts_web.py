@@ -5,14 +5,15 @@ import csv
 import datetime as dt
 import io
 
+import pytest
 import sqlalchemy as sa
 import vobject
 
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, SavedContact, utcnow
-from eventsite.services import contacts, rsvps
+from eventsite.services import contacts, privacy, rsvps, tokens
 from factories import guest_fields, make_event, make_organizer, make_rsvp
-from helpers import attachments, db_session, deliver, form_values, page_text, post_form, sign_in
+from helpers import attachments, csrf_token, db_session, deliver, form_values, page_text, post_form, sign_in
 
 SHARE = dict(share_contact="y", share_email="y", share_phone="y", phone="+1 310 555 0101",
              profile_url="https://www.doximity.com/pub/ana")  # fmt: skip
@@ -295,3 +296,31 @@ def test_week_after_job_mails_the_vcard_once(app, client, mailbox):
     [name] = files
     [card] = vobject.readComponents(files[name].decode())
     assert card.fn.value == "Guest1 Resident" and "李小龙 fan" in card.note.value
+
+
+@pytest.mark.parametrize("how", ["new_link", "deleted", "deleted_after_the_event"])
+def test_a_browser_that_held_an_old_link_can_no_longer_act_as_the_guest(app, client, how):
+    """Issue 12.6: what the session remembers is bound to the manage link it was opened with."""
+    event_id, [(me_id, me, _), (ana_id, ana, ana_code), _] = setup_guests(app)
+    opt_in(app.test_client(), ana, **SHARE)
+    client.get(f"/r/{me}")
+    token = csrf_token(client.get(f"/b/{ana_code}").get_data(as_text=True))
+    with db_session(app):
+        guest = db.session.get(Rsvp, me_id)
+        if how == "new_link":  # e.g. an e-mail change confirmed from another device
+            guest.manage_token = tokens.new_token()
+            new = guest.manage_token
+        else:
+            if how == "deleted_after_the_event":  # the evening is over: the RSVP keeps its status
+                event = db.session.get(Event, event_id)
+                event.starts_at, event.ends_at = utcnow() - dt.timedelta(hours=5), utcnow() - dt.timedelta(hours=3)
+            privacy.delete_own_data(guest)
+            new = None
+    page = client.get(f"/b/{ana_code}").get_data(as_text=True)
+    assert "Save contact" not in page_text(page)
+    if new:
+        assert new not in page
+    refused = client.post(f"/b/{ana_code}/save", data={"note": "x", "csrf_token": token})
+    assert refused.status_code == 403
+    with db_session(app):
+        assert db.session.scalars(sa.select(SavedContact)).all() == []
