@@ -315,9 +315,19 @@ def is_checked_in(rsvp: Rsvp) -> bool:
     return db.session.scalar(sa.select(CheckIn.id).where(CheckIn.rsvp_id == rsvp.id, STANDING)) is not None
 
 
-def may_answer(rsvp: Rsvp) -> bool:
-    """Confirmed guests and anyone admitted at the door may answer (invitations are narrower)."""
-    return rsvp.status == RsvpStatus.CONFIRMED or is_checked_in(rsvp)
+#: Why a guest outside the form's audience may not answer, as the form page and a refused POST say it.
+NOT_IN_AUDIENCE = {
+    FeedbackAudience.CHECKED_IN: "This form is for the guests who were checked in at the door.",
+    FeedbackAudience.CONFIRMED: "Only the event's guests can answer this form.",
+}
+
+
+def may_answer(rsvp: Rsvp, form: FeedbackForm) -> bool:
+    """Whether the guest is in the form's audience, on every path (personal link, manage page,
+    poster): anyone admitted at the door, and confirmed guests too when the audience says so."""
+    if is_checked_in(rsvp):
+        return True
+    return form.audience == FeedbackAudience.CONFIRMED and rsvp.status == RsvpStatus.CONFIRMED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,7 +345,7 @@ def form_state(rsvp: Rsvp, *, now: dt.datetime | None = None) -> FormState | Non
         return None
     if has_answered(rsvp):
         return FormState("answered", form)
-    if not may_answer(rsvp):
+    if not may_answer(rsvp, form):
         return FormState("not_a_guest", form)
     if now < form.effective_opens_at:
         return FormState("not_yet", form)
@@ -360,7 +370,7 @@ def send_link_by_email(event: Event, email: str) -> bool:
     rsvp = db.session.scalar(
         sa.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_key == key).order_by(Rsvp.id.desc()).limit(1)
     )
-    if form is None or rsvp is None or not may_answer(rsvp) or has_answered(rsvp) or not form.is_open(utcnow()):
+    if form is None or rsvp is None or not may_answer(rsvp, form) or has_answered(rsvp) or not form.is_open(utcnow()):
         return False
     invitation = invitation_for(rsvp, form)
     _queue(invitation, rsvp, event, LINK_KIND, f"Your feedback link: {event.title}")
@@ -464,8 +474,8 @@ def check_submission(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datet
         raise DomainError("This event has no feedback form.", "no_form")
     if has_answered(rsvp):
         raise DomainError(ALREADY, "already_answered")
-    if not may_answer(rsvp):
-        raise DomainError("Only the event's guests can answer this form.", "not_a_guest")
+    if not may_answer(rsvp, form):
+        raise DomainError(NOT_IN_AUDIENCE[form.audience], "not_a_guest")
     if now < form.effective_opens_at:
         raise DomainError("The feedback form opens when the event ends.", "feedback_not_open")
     if now >= form.effective_closes_at:
