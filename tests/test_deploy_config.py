@@ -18,3 +18,42 @@ def test_proxy_count_matches_the_nginx_that_deploy_ships():
     setting = re.search(r"^PROXY_COUNT=(\d+)\s*$", env, re.M)
     assert setting, "deploy/env.example must set PROXY_COUNT"
     assert int(setting.group(1)) == 1
+
+
+#: Path arguments that are secrets (links and codes); the others are ids, slugs and actions.
+SECRET_ARGUMENTS = {"token", "code", "change"}
+
+
+def nginx_log_map() -> list[tuple[re.Pattern, str]]:
+    """The ``map $uri $eventsite_log_uri`` rules of deploy/nginx.conf, as Python patterns."""
+    block = re.search(r"map \$uri \$eventsite_log_uri \{(.*?)\n\}", (DEPLOY / "nginx.conf").read_text(), re.S)
+    assert block, "nginx.conf should map $uri to a log line without secrets"
+    rules = []
+    for line in block.group(1).splitlines():
+        match = re.match(r"\s*~(\S+)\s+(\S+);", line)
+        if match:
+            rules.append((re.compile(match.group(1).replace("(?<", "(?P<")), match.group(2)))
+    return rules
+
+
+def test_nginx_logs_no_secret_of_any_route(app):
+    """Issue 12.7: every route whose path holds a token or code is logged with a placeholder."""
+    secret = "S3cretS3cretS3cret"
+    rules = nginx_log_map()
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments & SECRET_ARGUMENTS:
+            continue
+        path = re.sub(
+            r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: secret if m.group(1) in SECRET_ARGUMENTS else "7", rule.rule
+        )
+        for pattern, replacement in rules:
+            match = pattern.match(path)
+            if match:
+                logged = re.sub(r"\$(\w+)", lambda m: match.group(m.group(1)) or "", replacement)
+                break
+        else:
+            logged = path
+        assert secret not in logged, f"{rule.rule} is logged as {logged}"
+        checked.append(rule.rule)
+    assert len(checked) >= 20 and "/email-change/<change>" in checked

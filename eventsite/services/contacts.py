@@ -20,7 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, GuestProfile, Rsvp, RsvpStatus, SavedContact, TrainingLevel, utcnow
+from eventsite.models import (
+    Event,
+    EventStatus,
+    GuestProfile,
+    OutboxMessage,
+    OutboxStatus,
+    Rsvp,
+    RsvpStatus,
+    SavedContact,
+    TrainingLevel,
+    utcnow,
+)
 from eventsite.services import DomainError, links, mail
 from eventsite.services.exports import neutralise
 
@@ -554,25 +565,28 @@ def send_followups(*, now: dt.datetime | None = None) -> int:
         )
         if claim.rowcount != 1:
             continue
-        rsvp = db.session.get(Rsvp, rsvp_id)
-        rows = my_contacts(rsvp)
-        event = rsvp.event
-        mail.queue_message(
-            to=rsvp.email,
-            kind=FOLLOW_UP_KIND,
-            subject=f"The {len(rows)} {'person' if len(rows) == 1 else 'people'} you met at {event.title}",
-            template=FOLLOW_UP_KIND,
-            rsvp=rsvp,
-            attachments=[
-                {"filename": vcard_filename(event), "mimetype": "text/vcard", "content": vcard(rows, event=event)}
-            ],
-            event=event,
-            contacts=rows,
-            contacts_url=f"{links.manage_url(rsvp)}/contacts",
-        )
+        _queue_followup(db.session.get(Rsvp, rsvp_id))
         queued += 1
     db.session.flush()
     return queued
+
+
+def _queue_followup(rsvp: Rsvp) -> None:
+    rows = my_contacts(rsvp)
+    event = rsvp.event
+    mail.queue_message(
+        to=rsvp.email,
+        kind=FOLLOW_UP_KIND,
+        subject=f"The {len(rows)} {'person' if len(rows) == 1 else 'people'} you met at {event.title}",
+        template=FOLLOW_UP_KIND,
+        rsvp=rsvp,
+        attachments=[
+            {"filename": vcard_filename(event), "mimetype": "text/vcard", "content": vcard(rows, event=event)}
+        ],
+        event=event,
+        contacts=rows,
+        contacts_url=f"{links.manage_url(rsvp)}/contacts",
+    )
 
 
 # --- Data deletion ---------------------------------------------------------------------------------
@@ -583,6 +597,16 @@ def forget_guest(rsvp: Rsvp) -> None:
     saved copy of their card (for the guest-data deletion). The organizer's figures for the
     event stay as they were (Event.forgotten_*). Flushes; the caller commits."""
     before = _saved_counts(rsvp.event_id)
+    # Follow-ups queued but not sent to guests who saved this one carry their card: they are
+    # written again without it (or dropped when nobody else is left in them).
+    savers = sa.select(SavedContact.owner_id).where(SavedContact.contact_id == rsvp.id)
+    unsent = sa.and_(
+        OutboxMessage.kind == FOLLOW_UP_KIND,
+        OutboxMessage.rsvp_id.in_(savers),
+        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED)),
+    )
+    rewrite = db.session.scalars(sa.select(OutboxMessage.rsvp_id).where(unsent)).all()
+    db.session.execute(sa.delete(OutboxMessage).where(unsent).execution_options(synchronize_session="fetch"))
     db.session.execute(
         sa.delete(SavedContact)
         .where(sa.or_(SavedContact.owner_id == rsvp.id, SavedContact.contact_id == rsvp.id))
@@ -595,4 +619,8 @@ def forget_guest(rsvp: Rsvp) -> None:
     event = rsvp.event
     event.forgotten_contacts += before[0] - after[0]
     event.forgotten_savers += before[1] - after[1]
+    for owner_id in rewrite:
+        owner = db.session.get(Rsvp, owner_id)
+        if owner is not None and count_saved(owner):
+            _queue_followup(owner)
     db.session.flush()

@@ -68,6 +68,12 @@ def _check_free(rsvp: Rsvp, key: str) -> None:
         )
 
 
+def link_token(rsvp: Rsvp, address: str) -> str:
+    """The secret part of the confirmation link that would move ``rsvp`` to ``address``."""
+    payload = json.dumps([rsvp.id, address, rsvp.email_key, _fingerprint(rsvp)], separators=(",", ":"))
+    return _fernet().encrypt(payload.encode()).decode().rstrip("=")
+
+
 def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None) -> str:
     """Queue the confirmation link to ``new_email``; nothing changes yet. Returns the address
     as it will be stored. Raises DomainError ``bad_email``/``same_email`` (field
@@ -78,8 +84,7 @@ def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None
     except DomainError as exc:
         raise DomainError(exc.message, exc.code, FIELD) from None
     _check(rsvp, key)
-    payload = json.dumps([rsvp.id, address, rsvp.email_key, _fingerprint(rsvp)], separators=(",", ":"))
-    token = _fernet().encrypt(payload.encode()).decode().rstrip("=")
+    token = link_token(rsvp, address)
     event = rsvp.event
     mail.queue_message(
         to=address,

@@ -12,6 +12,7 @@ guests are told one rule for the whole series. Off (None) until an organizer set
 
 import dataclasses
 import datetime as dt
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -26,9 +27,10 @@ from eventsite.models import (
     PrivacySettings,
     Rsvp,
     RsvpAction,
+    RsvpChange,
     utcnow,
 )
-from eventsite.services import DomainError, contacts, rsvps
+from eventsite.services import DomainError, badges, contacts, rsvps
 
 #: What an anonymised guest is called on the organizer's screens.
 ANONYMOUS_FIRST, ANONYMOUS_LAST = "Anonymised", "guest"
@@ -37,6 +39,8 @@ MAX_RETENTION_DAYS = 3650
 #: Retention anonymises this many RSVPs per transaction, so a first run over years of events
 #: does not hold the write lock for long.
 RETENTION_BATCH = 200
+#: An e-mail address inside a line of text (older history lines named the address of an e-mail change).
+ADDRESS_RE = re.compile(r"[^\s@]+@[^\s@]+")
 
 
 def _dead_secret(prefix: str, length: int) -> str:
@@ -80,6 +84,10 @@ def anonymise_rsvp(rsvp: Rsvp, *, actor: str, reason: str, now: dt.datetime | No
     )
     # The directory entry, the card they shared and the contacts they saved go with them.
     contacts.forget_guest(rsvp)
+    # Badge PDFs with their name on it, and any address a history line spelled out.
+    badges.forget_guest_jobs(rsvp)
+    for change in db.session.scalars(sa.select(RsvpChange).where(RsvpChange.rsvp_id == rsvp.id)):
+        change.detail = ADDRESS_RE.sub("(address removed)", change.detail)
     # A named feedback response stays in the results but no longer names them; their personal
     # feedback link stops working (the invitation still counts as sent).
     db.session.execute(

@@ -206,7 +206,7 @@ def email_change_link(rsvp) -> str:
     """The signed part of the link a guest's new address gets (services.email_change)."""
     from eventsite.services import email_change
 
-    return email_change._serializer().dumps([rsvp.id, "new-address@example.org", rsvp.email_key])
+    return email_change.link_token(rsvp, "new-address@example.org")
 
 
 #: Which secret a URL argument carries, by path prefix (first match wins); "" matches any path.
