@@ -5,6 +5,8 @@ STAMP := $(VENV)/.installed
 REQS := requirements.txt requirements-dev.txt
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTEST_ARGS ?=
+# Page checkers the tests run, from the npm registry (pinned): the Nu HTML checker and axe-core.
+NODE_TOOLS := vnu-jar@26.9.27 axe-core@4.14.1
 # Extra pip-audit arguments, e.g. AUDIT_ARGS="--no-deps --disable-pip" to check only the pins (fast).
 AUDIT_ARGS ?=
 
@@ -20,9 +22,10 @@ system-deps:
 $(VENV)/bin/python: | system-deps
 	$(PY) -m venv $(VENV)
 
-# Re-install only when a requirements file is newer than the stamp.
-$(STAMP): $(REQS) | system-deps $(VENV)/bin/python
+# Re-install only when a requirements file (or NODE_TOOLS, in this file) is newer than the stamp.
+$(STAMP): $(REQS) Makefile | system-deps $(VENV)/bin/python
 	$(VENV)/bin/pip install --disable-pip-version-check $(addprefix -r ,$(REQS))
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(VENV)/npm $(NODE_TOOLS)
 	touch $@
 
 run: setup

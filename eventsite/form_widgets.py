@@ -12,9 +12,22 @@ Use the fields exported here in place of WTForms' (same names, same arguments); 
 for an e-mail address takes ``email_checks``.
 """
 
+from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import fields, widgets
 from wtforms.validators import DataRequired, Email, Length
+
+
+class Form(FlaskForm):
+    """The base of every form: FlaskForm (CSRF) whose hidden CSRF field carries no ``id``. A page
+    with several forms (a guest's manage page, the door links list) would otherwise repeat
+    ``id="csrf_token"``, and ids must be unique in a document."""
+
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field, render_kw):
+            if field.type == "CSRFTokenField":
+                render_kw = {"id": False, **render_kw}
+            return super().render_field(field, render_kw)
 
 
 def email_checks(missing: str) -> list:

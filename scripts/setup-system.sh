@@ -7,7 +7,8 @@ set -euo pipefail
 # chromium: PDF/screenshot rendering; postgresql: server binaries for tests;
 # fonts-noto-*: glyph coverage; libpango*: WeasyPrint; wrk: benchmarks;
 # poppler-utils: pdftotext/pdfinfo in tests; redis-server: shared rate-limit storage
-# (tests start a throwaway one).
+# (tests start a throwaway one); npm and a Java runtime: the page checkers the tests run
+# (the Nu HTML checker, vnu.jar, and axe-core, both from the npm registry; see the Makefile).
 packages=(
   chromium
   postgresql
@@ -19,6 +20,8 @@ packages=(
   wrk
   poppler-utils
   redis-server
+  npm
+  default-jre-headless
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -48,6 +51,8 @@ present() {
   case "$1" in
     chromium) [[ -x /usr/bin/chromium ]] ;;
     postgresql) have_pg_server ;;
+    npm) command -v npm >/dev/null 2>&1 ;;
+    default-jre-headless) command -v java >/dev/null 2>&1 ;;
     *) is_installed "$1" ;;
   esac
 }

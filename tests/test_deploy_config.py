@@ -50,7 +50,7 @@ def test_nginx_logs_no_secret_of_any_route(app):
         for pattern, replacement in rules:
             match = pattern.match(path)
             if match:
-                logged = re.sub(r"\$(\w+)", lambda m: match.group(m.group(1)) or "", replacement)
+                logged = re.sub(r"\$(\w+)", lambda m, found=match: found.group(m.group(1)) or "", replacement)
                 break
         else:
             logged = path

@@ -1,9 +1,9 @@
 """Forms for the organizer's badge screens: shape only; services.badges checks the rules."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
+from eventsite.form_widgets import Form
 from eventsite.models import BadgeRole
 from eventsite.services.badges import DEFAULT_LAYOUT, LAYOUTS, MAX_OFFSET_MM
 
@@ -16,7 +16,7 @@ SELECTION_CHOICES = [
 SLOT_HINT = "On a partly used sheet: the first free position (1 is top left, then left to right, row by row)."
 
 
-class PrintBadgesForm(FlaskForm):
+class PrintBadgesForm(Form):
     layout = RadioField("Layout", choices=LAYOUT_CHOICES, default=DEFAULT_LAYOUT)
     selection = RadioField("Which badges", choices=SELECTION_CHOICES, default="unprinted")
     first_slot = IntegerField(
@@ -26,7 +26,7 @@ class PrintBadgesForm(FlaskForm):
     rsvp_ids = SelectMultipleField("Guests", coerce=int, validate_choice=False)
 
 
-class PrintOneForm(FlaskForm):
+class PrintOneForm(Form):
     layout = SelectField("Layout", choices=LAYOUT_CHOICES, default="single")
     first_slot = IntegerField(
         "Position on the sheet",
@@ -49,12 +49,12 @@ def _offset_field(label: str, hint: str) -> FloatField:
     )
 
 
-class OffsetsForm(FlaskForm):
+class OffsetsForm(Form):
     offset_x_mm = _offset_field("Shift across (mm)", "+ moves the print right, − left.")
     offset_y_mm = _offset_field("Shift down (mm)", "+ moves the print down, − up.")
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(Form):
     confirm = BooleanField(
         "Yes: the old badge must stop working", validators=[DataRequired("Tick the box to confirm the new code.")]
     )
@@ -65,5 +65,5 @@ ROLE_CHOICES = [SelectChoice("", "Follow the training level")] + [
 ]
 
 
-class BadgeRoleForm(FlaskForm):
+class BadgeRoleForm(Form):
     role = SelectField("Colour band", choices=ROLE_CHOICES, default="")

@@ -1,13 +1,14 @@
 """Forms for the organizer's door-link screen: shape only; services.checkin checks the rules."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from eventsite.form_widgets import Form
 
 LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class DoorLinkForm(FlaskForm):
+class DoorLinkForm(Form):
     label = StringField(
         "Door name",
         default="Door 1",

@@ -1,6 +1,5 @@
 """Admin forms for the feedback form editor: shape only; services/feedback.py checks the rules."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -14,10 +13,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from eventsite.admin.forms import LOCAL
+from eventsite.form_widgets import Form
 from eventsite.models import FeedbackAudience, QuestionKind
 
 
-class FeedbackSettingsForm(FlaskForm):
+class FeedbackSettingsForm(Form):
     intro = TextAreaField(
         "Introduction", description="Optional: a line above the questions.", validators=[Optional(), Length(max=500)]
     )
@@ -47,7 +47,7 @@ class FeedbackSettingsForm(FlaskForm):
     )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     kind = SelectField("Type", choices=[SelectChoice(k.value, k.label) for k in QuestionKind])
     prompt = StringField("Question", validators=[DataRequired("Please write the question."), Length(max=300)])
     help_text = StringField("Hint", description="Optional, shown under the question.", validators=[Length(max=300)])

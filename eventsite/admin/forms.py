@@ -2,7 +2,6 @@
 
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -13,6 +12,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from eventsite.form_widgets import Form
 
 COMMON_ZONES = [
     "America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York",
@@ -43,7 +44,7 @@ class WhenFields:
     timezone = SelectField("Time zone", choices=ZONE_CHOICES, default="America/Los_Angeles")
 
 
-class EventForm(FlaskForm, WhenFields, VenueFields):
+class EventForm(Form, WhenFields, VenueFields):
     title = StringField("Title", validators=[DataRequired("Please give the event a title."), Length(max=200)])
     slug = StringField(
         "Web address",
@@ -101,7 +102,7 @@ class EventForm(FlaskForm, WhenFields, VenueFields):
         return fields
 
 
-class CopyEventForm(FlaskForm, WhenFields, VenueFields):
+class CopyEventForm(Form, WhenFields, VenueFields):
     title = StringField("Title", validators=[DataRequired("Please give the event a title."), Length(max=200)])
     slug = StringField(
         "Web address",
@@ -110,7 +111,7 @@ class CopyEventForm(FlaskForm, WhenFields, VenueFields):
     )
 
 
-class CancelEventForm(FlaskForm):
+class CancelEventForm(Form):
     message = TextAreaField(
         "Message to guests",
         description="E-mailed to every guest who still holds an RSVP.",
@@ -118,5 +119,5 @@ class CancelEventForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button carrying only the CSRF token."""

@@ -1,6 +1,5 @@
 """Forms for the organizer's guest screens: shape only; services.guests checks the rules."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.form_widgets import email_checks
+from eventsite.form_widgets import Form, email_checks
 from eventsite.models import TrainingLevel
 from eventsite.services.rsvps import EDITABLE_FIELDS
 
@@ -22,7 +21,7 @@ LEVEL_CHOICES = [SelectChoice("", "Choose a training level")] + [
 ]
 
 
-class GuestEditForm(FlaskForm):
+class GuestEditForm(Form):
     """A guest's details as the organizer edits them (the e-mail address stays the guest's)."""
 
     first_name = StringField("First name", validators=[DataRequired("Please enter a first name."), Length(max=100)])
@@ -65,7 +64,7 @@ class AddGuestForm(GuestEditForm):
     confirm_over_capacity = BooleanField("Yes, add this guest even though the event is full")
 
 
-class GuestActionForm(FlaskForm):
+class GuestActionForm(Form):
     """A POST button; ``confirm_over_capacity`` is set by the "… anyway" button of the warning."""
 
     confirm_over_capacity = HiddenField(default="")

@@ -2,7 +2,6 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -11,6 +10,7 @@ from eventsite.admin import bp
 from eventsite.admin.common import get_event
 from eventsite.errors import form_error
 from eventsite.extensions import db
+from eventsite.form_widgets import Form
 from eventsite.models import Segment
 from eventsite.services import DomainError
 from eventsite.services import messages as message_service
@@ -18,7 +18,7 @@ from eventsite.services import messages as message_service
 BODY_HINT = Markup("Plain text. Leave a blank line between paragraphs; links become clickable.")
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     segment = RadioField(
         "Send to",
         choices=[SelectChoice(s.value, s.label) for s in Segment],

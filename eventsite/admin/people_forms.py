@@ -1,13 +1,13 @@
 """Form for the retention setting on the People screen: shape only; services.privacy checks the range."""
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
+from eventsite.form_widgets import Form
 from eventsite.services.privacy import MAX_RETENTION_DAYS
 
 
-class RetentionForm(FlaskForm):
+class RetentionForm(Form):
     retention_days = IntegerField(
         "Anonymise guests' personal data this many days after each event",
         description="Leave empty to keep it. 365 keeps a year of names for the People page.",

@@ -5,21 +5,21 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from eventsite.auth import bp
 from eventsite.extensions import db
+from eventsite.form_widgets import Form
 from eventsite.services import DomainError, accounts
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("E-mail", validators=[DataRequired("Please enter your e-mail address.")])
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField("Current password", validators=[DataRequired("Please enter your current password.")])
     password = PasswordField(
         "New password",

@@ -91,8 +91,8 @@ def _require_organizer() -> None:
 def badge_check_in_page(rsvp, verdict=None, status: int = 200):
     """What /b/<code> shows a signed-in organizer: the guest, whether they are in, and a check-in button."""
     from flask import current_app, url_for
-    from flask_wtf import FlaskForm
 
+    from eventsite.form_widgets import Form
     from eventsite.services import badges
 
     if "admin.guest_detail" in current_app.view_functions:
@@ -107,7 +107,7 @@ def badge_check_in_page(rsvp, verdict=None, status: int = 200):
         admission=checkin.standing_admission(rsvp.id),
         verdict=verdict,
         admin_url=admin_url,
-        form=FlaskForm(),
+        form=Form(),
     )
     return page, status, PRIVATE
 

@@ -1,9 +1,8 @@
 """Forms for networking between guests: opt-ins (at RSVP and on the manage page), scan, note."""
 
-from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.form_widgets import BooleanField, StringField, URLField
+from eventsite.form_widgets import BooleanField, Form, StringField, URLField
 from eventsite.services.contacts import MAX_NOTE
 
 
@@ -40,11 +39,11 @@ class NetworkingFields:
         return any(self[name].errors for name in self.NETWORKING)
 
 
-class NetworkingForm(FlaskForm, NetworkingFields):
+class NetworkingForm(Form, NetworkingFields):
     """The manage page's networking choices: the RSVP form's networking fields on their own."""
 
 
-class ScanForm(FlaskForm):
+class ScanForm(Form):
     code = StringField(
         "Badge code",
         description="Scan the QR code, or type the code printed under it.",
@@ -57,11 +56,11 @@ class ScanForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = StringField("Note", validators=[Optional(), Length(max=MAX_NOTE)])
 
 
-class SaveBadgeForm(FlaskForm):
+class SaveBadgeForm(Form):
     note = StringField(
         "Note (only you see it)",
         description="Optional, e.g. “talked about hand fellowship”.",

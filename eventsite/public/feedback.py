@@ -3,14 +3,13 @@
 import contextlib
 
 from flask import abort, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
 from eventsite.auth import guessing, submissions
 from eventsite.database import write_intent
 from eventsite.extensions import db
-from eventsite.form_widgets import email_checks
+from eventsite.form_widgets import Form, email_checks
 from eventsite.models import utcnow
 from eventsite.public import bp
 from eventsite.public.views import load_event, load_rsvp
@@ -20,7 +19,7 @@ from eventsite.services.checkin import parse_code
 PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
-class BadgeCodeForm(FlaskForm):
+class BadgeCodeForm(Form):
     code = StringField(
         "Badge code",
         description="The link your badge's QR code opens, or the code at its end.",
@@ -28,7 +27,7 @@ class BadgeCodeForm(FlaskForm):
     )
 
 
-class LinkByEmailForm(FlaskForm):
+class LinkByEmailForm(Form):
     email = EmailField(
         "Your e-mail",
         description="The address you RSVPed with.",

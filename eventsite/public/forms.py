@@ -1,10 +1,9 @@
 """Forms for the guest's pages: shape only (lengths, required, e-mail format, choices)."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.form_widgets import EmailField, SelectField, StringField, TextAreaField, email_checks
+from eventsite.form_widgets import EmailField, Form, SelectField, StringField, TextAreaField, email_checks
 from eventsite.models import TrainingLevel
 from eventsite.public.contact_forms import NetworkingFields
 from eventsite.services.rsvps import EDITABLE_FIELDS
@@ -14,7 +13,7 @@ LEVEL_CHOICES = [SelectChoice("", "Choose your training level")] + [
 ]
 
 
-class GuestDetailsForm(FlaskForm):
+class GuestDetailsForm(Form):
     first_name = StringField("First name", validators=[DataRequired("Please enter your first name."), Length(max=100)])
     last_name = StringField("Last name", validators=[DataRequired("Please enter your last name."), Length(max=100)])
     badge_name = StringField(
@@ -55,11 +54,11 @@ class RsvpForm(GuestDetailsForm, NetworkingFields):
     website = StringField("Leave this field empty")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only carries the CSRF token (cancel, claim, leave the waitlist)."""
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     """The manage page's "change my e-mail address" (services.email_change)."""
 
     new_email = EmailField(

@@ -32,7 +32,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, links, mail
+from eventsite.services import DomainError, links, mail, tokens
 from eventsite.services.exports import neutralise
 
 #: The seeds' advice: follow up within a week.
@@ -371,6 +371,8 @@ def remove_contact(owner: Rsvp, saved_id: int) -> None:
 @dataclasses.dataclass(frozen=True)
 class ContactRow:
     id: int
+    #: The saved guest's RSVP.
+    contact_id: int
     card: Card
     note: str
     saved_at: dt.datetime
@@ -390,7 +392,12 @@ def my_contacts(owner: Rsvp) -> list[ContactRow]:
     )
     return [
         ContactRow(
-            id=saved.id, card=card_of(rsvp, profile), note=saved.note, saved_at=saved.created_at, mutual=bool(mutual)
+            id=saved.id,
+            contact_id=rsvp.id,
+            card=card_of(rsvp, profile),
+            note=saved.note,
+            saved_at=saved.created_at,
+            mutual=bool(mutual),
         )
         for saved, rsvp, profile, mutual in rows
     ]
@@ -489,6 +496,9 @@ def vcard(rows: list[ContactRow], *, event: Event) -> str:
             "BEGIN:VCARD",
             "VERSION:4.0",
             "KIND:individual",
+            # Address books (khard, CardDAV) keep only cards with a UID, and know a card downloaded
+            # again by it: one per saved guest, the same in every download.
+            f"UID:{tokens.stable_uuid(f'vcard:{row.contact_id}')}",
             f"FN:{_text(c.full_name)}",
             f"N:{_text(c.last_name)};{_text(c.first_name)};;;",
         ]

@@ -3,6 +3,9 @@
 import hashlib
 import hmac
 import secrets
+import uuid
+
+from flask import current_app
 
 #: No 0/o, 1/l/i: a ticket code read aloud or typed at the door stays unambiguous.
 TICKET_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -27,3 +30,16 @@ def fingerprint(secret: str) -> str:
     """A short digest of ``secret`` that changes when the secret is replaced: what a cookie or a
     link may hold to stay bound to a manage link without holding the link itself."""
     return hashlib.sha256(secret.encode()).hexdigest()[:24]
+
+
+def keyed_digest(message: str) -> bytes:
+    """HMAC-SHA-256 of ``message`` under the site's SECRET_KEY: an identifier outsiders cannot
+    link back to a row, the same every time it is made."""
+    secret = current_app.config["SECRET_KEY"]
+    return hmac.new(secret.encode() if isinstance(secret, str) else secret, message.encode(), hashlib.sha256).digest()
+
+
+def stable_uuid(message: str) -> str:
+    """A ``urn:uuid:`` made from ``keyed_digest(message)``: what an address book or calendar
+    recognises a record by when it is imported again."""
+    return uuid.UUID(bytes=keyed_digest(message)[:16], version=4).urn

@@ -4,6 +4,9 @@ directory, the Meet page, /b/<code> with a guest session, My contacts, organizer
 import csv
 import datetime as dt
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -324,3 +327,42 @@ def test_a_browser_that_held_an_old_link_can_no_longer_act_as_the_guest(app, cli
     assert refused.status_code == 403
     with db_session(app):
         assert db.session.scalars(sa.select(SavedContact)).all() == []
+
+
+def khard_list(cards: list[str], workdir) -> subprocess.CompletedProcess:
+    """What khard, a command-line address book over a vdir (one .vcf a card, as a CardDAV sync
+    leaves them), lists from ``cards``."""
+    book = workdir / "book"
+    book.mkdir()
+    for i, card in enumerate(cards):
+        (book / f"{i}.vcf").write_text(card, newline="")
+    config = workdir / "khard.conf"
+    config.write_text(f"[addressbooks]\n[[saved]]\npath = {book}\n[general]\ndefault_action = list\n")
+    khard = Path(sys.executable).with_name("khard")
+    return subprocess.run(
+        [khard, "-c", config, "list", "--parsable"], capture_output=True, text=True, timeout=60, check=True
+    )
+
+
+def test_my_contacts_vcard_opens_in_an_address_book_and_a_new_download_updates_the_same_cards(app, client, tmp_path):
+    _, [(_, me, _), (_, ana, ana_code), (_, bob, bob_code)] = setup_guests(app)
+    for token, code in ((ana, ana_code), (bob, bob_code)):
+        opt_in(client, token, **SHARE)
+        post_form(client, f"/r/{me}/meet", {"code": code})
+
+    def download() -> list:
+        return list(vobject.readComponents(client.get(f"/r/{me}/contacts.vcf").get_data(as_text=True)))
+
+    first = download()
+    listed = khard_list([card.serialize() for card in first], tmp_path)
+    assert "no UID" not in listed.stderr, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert sorted(name for _, name, _ in rows) == ["Guest1 Resident", "Guest2 Resident"]
+    uids = [uid for uid, _, _ in rows]
+    assert len(set(uids)) == 2 and all(uid.startswith("urn:uuid:") for uid in uids)
+    # The same guest is the same card in the next download (an address book updates, not duplicates);
+    # the UID says nothing about the RSVP behind it.
+    assert {card.fn.value: card.uid.value for card in download()} == {card.fn.value: card.uid.value for card in first}
+    with db_session(app):
+        ids = {str(i) for i in db.session.scalars(sa.select(Rsvp.id))}
+    assert not any(uid.rsplit("-", 1)[-1] in ids for uid in uids)

@@ -26,6 +26,7 @@ from eventsite.models.enums import BadgeJobStatus
 from eventsite.services import checkin, contacts, feedback, walk_ins
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, sign_in
+from page_checks import nu_errors
 
 Y, N = True, False
 CALLERS = ("anonymous", "guest", "door", "organizer")
@@ -294,3 +295,25 @@ def test_who_reaches_what(app, world, caller):
     finally:
         badge_jobs.wait_for_all(app)
     assert not wrong, f"{caller}:\n" + "\n".join(wrong)
+
+
+def test_every_page_is_valid_html(app, world, tmp_path):
+    """Issue 12.13: every HTML page each caller reaches passes the Nu HTML checker (unique ids,
+    among the rest)."""
+    pages = {}
+    for caller in CALLERS:
+        client = app.test_client()
+        headers = {"X-Door-Token": world["door_token"]} if caller == "door" else {}
+        if caller == "organizer":
+            sign_in(client, "organizer@example.org")
+        for method, endpoint, url in requests_for(app, world, caller):
+            if method != "GET" or endpoint in ("admin.logout", "auth.logout"):
+                continue
+            response = client.get(url, headers=headers)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                pages.setdefault(url, response.get_data(as_text=True))
+            response.close()
+    badge_jobs.wait_for_all(app)
+    assert len(pages) >= 30
+    errors = nu_errors(pages, tmp_path)
+    assert not errors, "\n".join(errors)
