@@ -21,6 +21,10 @@ from markupsafe import Markup
 #: never stored by a browser or proxy cache.
 PRIVATE_PREFIXES = ("/r/", "/admin", "/door", "/api", "/b/", "/login", "/logout", "/account")
 
+#: Route arguments that are a secret (a manage or door token, a badge code, an e-mail-change
+#: link): a page reached through one sends no Referer anywhere, and nginx logs hide them.
+SECRET_ARGUMENTS = frozenset({"token", "code", "change"})
+
 CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -111,8 +115,12 @@ def init_app(app: Flask) -> None:
         headers["X-Frame-Options"] = "DENY"
         headers["Permissions-Policy"] = PERMISSIONS_POLICY
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        # A view that already chose a stricter policy (no-referrer on token pages) keeps it.
-        headers.setdefault("Referrer-Policy", "same-origin")
+        # The URL of a token page is the key to someone's RSVP, badge or door: it leaves in no Referer.
+        rule = request.url_rule
+        if rule is not None and rule.arguments & SECRET_ARGUMENTS:
+            headers["Referrer-Policy"] = "no-referrer"
+        else:
+            headers.setdefault("Referrer-Policy", "same-origin")
         if https:
             headers["Strict-Transport-Security"] = HSTS
         if is_private(request.path):

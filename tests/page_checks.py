@@ -44,8 +44,10 @@ def nu_errors(pages: dict[str, str], folder: Path) -> list[str]:
 def _checker_gap(message: dict) -> bool:
     """The checker's CSS parser predates container query units (``cqw``, CSS Containment 3, in
     every current browser): it calls them an unknown dimension. Nothing else is excused."""
-    return message.get("message", "").startswith("CSS:") and "Unknown dimension" in message["message"] and (
-        "cqw" in message.get("extract", "")
+    return (
+        message.get("message", "").startswith("CSS:")
+        and "Unknown dimension" in message["message"]
+        and ("cqw" in message.get("extract", ""))
     )
 
 

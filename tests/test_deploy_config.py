@@ -3,6 +3,8 @@
 import pathlib
 import re
 
+from eventsite.security import SECRET_ARGUMENTS
+
 DEPLOY = pathlib.Path(__file__).resolve().parent.parent / "deploy"
 
 
@@ -18,10 +20,6 @@ def test_proxy_count_matches_the_nginx_that_deploy_ships():
     setting = re.search(r"^PROXY_COUNT=(\d+)\s*$", env, re.M)
     assert setting, "deploy/env.example must set PROXY_COUNT"
     assert int(setting.group(1)) == 1
-
-
-#: Path arguments that are secrets (links and codes); the others are ids, slugs and actions.
-SECRET_ARGUMENTS = {"token", "code", "change"}
 
 
 def nginx_log_map() -> list[tuple[re.Pattern, str]]:
@@ -57,3 +55,15 @@ def test_nginx_logs_no_secret_of_any_route(app):
         assert secret not in logged, f"{rule.rule} is logged as {logged}"
         checked.append(rule.rule)
     assert len(checked) >= 20 and "/email-change/<change>" in checked
+
+
+def test_nginx_compresses_what_the_app_sends():
+    """Issue 12.13: pages, scripts, styles and JSON leave nginx compressed, proxied answers too
+    (nginx compresses only its own files unless gzip_proxied says otherwise)."""
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    settings = dict(re.findall(r"^\s*(gzip\w*)\s+([^;]+);", nginx, re.M))
+    assert settings.get("gzip") == "on"
+    assert settings.get("gzip_proxied") == "any"
+    assert settings.get("gzip_vary") == "on"
+    types = set(settings.get("gzip_types", "").split())  # text/html is always compressed
+    assert {"text/css", "application/javascript", "application/json", "text/calendar", "image/svg+xml"} <= types

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -241,9 +242,21 @@ def test_an_after_midnight_start_is_soon_not_tomorrow():
     assert reminders.reminder_wording(event, event.starts_at - 5 * H).subject == "Tomorrow at 12:30 AM: LA Networking"
 
 
+def zone_where_it_is_still_today_in(hours: int) -> str:
+    """A time zone where ``hours`` from now is still today (whatever the hour the suite runs at)."""
+    now = utcnow()
+    for zone in ("America/Los_Angeles", "America/New_York", "Europe/London", "Asia/Kolkata", "Asia/Tokyo"):
+        local = now.astimezone(ZoneInfo(zone))
+        if (local + dt.timedelta(hours=hours)).date() == local.date():
+            return zone
+    raise AssertionError("no zone in the list has that many hours left today")
+
+
 def test_the_reminder_e_mail_has_venue_map_calendar_and_a_way_to_release_the_spot(app, client, mailbox):
     with db_session(app):
-        event = make_event(starts_at=utcnow() + 3 * H, capacity=1, claim_window_hours=0)
+        event = make_event(
+            starts_at=utcnow() + 3 * H, capacity=1, claim_window_hours=0, timezone=zone_where_it_is_still_today_in(3)
+        )
         ann = make_rsvp(event, first_name="Ann", email="ann@example.org")
         make_rsvp(event, email="next@example.org")  # waitlisted
         expected_when = reminders.reminder_wording(event, utcnow()).when

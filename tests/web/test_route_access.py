@@ -317,3 +317,27 @@ def test_every_page_is_valid_html(app, world, tmp_path):
     assert len(pages) >= 30
     errors = nu_errors(pages, tmp_path)
     assert not errors, "\n".join(errors)
+
+
+def test_every_page_reached_by_a_secret_sends_no_referrer(app, world):
+    """Issue 12.13: /r/<token>, its .ics and every other URL holding a token or badge code answer
+    with Referrer-Policy: no-referrer, as the README promises; other pages keep same-origin."""
+    wrong, checked = [], 0
+    for caller in CALLERS:
+        client = app.test_client()
+        if caller == "organizer":
+            sign_in(client, "organizer@example.org")
+        headers = {"X-Door-Token": world["door_token"]} if caller == "door" else {}
+        for method, endpoint, url in requests_for(app, world, caller):
+            if method != "GET" or endpoint in ("admin.logout", "auth.logout"):
+                continue
+            rule = next(app.url_map.iter_rules(endpoint))
+            expected = "no-referrer" if rule.arguments & {"token", "code", "change"} else "same-origin"
+            response = client.get(url, headers=headers)
+            got = response.headers.get("Referrer-Policy")
+            response.close()
+            checked += expected == "no-referrer"
+            if got != expected and not (expected == "same-origin" and got == "no-referrer"):
+                wrong.append(f"{url} ({endpoint}, {caller}): {got}")
+    badge_jobs.wait_for_all(app)
+    assert checked >= 60 and not wrong, "\n".join(wrong)
