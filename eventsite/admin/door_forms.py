@@ -1,5 +1,6 @@
 """Forms for the organizer's door-link screen: shape only; services.checkin checks the rules."""
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -22,3 +23,12 @@ class DoorLinkForm(Form):
     )
     valid_from = DateTimeLocalField("Works from", format=LOCAL, validators=[DataRequired("Please give a start.")])
     valid_until = DateTimeLocalField("Works until", format=LOCAL, validators=[DataRequired("Please give an end.")])
+
+
+class ScansFileForm(Form):
+    file = FileField(
+        "Scans file",
+        description="The .json file a door phone saved when its link closed before it could send its scans.",
+        validators=[FileRequired("Choose the file the door phone saved.")],
+        render_kw={"accept": ".json,application/json"},
+    )

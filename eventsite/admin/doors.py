@@ -3,11 +3,12 @@
 import datetime as dt
 
 from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from eventsite.admin import bp
 from eventsite.admin.charts import arrivals_chart
 from eventsite.admin.common import actor, get_event
-from eventsite.admin.door_forms import DoorLinkForm
+from eventsite.admin.door_forms import DoorLinkForm, ScansFileForm
 from eventsite.admin.forms import ActionForm
 from eventsite.errors import form_error
 from eventsite.extensions import db
@@ -17,7 +18,7 @@ from eventsite.services import DomainError, checkin
 from eventsite.services.badges import qr_data_uri
 
 
-def _page(event: Event, form: DoorLinkForm, status: int = 200):
+def _page(event: Event, form: DoorLinkForm, status: int = 200, *, upload: ScansFileForm | None = None, uploaded=None):
     now = utcnow()
     rows = [
         {
@@ -28,11 +29,30 @@ def _page(event: Event, form: DoorLinkForm, status: int = 200):
         }
         for link in checkin.door_links(event)
     ]
-    return render_template("admin/doors.html", event=event, form=form, rows=rows, action=ActionForm(), now=now), status
+    page = render_template(
+        "admin/doors.html",
+        event=event,
+        form=form,
+        rows=rows,
+        action=ActionForm(),
+        now=now,
+        upload=upload or ScansFileForm(),
+        uploaded=uploaded,
+    )
+    return page, status
 
 
 def _local(event: Event, value):
     return value.replace(tzinfo=event.tz) if value else None
+
+
+def _suggest(event: Event, form: DoorLinkForm) -> DoorLinkForm:
+    """Fill a new door link's form with the next door's name and the default window."""
+    start, end = checkin.default_window(event)
+    form.valid_from.data = start.astimezone(event.tz).replace(tzinfo=None)
+    form.valid_until.data = end.astimezone(event.tz).replace(tzinfo=None)
+    form.label.data = f"Door {len(checkin.door_links(event)) + 1}"
+    return form
 
 
 @bp.route("/events/<int:event_id>/doors", methods=["GET", "POST"])
@@ -40,10 +60,7 @@ def door_links(event_id: int):
     event = get_event(event_id)
     form = DoorLinkForm()
     if not form.is_submitted():
-        start, end = checkin.default_window(event)
-        form.valid_from.data = start.astimezone(event.tz).replace(tzinfo=None)
-        form.valid_until.data = end.astimezone(event.tz).replace(tzinfo=None)
-        form.label.data = f"Door {len(checkin.door_links(event)) + 1}"
+        _suggest(event, form)
     elif form.validate():
         try:
             link = checkin.create_door_link(
@@ -97,3 +114,23 @@ def door_figures(event: Event) -> dict:
         "quarters": quarters,
         "chart": arrivals_chart(quarters),
     }
+
+
+@bp.post("/events/<int:event_id>/doors/scans")
+def upload_door_scans(event_id: int):
+    """Check in the scans a door phone saved to a file, each settled as the phone's own upload
+    would be (a scan uploaded before counts once); the page lists what became of each."""
+    event = get_event(event_id)
+    upload = ScansFileForm()
+    form = _suggest(event, DoorLinkForm(formdata=None))
+    if not upload.validate_on_submit():
+        return _page(event, form, 422, upload=upload)
+    try:
+        scans_file = checkin.read_scans_file(event, upload.file.data.read(checkin.MAX_SCANS_FILE * 400))
+    except DomainError as exc:
+        form_error(upload, exc)
+        return _page(event, form, 422, upload=upload)
+    by = f"{scans_file.door} (file uploaded by {current_user.email})"[:80]
+    uploaded = checkin.upload_scans(event, scans_file.scans, by=by)
+    db.session.commit()
+    return _page(event, form, upload=upload, uploaded=uploaded)

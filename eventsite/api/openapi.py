@@ -1,7 +1,7 @@
 """The OpenAPI 3 description of /api, served at /api/openapi.json (and fuzzed by the test suite)."""
 
 from eventsite.models import TrainingLevel
-from eventsite.services.checkin import MAX_CODE, MIN_SEARCH, Reason
+from eventsite.services.checkin import MAX_CODE, MAX_UPLOAD, MIN_SEARCH, Reason, UploadStatus
 from eventsite.services.roster import SCHEME
 
 ERROR = {
@@ -54,6 +54,21 @@ VERDICT = {
         "previous_at_local": {"type": "string", "description": "e.g. 7:42 PM, in the event's zone"},
         "previous_door": {"type": "string"},
         "replayed": {"type": "boolean", "description": "This nonce was seen before; this is its first verdict."},
+    },
+}
+UPLOADED = {
+    "type": "object",
+    "required": ["status", "colour", "reason", "message"],
+    "description": "What became of one uploaded scan; every status is final. With accepted and duplicate, "
+    "the verdict's fields (Verdict) too.",
+    "properties": {
+        **VERDICT["properties"],
+        "status": {"type": "string", "enum": [s.value for s in UploadStatus]},
+        "reason": {
+            "type": "string",
+            "description": "The verdict's reason, or why a rejected scan could not be used "
+            "(not_a_badge, bad_nonce, bad_scan, bad_scanned_at, nonce_reused).",
+        },
     },
 }
 ROSTER = {
@@ -177,6 +192,7 @@ def openapi_document(*, server: str, prefix: str = "/api") -> dict:
             "schemas": {
                 "Error": ERROR,
                 "Verdict": VERDICT,
+                "Uploaded": UPLOADED,
                 "Guest": GUEST,
                 "Stats": STATS,
                 "Roster": ROSTER,
@@ -246,7 +262,7 @@ def openapi_document(*, server: str, prefix: str = "/api") -> dict:
                                         "scans": {
                                             "type": "array",
                                             "minItems": 1,
-                                            "maxItems": 500,
+                                            "maxItems": MAX_UPLOAD,
                                             "items": {
                                                 "type": "object",
                                                 "required": ["code", "nonce"],
@@ -267,10 +283,10 @@ def openapi_document(*, server: str, prefix: str = "/api") -> dict:
                             {
                                 "type": "object",
                                 "properties": {
-                                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Verdict"}}
+                                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Uploaded"}}
                                 },
                             },
-                            "One verdict per scan, in order",
+                            "One answer per scan, in order: accepted, duplicate or rejected",
                         ),
                         **_errors(400, *AUTH_ERRORS, 409, 422),
                     },

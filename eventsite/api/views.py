@@ -135,33 +135,29 @@ def check_in(event_id: int):
     return jsonify(verdict_json(event, verdict))
 
 
-#: Most scans one upload may carry (a phone offline for a long evening stays well below this).
-MAX_BATCH = 500
+def upload_json(event: Event, u: checkin.Uploaded) -> dict:
+    out = {"status": u.status}
+    if u.verdict is not None:
+        out.update(verdict_json(event, u.verdict))
+    else:
+        out.update(reason=u.reason, message=u.message, colour="red")
+    return out
 
 
 @bp.post("/events/<int:event_id>/checkins/batch")
 def check_in_batch(event_id: int):
     """Upload scans a phone queued while offline: each with its nonce (so a repeated upload is a
-    no-op) and the device's scan time. Returns one verdict per scan, in order; a scan whose
-    verdict differs from the one the phone gave offline is the phone's to report as a conflict."""
+    no-op) and the device's scan time. Answers each scan, in order: ``accepted`` (with its
+    verdict), ``duplicate`` (uploaded before: the first verdict) or ``rejected`` (not a scan of
+    ours, with the reason). All three are final, so the phone forgets exactly what it sent; a
+    scan whose verdict differs from the one the phone gave offline is the phone's to report."""
     event = get_event(event_id)
     scans = json_body().get("scans")
-    if not isinstance(scans, list) or not 0 < len(scans) <= MAX_BATCH:
-        raise ApiError(f"Send “scans”: a list of 1 to {MAX_BATCH} scans.", "bad_scans")
-    parsed = []
-    for item in scans:
-        if not isinstance(item, dict):
-            raise ApiError("Each scan is an object with code, nonce and scanned_at.", "bad_scans")
-        code, nonce = optional_str(item, "code"), optional_str(item, "nonce")
-        if not code or len(code) > checkin.MAX_CODE or not nonce:
-            raise ApiError("Each scan needs its code and nonce.", "bad_scans")
-        parsed.append((code, nonce, parse_time(optional_str(item, "scanned_at"))))
-    verdicts = [
-        checkin.check_in(event, code, door=g.door, by=actor_label(), nonce=nonce, scanned_at=at)
-        for code, nonce, at in parsed
-    ]
+    if not isinstance(scans, list) or not 0 < len(scans) <= checkin.MAX_UPLOAD:
+        raise ApiError(f"Send “scans”: a list of 1 to {checkin.MAX_UPLOAD} scans.", "bad_scans")
+    uploaded = checkin.upload_scans(event, scans, door=g.door, by=actor_label())
     db.session.commit()
-    return jsonify(results=[verdict_json(event, v) for v in verdicts])
+    return jsonify(results=[upload_json(event, u) for u in uploaded])
 
 
 @bp.post("/events/<int:event_id>/guests/<int:rsvp_id>/checkin")

@@ -647,13 +647,9 @@ def guests_for_badges(event: Event, *, selection: str = "all", rsvp_ids: Iterabl
     return sorted(db.session.scalars(query), key=sort_key)
 
 
-def is_valid_ticket_code(code: str) -> bool:
-    return len(code) == tokens.TICKET_CODE_LENGTH and all(ch in tokens.TICKET_ALPHABET for ch in code)
-
-
 def find_by_ticket_code(code: str) -> Rsvp | None:
     """The RSVP whose current badge code is ``code``; None for junk or a replaced code."""
-    if not is_valid_ticket_code(code):
+    if not tokens.is_ticket_code(code):
         return None
     rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.ticket_code == code))
     if rsvp is None or not tokens.tokens_equal(rsvp.ticket_code, code):

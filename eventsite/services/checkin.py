@@ -9,6 +9,7 @@ admission per RSVP" settles races between doors (see ``check_in``).
 import dataclasses
 import datetime as dt
 import enum
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -156,9 +157,15 @@ def find_door_link(token: str) -> DoorLink | None:
     return link
 
 
-def open_door_link(token: str, *, now: dt.datetime | None = None) -> DoorLink:
+#: How long after a door link expires its phone may still upload the scans it kept offline
+#: (never after the organizer revoked it: that is the button for a lost phone).
+UPLOAD_GRACE = dt.timedelta(hours=12)
+
+
+def open_door_link(token: str, *, now: dt.datetime | None = None, for_upload: bool = False) -> DoorLink:
     """The usable door link for ``token``. Raises DomainError ``door_not_found``,
-    ``door_revoked``, ``door_not_yet_open`` or ``door_expired``."""
+    ``door_revoked``, ``door_not_yet_open`` or ``door_expired``. ``for_upload``: an upload of
+    offline scans, which an expired link may still make for UPLOAD_GRACE."""
     now = now or utcnow()
     link = find_door_link(token)
     if link is None:
@@ -167,7 +174,7 @@ def open_door_link(token: str, *, now: dt.datetime | None = None) -> DoorLink:
         raise DomainError("This door link was switched off by the organizer.", "door_revoked")
     if now < link.valid_from:
         raise DomainError("This door link is not open yet.", "door_not_yet_open")
-    if now >= link.valid_until:
+    if now >= link.valid_until + (UPLOAD_GRACE if for_upload else dt.timedelta(0)):
         raise DomainError("This door link has expired.", "door_expired")
     return link
 
@@ -181,6 +188,9 @@ def check_pin(link: DoorLink, pin: str | None) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # Scanning
+
+
+NOT_A_BADGE = "This code is not one of our badges (a QR code of something else, such as a contact card)."
 
 
 def parse_code(scanned: str) -> str | None:
@@ -394,6 +404,104 @@ def check_in(
     return _scan(event, found, door=door, by=by, nonce=nonce, device_time=device_time, now=now)
 
 
+#: Most scans one upload may carry; a phone sends its queue in chunks of this size or less.
+MAX_UPLOAD = 200
+
+
+class UploadStatus(enum.StrEnum):
+    ACCEPTED = "accepted"  # recorded now (admitted or turned away: see the verdict)
+    DUPLICATE = "duplicate"  # this scan was uploaded before: the first verdict, nothing recorded
+    REJECTED = "rejected"  # cannot be a scan of ours (malformed, not a badge): nothing recorded
+
+
+@dataclasses.dataclass(frozen=True)
+class Uploaded:
+    """What became of one uploaded scan. Every status is final: the phone may forget the scan."""
+
+    status: UploadStatus
+    verdict: CheckInResult | None = None
+    reason: str = ""
+    message: str = ""
+
+
+def _device_time_of(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise DomainError("The scan time is not an ISO 8601 time with its offset.", "bad_scanned_at")
+    return parsed
+
+
+def upload_scan(event: Event, item, *, door: DoorLink | None = None, by: str = ORGANIZER_DOOR) -> Uploaded:
+    """Settle one scan a phone kept while offline (an object with ``code``, ``nonce`` and
+    ``scanned_at``), from the phone's upload or from the file an organizer uploads for it.
+    Never raises for what the scan holds: a malformed scan is ``rejected`` with its reason."""
+    if not isinstance(item, dict):
+        return Uploaded(UploadStatus.REJECTED, reason="bad_scan", message="Not a scan (an object with code and nonce).")
+    code, nonce = item.get("code"), item.get("nonce")
+    if not isinstance(nonce, str) or not NONCE_RE.fullmatch(nonce):
+        return Uploaded(UploadStatus.REJECTED, reason="bad_nonce", message="The scan has no valid scan id (nonce).")
+    if not isinstance(code, str) or not tokens.is_ticket_code(parse_code(code) or ""):
+        return Uploaded(UploadStatus.REJECTED, reason="not_a_badge", message=NOT_A_BADGE)
+    try:
+        verdict = check_in(
+            event, code, door=door, by=by, nonce=nonce, scanned_at=_device_time_of(item.get("scanned_at"))
+        )
+    except DomainError as exc:
+        return Uploaded(UploadStatus.REJECTED, reason=exc.code, message=exc.message)
+    return Uploaded(UploadStatus.DUPLICATE if verdict.replayed else UploadStatus.ACCEPTED, verdict)
+
+
+def upload_scans(
+    event: Event, items: list, *, door: DoorLink | None = None, by: str = ORGANIZER_DOOR
+) -> list[Uploaded]:
+    """``upload_scan`` for each of ``items``, in order."""
+    return [upload_scan(event, item, door=door, by=by) for item in items]
+
+
+#: The ``kind`` of the file a door phone saves when it cannot upload its scans.
+SCANS_FILE_KIND = "eventsite-door-scans"
+#: Most scans one file may hold (a phone's whole evening, with room to spare).
+MAX_SCANS_FILE = 5000
+
+
+@dataclasses.dataclass(frozen=True)
+class ScansFile:
+    door: str
+    scans: list
+
+
+def read_scans_file(event: Event, data: bytes) -> ScansFile:
+    """The scans in the file a door phone saved (see door.js, ``unsentFile``). Raises
+    DomainError ``bad_scans_file`` (field ``file``) for anything else, or a file of another event."""
+
+    def bad(message: str) -> DomainError:
+        return DomainError(message, "bad_scans_file", "file")
+
+    try:
+        content = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise bad("This is not a file of door scans. Choose the .json file the door phone saved.") from None
+    if (
+        not isinstance(content, dict)
+        or content.get("kind") != SCANS_FILE_KIND
+        or not isinstance(content.get("scans"), list)
+    ):
+        raise bad("This is not a file of door scans. Choose the .json file the door phone saved.")
+    if content.get("event_id") != event.id:
+        raise bad("These scans are from another event's door. Upload them on that event's Door tab.")
+    if not 0 < len(content["scans"]) <= MAX_SCANS_FILE:
+        raise bad(f"The file should hold 1 to {MAX_SCANS_FILE} scans.")
+    door = content.get("door")
+    return ScansFile(
+        door=door[:60] if isinstance(door, str) and door.strip() else "a door phone", scans=content["scans"]
+    )
+
+
 def check_in_guest(
     event: Event,
     rsvp_id: int,
@@ -485,7 +593,7 @@ def _scan(
 
 
 def _find_rsvp(ticket_code: str) -> Rsvp | None:
-    if len(ticket_code) != tokens.TICKET_CODE_LENGTH or any(c not in tokens.TICKET_ALPHABET for c in ticket_code):
+    if not tokens.is_ticket_code(ticket_code):
         return None
     rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.ticket_code == ticket_code))
     if rsvp is None or not tokens.tokens_equal(rsvp.ticket_code, ticket_code):

@@ -22,6 +22,11 @@ def new_ticket_code() -> str:
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
 
 
+def is_ticket_code(code: str) -> bool:
+    """Whether ``code`` has the shape of a badge code (it may still belong to nobody)."""
+    return len(code) == TICKET_CODE_LENGTH and all(ch in TICKET_ALPHABET for ch in code)
+
+
 def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 

@@ -252,22 +252,21 @@ def test_offline_upload_keeps_device_time_is_idempotent_and_reports_conflicts(cl
         {"code": door["codes"][2], "nonce": "off-3", "scanned_at": earlier},
     ]
     first = client.post(url, json={"scans": scans}, headers=headers(door["token"])).get_json()["results"]
-    assert [(r["colour"], r["reason"]) for r in first] == [
-        ("green", ""),
-        ("amber", "already_checked_in"),
-        ("red", "cancelled"),
+    assert [(r["status"], r["colour"], r["reason"]) for r in first] == [
+        ("accepted", "green", ""),
+        ("accepted", "amber", "already_checked_in"),
+        ("accepted", "red", "cancelled"),
     ]
     assert first[0]["scanned_at"].startswith(earlier[:16])
     again = client.post(url, json={"scans": scans}, headers=headers(door["token"])).get_json()["results"]
     assert [r["check_in_id"] for r in again] == [r["check_in_id"] for r in first] and all(r["replayed"] for r in again)
+    assert {r["status"] for r in again} == {"duplicate"}
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 4
     for bad in [
         {},
         {"scans": []},
-        {"scans": [1]},
-        {"scans": [{"code": "x"}]},
-        {"scans": [{"code": "x", "nonce": "n"}] * 501},
+        {"scans": [{"code": "x", "nonce": "n"}] * (checkin.MAX_UPLOAD + 1)},
     ]:
         response = client.post(url, json=bad, headers=headers(door["token"]))
         assert response.status_code == 422 and response.get_json()["reason"] == "bad_scans"
@@ -298,3 +297,78 @@ def test_wrong_pins_are_limited_per_door_link(client, door, app):
     assert (locked.status_code, locked.get_json()["reason"]) == (429, "too_many_attempts")
     assert client.get(url, headers=headers(door["token"])).status_code == 200  # other door links unaffected
     app.extensions["eventsite.login_throttle"].reset()
+
+
+VCARD = "BEGIN:VCARD\nVERSION:3.0\nN:Doe;Jane;;;\nFN:Jane Doe\nORG:Acme Surgical\nTEL;TYPE=CELL:+1 310 555 0199\n" + (
+    "EMAIL:jane.doe@acme-surgical.example\nURL:https://acme-surgical.example/people/jane-doe\nEND:VCARD"
+)
+
+
+def test_an_upload_answers_each_scan_and_one_bad_scan_spoils_nothing(client, door, app):
+    """Issue 12.3: a queue holding a contact card's QR, a Wi-Fi QR or a malformed item is settled
+    scan by scan: the good ones are checked in, the others rejected with their reason, and all of
+    them are final (the phone forgets them), so a queue cannot be poisoned."""
+    url = f"/api/events/{door['event_id']}/checkins/batch"
+    scans = [
+        {"code": VCARD, "nonce": "q-1"},
+        {"code": "WIFI:T:WPA;S:State Social House;P:attic-room-guests;;", "nonce": "q-2"},
+        {"code": door["codes"][0], "nonce": "q-3", "scanned_at": utcnow().isoformat()},
+        7,
+        {"code": door["codes"][2], "nonce": "q-5", "scanned_at": "year 1"},
+        {"code": door["codes"][2]},
+        {"code": "https://elsewhere.example/b/" + door["codes"][2], "nonce": "q-7"},
+    ]
+    response = client.post(url, json={"scans": scans}, headers=headers(door["token"]))
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [(r["status"], r["reason"]) for r in results] == [
+        ("rejected", "not_a_badge"),
+        ("rejected", "not_a_badge"),
+        ("accepted", ""),
+        ("rejected", "bad_scan"),
+        ("rejected", "bad_scanned_at"),
+        ("rejected", "bad_nonce"),
+        ("rejected", "not_a_badge"),
+    ]
+    assert all(r["message"] for r in results if r["status"] == "rejected")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 1
+
+
+def test_a_long_evening_offline_uploads_in_chunks(client, door, app):
+    """Issue 12.3: 600 queued scans go up in chunks of MAX_UPLOAD; each chunk is settled whole."""
+    url = f"/api/events/{door['event_id']}/checkins/batch"
+    queue = [{"code": door["codes"][i % 2], "nonce": f"long-{i}"} for i in range(600)]
+    statuses = []
+    for start in range(0, len(queue), checkin.MAX_UPLOAD):
+        response = client.post(
+            url, json={"scans": queue[start : start + checkin.MAX_UPLOAD]}, headers=headers(door["token"])
+        )
+        assert response.status_code == 200
+        statuses += [r["status"] for r in response.get_json()["results"]]
+    assert statuses == ["accepted"] * 600
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 600
+
+
+@pytest.mark.parametrize("how", ["expired", "revoked"])
+def test_a_link_that_ran_out_may_still_hand_in_its_offline_scans_a_revoked_one_may_not(client, door, app, how):
+    """Issue 12.3: the phone uploads what it holds before it forgets the roster; an expired link
+    may do that for UPLOAD_GRACE, a revoked one (a lost phone) never."""
+    with db_session(app):
+        link = checkin.find_door_link(door["token"])
+        if how == "expired":
+            link.valid_until = utcnow() - dt.timedelta(minutes=5)
+        else:
+            checkin.revoke_door_link(link)
+    base = f"/api/events/{door['event_id']}"
+    upload = client.post(
+        base + "/checkins/batch", json={"scans": [{"code": door["codes"][0], "nonce": "late-1"}]},
+        headers=headers(door["token"]),
+    )  # fmt: skip
+    live = client.post(base + "/checkins", json={"code": door["codes"][1]}, headers=headers(door["token"]))
+    assert live.status_code == 403 and live.get_json()["reason"] == f"door_{how}"
+    if how == "expired":
+        assert upload.status_code == 200 and upload.get_json()["results"][0]["status"] == "accepted"
+    else:
+        assert upload.status_code == 403 and upload.get_json()["reason"] == "door_revoked"

@@ -99,6 +99,7 @@ ROUTES = {
     "admin.guest_action":              (N, N, N, Y),
     "admin.messages":                  (N, N, N, Y),
     "admin.door_links":                (N, N, N, Y),
+    "admin.upload_door_scans":         (N, N, N, Y),
     "admin.revoke_door_link":          (N, N, N, Y),
     "admin.badges_page":               (N, N, N, Y),
     "admin.print_badges":              (N, N, N, Y),
