@@ -8,7 +8,7 @@ from eventsite.auth import guessing
 from eventsite.extensions import db
 from eventsite.models import Event, OrganizerRole
 from eventsite.models.enums import TRAINING_LEVEL_LABELS
-from eventsite.services import DomainError, checkin
+from eventsite.services import DomainError, checkin, links, tokens
 
 bp = Blueprint("door", __name__, url_prefix="/door")
 
@@ -51,18 +51,15 @@ def door_page(token: str):
         if exc.code == "door_not_found":
             guessing.guard(guessing.Secret.DOOR)
             guessing.miss(guessing.Secret.DOOR)
-        page = render_template("door/closed.html", message=exc.message, code=exc.code, token=token)
+        # The phone may still hold scans it could not send: an expired link may hand them in
+        # (checkin.UPLOAD_GRACE); otherwise the page offers them as a file for the organizer.
+        known = checkin.find_door_link(token) if exc.code != "door_not_found" else None
+        can_upload = exc.code == "door_expired" and known is not None and known.revoked_at is None
+        page = render_template(
+            "door/closed.html", message=exc.message, code=exc.code, token=token, link=known, can_upload=can_upload
+        )
         return page, 404 if exc.code == "door_not_found" else 403, PRIVATE
-    page = render_template(
-        "door/page.html",
-        event=link.event,
-        label=link.label,
-        token=token,
-        csrf="",
-        needs_pin=link.has_pin,
-        walk_in_levels=WALK_IN_LEVELS,
-    )
-    return page, 200, PRIVATE
+    return _door_page(link.event, label=link.label, token=token, csrf="", needs_pin=link.has_pin)
 
 
 @bp.get("/events/<int:event_id>")
@@ -71,14 +68,20 @@ def organizer_door(event_id: int):
     if not current_user.is_authenticated or current_user.role != OrganizerRole.ORGANIZER:
         abort(404)
     event = db.get_or_404(Event, event_id)
+    return _door_page(event, label="Organizer", token="", csrf=generate_csrf(), needs_pin=False)
+
+
+def _door_page(event: Event, **context):
     page = render_template(
         "door/page.html",
         event=event,
-        label="Organizer",
-        token="",
-        csrf=generate_csrf(),
-        needs_pin=False,
         walk_in_levels=WALK_IN_LEVELS,
+        # What a badge's QR holds, so the phone answers anything else (a contact card, a Wi-Fi
+        # code) at once and never queues it.
+        badge_prefix=f"{links.base_url()}/b/",
+        code_alphabet=tokens.TICKET_ALPHABET,
+        code_length=tokens.TICKET_CODE_LENGTH,
+        **context,
     )
     return page, 200, PRIVATE
 

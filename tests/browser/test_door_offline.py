@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, utcnow
 from eventsite.services import checkin
-from factories import make_event, make_rsvp
-from helpers import db_session
+from factories import make_event, make_organizer, make_rsvp
+from helpers import db_session, page_text, post_form, sign_in
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import camera_args
 from tests.browser.test_door_camera import badge_video
@@ -47,6 +47,7 @@ def door(app):
             "ana": ana.ticket_code,
             "ana_id": ana.id,
             "ben": ben.ticket_code,
+            "ben_id": ben.id,
             "cy": cy.ticket_code,
             "token": link.token,
         }
@@ -73,7 +74,7 @@ def test_offline_verdicts_come_from_the_roster_and_upload_when_back(page, door, 
     expect(verdict).to_have_class("verdict verdict-red flash")
     expect(verdict).to_contain_text("On the waitlist")
     expect(page.locator("#verdict-name")).to_have_text("Cyrus")
-    scan_typed(page, "abcdefghjkmnpqrstuvwxyz23456789ab")
+    scan_typed(page, "abcdefghjkmnpqrstuvwxyz23456789a")  # the shape of a badge code, nobody's
     expect(verdict).to_contain_text("Unknown badge")
     # Meanwhile Ben came in through another door; this phone still thinks he is outside.
     with db_session(app):
@@ -217,3 +218,173 @@ def test_fake_camera_scan_offline_is_green_from_the_roster(app, live_server, bro
     with db_session(app):
         rows = db.session.scalars(sa.select(CheckIn)).all()
         assert [(r.result, r.rsvp_id) for r in rows] == [(CheckInResult.ADMITTED, door["ana_id"])]
+
+
+QUEUE = "JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('door-queue:'))) || '[]')"
+VCARD = (
+    "BEGIN:VCARD\nVERSION:3.0\nFN:Jane Doe\nORG:Acme Surgical\nTEL:+1 310 555 0199\nEMAIL:jane@acme.example\nEND:VCARD"
+)
+WIFI = "WIFI:T:WPA;S:State Social House;P:attic-room-guests;;"
+
+
+def camera_reads(page, text: str) -> None:
+    """What the scanner hands the page when the camera decodes a QR code (any text at all)."""
+    page.evaluate("text => window.doorPage.submitCode(text)", text)
+
+
+def check_ins(app) -> list:
+    with db_session(app):
+        return [(r.result, r.rsvp_id) for r in db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id))]
+
+
+@pytest.mark.parametrize("online", [False, True], ids=["offline", "online"])
+def test_a_qr_code_that_is_not_a_badge_is_red_at_once_and_never_queued(page, door, app, live_server, online):
+    """Issue 12.3: a contact card's or Wi-Fi QR can't poison the queue: it is answered on the phone."""
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    page.context.set_offline(not online)
+    for text in (VCARD, WIFI, "https://elsewhere.example/b/" + door["ana"], "x" * 500):
+        camera_reads(page, text)
+        expect(page.locator("#verdict")).to_have_class("verdict verdict-red flash")
+        expect(page.locator("#verdict-title")).to_have_text("Not a badge")
+        expect(page.locator("#verdict")).to_contain_text("not one of our badges")
+        assert page.evaluate(QUEUE) == []
+    camera_reads(page, f"{live_server}/b/{door['ana']}")  # a real badge still goes through
+    expect(page.locator("#verdict-name")).to_have_text("Ana")
+    if not online:
+        expect(page.locator("#offline")).to_have_text("Offline — 1 scan waiting")
+        page.context.set_offline(False)
+        expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.")
+    expect(page.locator("#count-in")).to_have_text("1")
+    assert check_ins(app) == [(CheckInResult.ADMITTED, door["ana_id"])]
+
+
+@pytest.mark.parametrize("answer", [429, "timeout"])
+def test_a_scan_the_server_did_not_answer_with_a_verdict_is_kept_and_sent_again(page, door, app, answer):
+    """Issue 12.2: 429 (someone else's guessing, a proxy's limit) or no answer at all is not a
+    verdict: the phone gives the roster's, keeps the scan and uploads it."""
+    held = []
+
+    def refuse_once(route):
+        if held:
+            return route.continue_()
+        held.append(route)
+        if answer == 429:
+            route.fulfill(
+                status=429, headers={"Retry-After": "600"}, content_type="application/json",
+                body='{"error": "rate_limited", "reason": "rate_limited", "message": "Too many requests."}',
+            )  # fmt: skip
+        # "timeout": never answered; the page gives up after SCAN_TIMEOUT_MS (8 s).
+
+    page.route("**/checkins", refuse_once)
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    scan_typed(page, door["ana"])
+    expect(page.locator("#verdict-name")).to_have_text("Ana", timeout=15_000)
+    expect(page.locator("#verdict-mode")).to_be_visible()
+    expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.", timeout=15_000)
+    expect(page.locator("#count-in")).to_have_text("1")
+    assert check_ins(app) == [(CheckInResult.ADMITTED, door["ana_id"])]
+    page.unroute_all(behavior="ignoreErrors")
+
+
+def test_a_long_evening_offline_goes_up_in_chunks(page, door, app):
+    """Issue 12.3: more scans than one upload may carry (600 > 200) all arrive, and the phone's
+    queue empties; nothing is retried forever."""
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    page.context.set_offline(True)
+    page.evaluate(
+        """([codes, n]) => {
+          const key = Object.keys(localStorage).find(k => k.startsWith('door-roster:')).replace('door-roster:', 'door-queue:');
+          const now = new Date().toISOString();
+          localStorage.setItem(key, JSON.stringify(Array.from({length: n}, (_, i) =>
+            ({code: codes[i % 2], nonce: 'evening-' + i, scanned_at: now, local: 'unknown'}))));
+        }""",
+        [[door["ana"], door["ben"]], 600],
+    )
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#uploaded")).to_have_text("600 offline scans uploaded.", timeout=30_000)
+    assert page.evaluate(QUEUE) == []
+    assert len(check_ins(app)) == 600
+
+
+def expire(app, token: str) -> None:
+    with db_session(app):
+        link = checkin.find_door_link(token)
+        link.valid_until = utcnow() - dt.timedelta(minutes=1)
+        event_id = link.event_id
+    live = app.test_client().post(f"/api/events/{event_id}/checkins", json={"code": "x"}, headers={"X-Door-Token": token})
+    assert live.get_json()["reason"] == "door_expired"
+
+
+def test_a_link_that_expires_hands_in_its_offline_scans_before_it_forgets_the_roster(page, door, app):
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    page.context.set_offline(True)
+    scan_typed(page, door["ana"])
+    scan_typed(page, door["ben"])
+    expect(page.locator("#offline")).to_have_text("Offline — 2 scans waiting")
+    expire(app, door["token"])  # the link ran out while the phone had no signal
+    page.context.set_offline(False)
+    expect(page.locator("#verdict-title")).to_have_text("Door link closed", timeout=15_000)
+    expect(page.locator("#unsent")).to_be_hidden()
+    assert page.evaluate(ROSTER_KEYS) == [] and page.evaluate(QUEUE) == []
+    assert sorted(r for _, r in check_ins(app)) == sorted([door["ana_id"], door["ben_id"]])
+
+
+def test_the_closed_link_page_hands_in_what_an_old_visit_kept(page, door, app):
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    page.context.set_offline(True)
+    scan_typed(page, door["ana"])
+    expect(page.locator("#offline")).to_have_text("Offline — 1 scan waiting")
+    page.goto("about:blank")  # the phone closed the page before the signal came back
+    expire(app, door["token"])
+    page.context.set_offline(False)
+    page.goto(f"/door/{door['token']}")
+    expect(page.get_by_role("heading")).to_have_text("This door link doesn't work")
+    expect(page.locator("#unsent-sent")).to_have_text("1 scan this phone kept offline was sent.")
+    expect(page.locator("#unsent")).to_be_hidden()
+    assert page.evaluate(ROSTER_KEYS) == [] and page.evaluate(QUEUE) == []
+    assert check_ins(app) == [(CheckInResult.ADMITTED, door["ana_id"])]
+
+
+def test_a_revoked_link_offers_its_unsent_scans_as_a_file_the_organizer_uploads(page, door, app, tmp_path):
+    page.goto(f"/door/{door['token']}")
+    wait_for_roster(page)
+    page.context.set_offline(True)
+    scan_typed(page, door["ana"])
+    scan_typed(page, door["ben"])
+    with db_session(app):
+        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+    page.context.set_offline(False)
+    # The next poll hears "door_revoked": the upload is refused, so the scans stay and are offered.
+    expect(page.locator("#verdict-title")).to_have_text("Door link closed", timeout=15_000)
+    unsent = page.locator("#unsent")
+    expect(unsent).to_contain_text("2 scans were not sent")
+    assert page.evaluate(ROSTER_KEYS) == []
+    with page.expect_download() as saving:
+        unsent.get_by_role("link", name="Save unsent scans").click()
+    saved = tmp_path / saving.value.suggested_filename
+    saving.value.save_as(saved)
+    content = json.loads(saved.read_text())
+    assert content["kind"] == "eventsite-door-scans" and content["event_id"] == door["event_id"]
+    assert content["door"] == "Door 2" and len(content["scans"]) == 2
+    # Opened again later, the closed page still offers them: never wiped unseen.
+    page.goto(f"/door/{door['token']}")
+    expect(page.locator("#unsent")).to_contain_text("2 scans were not sent")
+    assert check_ins(app) == []
+
+    with db_session(app):
+        make_organizer()
+    admin = app.test_client()
+    sign_in(admin, "organizer@example.org")
+    doors = f"/admin/events/{door['event_id']}/doors"
+    with saved.open("rb") as file:
+        response = post_form(admin, f"{doors}/scans", {"file": (file, saved.name)}, page=doors)
+    assert "2 scans in the file: 2 recorded now, 0 already recorded, 0 not usable." in page_text(
+        response.get_data(as_text=True)
+    )
+    assert sorted(r for _, r in check_ins(app)) == sorted([door["ana_id"], door["ben_id"]])

@@ -12,6 +12,11 @@
   var PIN_KEY = "door-pin:" + TOKEN.slice(0, 8);
   var EVENT_API = API + "/events/" + EVENT_ID;
   var COOLDOWN_MS = 1200; // the camera looks for the next badge this soon after a verdict
+  var SCAN_TIMEOUT_MS = 8000; // a scan unanswered this long is kept and sent again later
+  var LABEL = body.getAttribute("data-label");
+  var BADGE_PREFIX = body.getAttribute("data-badge-prefix");
+  var CODE_ALPHABET = body.getAttribute("data-code-alphabet");
+  var CODE_LENGTH = Number(body.getAttribute("data-code-length"));
   var STATS_MS = 4000;
   var ROSTER_MS = 60000; // the offline roster is re-checked this often (a 304 while unchanged)
   //: API refusals that mean this link is over: the phone forgets the roster and the page.
@@ -36,10 +41,16 @@
     return h;
   }
 
-  function api(method, path, payload, retries) {
+  // `timeout` (ms, optional): give up waiting then, as if there were no signal.
+  function api(method, path, payload, retries, timeout) {
     var sentPin = sessionStorage.getItem(PIN_KEY);
     var options = { method: method, headers: headers(payload !== undefined), credentials: "same-origin" };
     if (payload !== undefined) options.body = JSON.stringify(payload);
+    if (timeout && window.AbortController) {
+      var abort = new AbortController();
+      options.signal = abort.signal;
+      setTimeout(function () { abort.abort(); }, timeout);
+    }
     return fetch(path, options).then(
       function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
@@ -55,9 +66,10 @@
       },
       function (error) {
         // The request may have arrived: retrying with the same nonce is safe (same verdict back).
-        if (retries > 0) {
+        // Not after a timeout: the volunteer has waited long enough; the caller keeps the scan.
+        if (retries > 0 && !(error && error.name === "AbortError")) {
           return new Promise(function (resolve) { setTimeout(resolve, 400); }).then(function () {
-            return api(method, path, payload, retries - 1);
+            return api(method, path, payload, retries - 1, timeout);
           });
         }
         throw error;
@@ -169,24 +181,39 @@
     refreshRoster().then(function () { if (!closed) setTimeout(pollRoster, ROSTER_MS); });
   }
 
-  // The link was revoked or ran out: forget the guest list, the waiting scans (they can no longer
-  // be uploaded with this link) and the saved page, so a lost phone shows nothing.
+  // The link was revoked or ran out: hand in the waiting scans (an expired link still may), then
+  // forget the guest list and the saved page, so a lost phone shows nothing. Scans the server
+  // did not take stay on the phone and are offered as a file for the organizer: never wiped.
   var closed = false;
   function closeDoor(message) {
     if (closed) return;
     closed = true;
-    var waiting = queued().length;
-    roster.wipe();
-    try { localStorage.removeItem(QUEUE_KEY); } catch (e) { /* private mode */ }
-    if (window.caches) {
-      caches.keys().then(function (keys) {
-        keys.forEach(function (k) { caches.open(k).then(function (c) { c.delete(location.href); }); });
-      }).catch(function () {});
-    }
     if (scanner) stopCamera();
     body.classList.add("door-closed");
     $("offline").hidden = true;
-    setVerdict("red", TOKEN ? "Door link closed" : "Signed out", "", (message || "This door link no longer works.") + " The guest list was deleted from this phone." + (waiting ? " " + waiting + " offline scans could not be sent: tell the organizer." : ""));
+    var title = TOKEN ? "Door link closed" : "Signed out";
+    var text = (message || "This door link no longer works.") + " The guest list was deleted from this phone.";
+    setVerdict("red", title, "", text);
+    uploadQueue().then(function (settled) {
+      roster.wipe();
+      if (window.caches) {
+        caches.keys().then(function (keys) {
+          keys.forEach(function (k) { caches.open(k).then(function (c) { c.delete(location.href); }); });
+        }).catch(function () {});
+      }
+      var left = queued();
+      if (settled) reportUpload(settled);
+      if (!left.length) {
+        try { localStorage.removeItem(QUEUE_KEY); } catch (e) { /* private mode */ }
+        return;
+      }
+      window.DoorUpload.offerFile($("unsent"), {
+        eventId: EVENT_ID,
+        door: LABEL,
+        items: left,
+        onDelete: function () { try { localStorage.removeItem(QUEUE_KEY); } catch (e) { /* private mode */ } }
+      });
+    });
   }
 
   function queued() {
@@ -206,32 +233,55 @@
     $("offline-text").textContent = (navigator.onLine === false ? "Offline" : "Reconnecting") + " \u2014 " + n + (n === 1 ? " scan" : " scans") + " waiting";
   }
 
-  var flushing = false;
-  function flushQueue() {
+  // Send the waiting scans in chunks; forget each one the server settled (accepted, duplicate or
+  // rejected: all final). Resolves the settled [item, answer] pairs, or null if nothing was sent.
+  var uploading = null;
+  function uploadQueue() {
+    if (uploading) return uploading;
     var items = queued();
-    if (!items.length || flushing) { showQueue(); return Promise.resolve(); }
-    flushing = true;
-    var scans = items.map(function (item) { return { code: item.code, nonce: item.nonce, scanned_at: item.scanned_at }; });
-    return api("POST", EVENT_API + "/checkins/batch", { scans: scans }, 0).then(function (r) {
-      if (!r.ok) return;
-      var sent = {};
-      items.forEach(function (item) { sent[item.nonce] = true; });
-      saveQueue(queued().filter(function (item) { return !sent[item.nonce]; }));
-      var conflicts = r.data.results.filter(function (v, i) { return isConflict(items[i], v); });
-      reportConflicts(conflicts, items.length);
-      refreshStats();
-      refreshRoster();
-    }, function () {}).then(function () { flushing = false; showQueue(); });
+    if (!items.length) return Promise.resolve(null);
+    var h = headers(true);
+    uploading = window.DoorUpload.send(EVENT_API + "/checkins/batch", h, items).then(function (outcome) {
+      var done = {};
+      outcome.settled.forEach(function (pair) { done[pair[0].nonce] = true; });
+      // Scans made while this upload was under way stay queued too.
+      try { localStorage.setItem(QUEUE_KEY, JSON.stringify(queued().filter(function (item) { return !done[item.nonce]; }))); } catch (e) { /* storage */ }
+      uploading = null;
+      return outcome.settled.length ? outcome.settled : null;
+    });
+    return uploading;
   }
 
-  function reportConflicts(conflicts, total) {
+  function flushQueue() {
+    if (closed || !queued().length) { showQueue(); return Promise.resolve(); }
+    return uploadQueue().then(function (settled) {
+      if (settled) {
+        reportUpload(settled);
+        refreshStats();
+        refreshRoster();
+      }
+      showQueue();
+    });
+  }
+
+  // Where the server's answer differs from what the phone showed offline, and scans it could not
+  // use (not a badge of ours): listed for the volunteer to sort out.
+  function reportUpload(settled) {
     var list = $("conflicts");
-    conflicts.forEach(function (v) {
+    settled.forEach(function (pair) {
+      var item = pair[0], v = pair[1];
+      var text = null;
+      if (v.status === "rejected") text = "A scan could not be used: " + v.message;
+      else if (v.status === "accepted" && isConflict(item, v)) {
+        text = (v.guest ? v.guest.name + ": " : "") + (v.colour === "green" ? "turned away offline, but admitted now; undo it if they left" : v.colour === "amber" ? "already checked in" + (v.previous_door ? " at " + v.previous_door : "") : v.title);
+      }
+      if (!text) return;
       var li = document.createElement("li");
-      li.textContent = (v.guest ? v.guest.name + ": " : "") + (v.colour === "green" ? "turned away offline, but admitted now; undo it if they left" : v.colour === "amber" ? "already checked in" + (v.previous_door ? " at " + v.previous_door : "") : v.title);
+      li.textContent = text;
       list.appendChild(li);
     });
     $("conflicts-box").hidden = !list.children.length;
+    var total = settled.length;
     $("uploaded").textContent = total + (total === 1 ? " offline scan" : " offline scans") + " uploaded.";
   }
 
@@ -263,18 +313,43 @@
   window.addEventListener("online", function () { showQueue(); flushQueue(); });
   window.addEventListener("offline", showQueue);
 
+  // Whether a scanned text can be one of our badges: the badge's URL or its bare code (typed,
+  // or from a handheld scanner, maybe in groups with spaces or dashes). Anything else (a contact
+  // card, a Wi-Fi code, another site's link) is answered here and never sent or queued.
+  function couldBeOurs(text) {
+    var code = text;
+    if (text.indexOf("/") !== -1) {
+      if (text.slice(0, BADGE_PREFIX.length).toLowerCase() !== BADGE_PREFIX.toLowerCase()) return false;
+      code = text.slice(BADGE_PREFIX.length).replace(/\/+$/, "");
+    }
+    code = code.replace(/[\s-]/g, "").toLowerCase();
+    if (code.length !== CODE_LENGTH) return false;
+    for (var i = 0; i < code.length; i++) if (CODE_ALPHABET.indexOf(code[i]) === -1) return false;
+    return true;
+  }
+
+  //: Answers that are not a verdict but a server that could not take the scan now: keep it.
+  function isBusy(status) { return status === 408 || status === 425 || status === 429 || status >= 500; }
+
   function submitCode(code) {
     code = (code || "").trim();
     if (!code || busy) return;
+    if (!couldBeOurs(code)) {
+      setVerdict("red", "Not a badge", "", "This code is not one of our badges (a QR code of something else, such as a contact card). Nothing was saved.");
+      feedback("red");
+      ready();
+      return;
+    }
     busy = true;
     var payload = { code: code, nonce: nonce(), scanned_at: new Date().toISOString() };
-    var send = navigator.onLine === false ? Promise.reject(new Error("offline")) : api("POST", EVENT_API + "/checkins", payload, 1);
+    var send = navigator.onLine === false ? Promise.reject(new Error("offline")) : api("POST", EVENT_API + "/checkins", payload, 1, SCAN_TIMEOUT_MS);
     send
       .then(function (r) {
         if (r.ok) showVerdict(r.data);
-        // 502/503/504: a restarting app server or database saved nothing; keep the scan and send it again.
-        else if (r.status >= 500) return enqueue(payload, "The server is briefly busy. Check the name on the badge before letting the guest in; this scan is sent again in a moment.");
-        else if (r.data.reason !== "pin_required" && r.data.reason !== "bad_pin") setVerdict("red", "Not sent", "", r.data.message || "Please try again.");
+        // 429, 502/503/504, a timeout: the server saved nothing (or will say so again for this
+        // nonce); keep the scan and send it again.
+        else if (isBusy(r.status)) return enqueue(payload, "The server could not take this scan just now. Check the name on the badge before letting the guest in; the scan is saved and sent again in a moment.");
+        else if (r.data.reason !== "pin_required" && r.data.reason !== "bad_pin" && !closed) setVerdict("red", "Not sent", "", r.data.message || "Please try again.");
       }, function () { return enqueue(payload); })
       .then(function () { ready(); refreshStats(); });
   }
