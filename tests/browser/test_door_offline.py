@@ -315,7 +315,9 @@ def expire(app, token: str) -> None:
         link = checkin.find_door_link(token)
         link.valid_until = utcnow() - dt.timedelta(minutes=1)
         event_id = link.event_id
-    live = app.test_client().post(f"/api/events/{event_id}/checkins", json={"code": "x"}, headers={"X-Door-Token": token})
+    live = app.test_client().post(
+        f"/api/events/{event_id}/checkins", json={"code": "x"}, headers={"X-Door-Token": token}
+    )
     assert live.get_json()["reason"] == "door_expired"
 
 
