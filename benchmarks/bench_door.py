@@ -55,7 +55,7 @@ from eventsite import create_app  # noqa: E402
 from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import CheckIn, EventStatus, Rsvp, RsvpStatus, TrainingLevel, utcnow  # noqa: E402
-from eventsite.services import badges, checkin, events, tokens  # noqa: E402
+from eventsite.services import badges, doors, events, tokens  # noqa: E402
 
 TARGET_P50_MS = 300
 TARGET_P95_MS = 600
@@ -114,7 +114,7 @@ def seed_event(app, title: str, guests: int) -> dict:
             for i in range(guests)
         ]  # fmt: skip
         db.session.execute(sa.insert(Rsvp), rows)
-        link = checkin.create_door_link(event, label="Bench door")
+        link = doors.create_door_link(event, label="Bench door")
         db.session.commit()
         codes = db.session.scalars(sa.select(Rsvp.ticket_code).where(Rsvp.event_id == event.id).order_by(Rsvp.id))
         return {"event_id": event.id, "token": link.token, "codes": list(codes)}

@@ -52,7 +52,7 @@ from bench_public import HOST, Server, free_port, get  # noqa: E402
 from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import Event, Rsvp  # noqa: E402
-from eventsite.services import accounts, checkin  # noqa: E402
+from eventsite.services import accounts, doors  # noqa: E402
 
 TARGET_MS = 5000
 GIVE_UP_S = 30  # a screen that has not shown a scan this long after it is a failure, not a figure
@@ -86,7 +86,7 @@ def seed(app, guests: int) -> dict:
     with app.app_context(), writing():
         accounts.create_organizer(email=ORGANIZER[0], name="Figures bench", password=ORGANIZER[1])
         event = db.session.get(Event, seeded["event_id"])
-        seeded["token_b"] = checkin.create_door_link(event, label="Bench door B").token
+        seeded["token_b"] = doors.create_door_link(event, label="Bench door B").token
         db.session.commit()
         rows = db.session.execute(
             sa.select(Rsvp.ticket_code, Rsvp.badge_name, Rsvp.first_name)

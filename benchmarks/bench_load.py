@@ -49,6 +49,7 @@ from bench_public import BIN, HOST, Server, fetch_pool, free_port, run_wrk  # no
 
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import CheckIn, Event, Rsvp, RsvpStatus  # noqa: E402
+from eventsite.services import doors  # noqa: E402
 
 
 def env_number(name: str, default: float) -> float:
@@ -286,10 +287,9 @@ def door_rush(database: Database, workdir: Path) -> tuple[list[str], list[str]]:
     seeded = seed_event(app, "Door rush evening", scans + 100)
     with app.app_context():
         tokens = [seeded["token"]]
-        from eventsite.services import checkin
 
         event = db.session.get(Event, seeded["event_id"])
-        tokens += [checkin.create_door_link(event, label=f"Door {n + 1}").token for n in range(1, DOORS)]
+        tokens += [doors.create_door_link(event, label=f"Door {n + 1}").token for n in range(1, DOORS)]
         db.session.commit()
     arrivals = list(seeded["codes"])
     random.Random(8).shuffle(arrivals)

@@ -20,6 +20,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from eventsite.extensions import db
+
 
 class BackupError(Exception):
     """A backup or restore could not be done; the message says why."""
@@ -118,7 +120,6 @@ def restore_database(url: sa.URL, path: Path) -> None:
 
 def _database_url(*, release: bool = False) -> sa.URL:
     """The app's database URL; ``release`` closes our own pooled connections (before a restore)."""
-    from eventsite.extensions import db
 
     url = db.engine.url
     if release:

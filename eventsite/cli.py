@@ -10,7 +10,9 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from eventsite.database import writing
+from eventsite.demo_feedback import add_demo_feedback
 from eventsite.extensions import db
+from eventsite.jobs import run_jobs
 from eventsite.models import Event, EventStatus, OutboxMessage, utcnow
 from eventsite.services import DomainError, accounts, contacts, events, rsvps
 
@@ -153,7 +155,6 @@ def load_demo(now: dt.datetime) -> list[str]:
             _add_demo_guests(event, now)
         else:
             event.created_at = event.starts_at - dt.timedelta(days=30)
-            from eventsite.demo_feedback import add_demo_feedback
 
             add_demo_feedback(event)
     return added
@@ -205,7 +206,6 @@ jobs_group = AppGroup("jobs", help="Periodic work for cron.")
 @jobs_group.command("run")
 def jobs_run_command():
     """Expire unclaimed waitlist offers, queue due reminders and deliver the outbox (idempotent)."""
-    from eventsite.jobs import run_jobs
 
     report = run_jobs()
     click.echo(

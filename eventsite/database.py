@@ -15,9 +15,10 @@ import random
 import time
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from eventsite.extensions import db
+from eventsite.models import Event
 
 #: True while the current request or job intends to write; SQLite then begins IMMEDIATE.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
@@ -94,7 +95,6 @@ def lock_event(event_id: int) -> None:
     PostgreSQL: a row lock on the event. SQLite: the transaction already holds the database
     write lock (see ``writing``); calling this outside such a transaction is a bug.
     """
-    from flask import current_app
 
     db.session.flush()  # callers refresh after locking; unflushed changes must not be lost
     if not current_app.extensions.get("eventsite.race_locks", True):
@@ -103,7 +103,6 @@ def lock_event(event_id: int) -> None:
         if not write_intent.get():
             raise RuntimeError("lock_event on SQLite needs a transaction begun inside writing()")
         return
-    from eventsite.models import Event
 
     db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
 

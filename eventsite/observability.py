@@ -18,7 +18,7 @@ import sys
 import time
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, g, has_request_context, jsonify, request
 
 from eventsite.extensions import db
 
@@ -70,7 +70,6 @@ class RequestIdFilter(logging.Filter):
 
 
 def current_request_id() -> str | None:
-    from flask import has_request_context
 
     return g.get("request_id") if has_request_context() else None
 

@@ -8,6 +8,7 @@ policy) is allowed exactly the style attributes the rendered e-mail contains, by
 """
 
 import base64
+import functools
 import hashlib
 import html
 import re
@@ -82,6 +83,19 @@ def is_private(path: str) -> bool:
     return path.startswith(PRIVATE_PREFIXES)
 
 
+def private_page(view):
+    """Decorate a view whose page belongs to one person although its URL holds no secret (the
+    poster's feedback page, after a badge code): no-store, noindex and no Referer, as every page
+    reached through a token gets without asking (``_security_headers``)."""
+
+    @functools.wraps(view)
+    def marked(*args, **kwargs):
+        g.private_page = True
+        return view(*args, **kwargs)
+
+    return marked
+
+
 class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, except that a body nested past Python's recursion limit (50,000 ``[``) is
     invalid JSON like any other: ``get_json`` then answers 400 (or None when silent), not a 500."""
@@ -115,15 +129,17 @@ def init_app(app: Flask) -> None:
         headers["X-Frame-Options"] = "DENY"
         headers["Permissions-Policy"] = PERMISSIONS_POLICY
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        # The URL of a token page is the key to someone's RSVP, badge or door: it leaves in no Referer.
+        # The URL of a token page is the key to someone's RSVP, badge or door: it leaves in no
+        # Referer, and the page in no cache or search engine.
         rule = request.url_rule
-        if rule is not None and rule.arguments & SECRET_ARGUMENTS:
+        personal = bool(rule is not None and rule.arguments & SECRET_ARGUMENTS) or g.get("private_page", False)
+        if personal:
             headers["Referrer-Policy"] = "no-referrer"
         else:
             headers.setdefault("Referrer-Policy", "same-origin")
         if https:
             headers["Strict-Transport-Security"] = HSTS
-        if is_private(request.path):
+        if personal or is_private(request.path):
             cache = headers.get("Cache-Control", "")
             if "no-store" not in cache:
                 headers["Cache-Control"] = "private, no-store"

@@ -1,5 +1,6 @@
 """Migrations: upgrade from empty matches the models exactly; downgrade and upgrade round trip."""
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -37,10 +38,8 @@ def test_partial_unique_index_is_in_the_migrated_schema(app_ctx):
     assert indexes["uq_rsvps_live_email"]["unique"]
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app_ctx):
-    if db.engine.dialect.name != "sqlite":
-        assert db.engine.dialect.name == "postgresql"
-        return
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

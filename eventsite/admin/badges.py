@@ -6,8 +6,8 @@ import io
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 
 from eventsite import badge_jobs
-from eventsite.admin import bp
 from eventsite.admin.badge_forms import BadgeRoleForm, OffsetsForm, PrintBadgesForm, PrintOneForm, ReissueForm
+from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event, get_rsvp, require_event_of
 from eventsite.errors import form_error
 from eventsite.extensions import db

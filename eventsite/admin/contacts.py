@@ -1,6 +1,6 @@
 """What organizers see of guests meeting guests: counts only, never who saved whom."""
 
-from eventsite.admin import bp
+from eventsite.admin.blueprint import bp
 from eventsite.models import Event
 from eventsite.services import contacts
 

@@ -5,17 +5,17 @@ import datetime as dt
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from eventsite.admin import bp
+from eventsite.admin.blueprint import bp
 from eventsite.admin.charts import arrivals_chart
 from eventsite.admin.common import actor, get_event
 from eventsite.admin.door_forms import DoorLinkForm, ScansFileForm
 from eventsite.admin.forms import ActionForm
-from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.formatting import clock
 from eventsite.models import DoorLink, Event, utcnow
-from eventsite.services import DomainError, checkin
+from eventsite.services import checkin, doors
 from eventsite.services.badges import qr_data_uri
+from eventsite.web import REFUSED, attempt, of_event
 
 
 def _page(event: Event, form: DoorLinkForm, status: int = 200, *, upload: ScansFileForm | None = None, uploaded=None):
@@ -23,11 +23,11 @@ def _page(event: Event, form: DoorLinkForm, status: int = 200, *, upload: ScansF
     rows = [
         {
             "link": link,
-            "url": checkin.door_url(link),
-            "qr": qr_data_uri(checkin.door_url(link)),
+            "url": doors.door_url(link),
+            "qr": qr_data_uri(doors.door_url(link)),
             "open": link.is_open(now),
         }
-        for link in checkin.door_links(event)
+        for link in doors.door_links(event)
     ]
     page = render_template(
         "admin/doors.html",
@@ -48,10 +48,10 @@ def _local(event: Event, value):
 
 def _suggest(event: Event, form: DoorLinkForm) -> DoorLinkForm:
     """Fill a new door link's form with the next door's name and the default window."""
-    start, end = checkin.default_window(event)
+    start, end = doors.default_window(event)
     form.valid_from.data = start.astimezone(event.tz).replace(tzinfo=None)
     form.valid_until.data = end.astimezone(event.tz).replace(tzinfo=None)
-    form.label.data = f"Door {len(checkin.door_links(event)) + 1}"
+    form.label.data = f"Door {len(doors.door_links(event)) + 1}"
     return form
 
 
@@ -62,23 +62,20 @@ def door_links(event_id: int):
     if not form.is_submitted():
         _suggest(event, form)
     elif form.validate():
-        try:
-            link = checkin.create_door_link(
-                event,
-                label=form.label.data,
-                pin=form.pin.data,
-                valid_from=_local(event, form.valid_from.data),
-                valid_until=_local(event, form.valid_until.data),
-                actor=actor(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-            event = get_event(event_id)
-        else:
-            db.session.commit()
+        link = attempt(
+            form,
+            doors.create_door_link,
+            event,
+            label=form.label.data,
+            pin=form.pin.data,
+            valid_from=_local(event, form.valid_from.data),
+            valid_until=_local(event, form.valid_until.data),
+            actor=actor(),
+        )
+        if link is not REFUSED:
             flash(f"Door link “{link.label}” created. Send it to the volunteer, or let them scan its QR.")
             return redirect(url_for("admin.door_links", event_id=event.id))
+        event = get_event(event_id)
     return _page(event, form, 422 if form.is_submitted() else 200)
 
 
@@ -86,10 +83,10 @@ def door_links(event_id: int):
 def revoke_door_link(event_id: int, link_id: int):
     event = get_event(event_id)
     form = ActionForm()
-    link = db.get_or_404(DoorLink, link_id)
-    if link.event_id != event.id or not form.validate_on_submit():
+    link = of_event(DoorLink, link_id, event)
+    if not form.validate_on_submit():
         return redirect(url_for("admin.door_links", event_id=event.id))
-    checkin.revoke_door_link(link)
+    doors.revoke_door_link(link)
     db.session.commit()
     flash(f"Door link “{link.label}” no longer works.")
     return redirect(url_for("admin.door_links", event_id=event.id))
@@ -125,10 +122,8 @@ def upload_door_scans(event_id: int):
     form = _suggest(event, DoorLinkForm(formdata=None))
     if not upload.validate_on_submit():
         return _page(event, form, 422, upload=upload)
-    try:
-        scans_file = checkin.read_scans_file(event, upload.file.data.read(checkin.MAX_SCANS_FILE * 400))
-    except DomainError as exc:
-        form_error(upload, exc)
+    scans_file = attempt(upload, checkin.read_scans_file, event, upload.file.data.read(checkin.MAX_SCANS_FILE * 400))
+    if scans_file is REFUSED:
         return _page(event, form, 422, upload=upload)
     by = f"{scans_file.door} (file uploaded by {current_user.email})"[:80]
     uploaded = checkin.upload_scans(event, scans_file.scans, by=by)

@@ -2,14 +2,15 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from eventsite.admin import bp
+from eventsite.admin.blueprint import bp
 from eventsite.admin.charts import daily_bars, horizontal_bars
 from eventsite.admin.common import actor, get_event
 from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, EventForm
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import DomainError, events
+from eventsite.public.forms import RsvpForm
+from eventsite.services import DomainError, capacity, events
 
 TABS = ("upcoming", "drafts", "past")
 
@@ -110,13 +111,12 @@ def event_dashboard(event_id: int):
 def preview_event(event_id: int):
     event = get_event(event_id)
     now = utcnow()
-    from eventsite.public.forms import RsvpForm
 
     return render_template(
         "public/event.html",
         event=event,
         form=RsvpForm(),
-        counts=events.place_counts(event),
+        counts=capacity.place_counts(event),
         is_open=True,
         is_past=event.is_past(now),
         description=events.render_markdown(event.description),
@@ -163,7 +163,7 @@ def cancel_event(event_id: int):
             flash(f"Event cancelled. {told} guest(s) are being e-mailed your message.")
             return redirect(url_for("admin.event_dashboard", event_id=event.id))
     status = 422 if form.is_submitted() else 200
-    live = events.place_counts(event)
+    live = capacity.place_counts(event)
     return render_template("admin/cancel_event.html", event=event, form=form, counts=live), status
 
 

@@ -5,7 +5,7 @@ import io
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 
-from eventsite.admin import bp
+from eventsite.admin.blueprint import bp
 from eventsite.admin.charts import horizontal_bars, score_columns
 from eventsite.admin.common import get_event
 from eventsite.admin.feedback_forms import FeedbackSettingsForm, QuestionForm

@@ -5,13 +5,13 @@ from collections.abc import Callable
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 
-from eventsite.admin import bp
+from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event, get_rsvp, require_event_of
 from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import RsvpStatus, TrainingLevel
-from eventsite.services import DomainError, events, exports, guests, people, rsvps
+from eventsite.services import DomainError, capacity, exports, guests, history, people, rsvps
 
 
 @bp.get("/events/<int:event_id>/guests")
@@ -25,7 +25,7 @@ def guest_list(event_id: int):
         filters=filters,
         page=page,
         tracks=people.guest_tracks(event, [row.id for row in page.rows]),
-        counts=events.place_counts(event),
+        counts=capacity.place_counts(event),
         sorts=guests.SORTS,
         sources=guests.SOURCES,
         statuses=list(RsvpStatus),
@@ -67,7 +67,7 @@ def add_guest(event_id: int):
             flash(f"{outcome.rsvp.full_name} was added as confirmed and e-mailed their private link." + _over(outcome))
             return redirect(url_for("admin.guest_detail", rsvp_id=outcome.rsvp.id))
     status = 422 if form.is_submitted() else 200
-    counts = events.place_counts(event)
+    counts = capacity.place_counts(event)
     return render_template("admin/guest_form.html", event=event, form=form, counts=counts), status
 
 
@@ -95,7 +95,7 @@ def guest_detail(rsvp_id: int):
         form=form,
         button=GuestActionForm(formdata=None),
         actions=[] if rsvp.is_anonymised else [(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
-        history=guests.history(rsvp),
+        history=history.lines(rsvp),
         position=rsvps.waitlist_position(rsvp),
         checked_in_at=guests.checked_in_at(rsvp),
         sources=guests.SOURCES,
@@ -223,7 +223,7 @@ def guest_action(event_id: int, rsvp_id: int, action: str):
         spec=spec,
         form=form,
         warning=warning,
-        counts=events.place_counts(rsvp.event),
+        counts=capacity.place_counts(rsvp.event),
         position=rsvps.waitlist_position(rsvp),
         refusal=guests.waitlist_move_refusal(rsvp) if action == "waitlist" else None,
     ), (409 if warning else 200)

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.admin import bp
+from eventsite.admin.blueprint import bp
 from eventsite.admin.common import get_event
 from eventsite.errors import form_error
 from eventsite.extensions import db

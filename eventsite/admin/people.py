@@ -2,7 +2,7 @@
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 
-from eventsite.admin import bp
+from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor
 from eventsite.admin.people_forms import RetentionForm
 from eventsite.errors import form_error

@@ -1,8 +1,9 @@
 """The OpenAPI 3 description of /api, served at /api/openapi.json (and fuzzed by the test suite)."""
 
 from eventsite.models import TrainingLevel
-from eventsite.services.checkin import MAX_CODE, MAX_UPLOAD, MIN_SEARCH, Reason, UploadStatus
+from eventsite.services.checkin import MAX_UPLOAD, MIN_SEARCH, Reason, UploadStatus
 from eventsite.services.roster import SCHEME
+from eventsite.services.tickets import MAX_CODE
 
 ERROR = {
     "type": "object",

@@ -5,12 +5,12 @@ import datetime as dt
 from flask import current_app, g, jsonify, request, url_for
 from flask_login import current_user
 
-from eventsite.api import ApiError, bp
+from eventsite.api.blueprint import ApiError, bp
 from eventsite.api.openapi import openapi_document
 from eventsite.extensions import db
 from eventsite.formatting import clock, event_when
 from eventsite.models import Event
-from eventsite.services import checkin, walk_ins
+from eventsite.services import checkin, tickets, walk_ins
 from eventsite.services import roster as roster_service
 
 
@@ -80,7 +80,7 @@ def guest_json(guest: checkin.Guest | None) -> dict | None:
     }
 
 
-def verdict_json(event: Event, v: checkin.CheckInResult) -> dict:
+def verdict_json(event: Event, v: checkin.Verdict) -> dict:
     return {
         "result": v.result,
         "reason": v.reason,
@@ -121,8 +121,8 @@ def check_in(event_id: int):
     event = get_event(event_id)
     data = json_body()
     code = optional_str(data, "code")
-    if not code or len(code) > checkin.MAX_CODE:
-        raise ApiError(f"Send the scanned “code” (at most {checkin.MAX_CODE} characters).", "bad_code")
+    if not code or len(code) > tickets.MAX_CODE:
+        raise ApiError(f"Send the scanned “code” (at most {tickets.MAX_CODE} characters).", "bad_code")
     verdict = checkin.check_in(
         event,
         code,

@@ -1,7 +1,9 @@
-"""Auth blueprint: organizers sign in and out; the `organizer_required` gate for /admin."""
+"""Auth blueprint: organizers sign in and out. Who may do what: `eventsite.auth.gates`.
 
-from flask import Blueprint
+The blueprint and what every view of it shares are in ``blueprint``; importing the package
+registers the views on it."""
 
-bp = Blueprint("auth", __name__)
+from eventsite.auth import views  # noqa: F401  (routes register on bp)
+from eventsite.auth.blueprint import bp
 
-from eventsite.auth import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
-from eventsite.auth import bp
+from eventsite.auth.blueprint import bp
 from eventsite.extensions import db
 from eventsite.form_widgets import Form
 from eventsite.services import DomainError, accounts

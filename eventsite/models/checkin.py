@@ -56,5 +56,17 @@ class CheckIn(Base):
     def _at_expression(cls) -> sa.ColumnElement[dt.datetime]:
         return sa.case((cls.clock_off, cls.received_at), else_=cls.scanned_at)
 
+    @hybrid_property
+    def standing(self) -> bool:
+        """An admission that still stands: admitted and not undone (what "checked in" means)."""
+        return self.result == CheckInResult.ADMITTED and self.undone_at is None
+
+    @standing.inplace.expression
+    @classmethod
+    def _standing_expression(cls) -> sa.ColumnElement[bool]:
+        # Spelled as the partial index uq_check_ins_one_admission is: with the result as a bound
+        # parameter, SQLite can't tell the index applies and scans every check-in.
+        return sa.and_(sa.text("check_ins.result = 'admitted'"), cls.undone_at.is_(None))
+
     def __repr__(self) -> str:
         return f"<CheckIn {self.id} {self.result} {self.reason}>"

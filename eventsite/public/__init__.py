@@ -1,7 +1,9 @@
-"""Public blueprint: event listings and pages, RSVP, the guest's private manage link."""
+"""Public blueprint: event listings and pages, RSVP, the guest's private manage link.
 
-from flask import Blueprint
+The blueprint and what every view of it shares are in ``blueprint``; importing the package
+registers the views on it."""
 
-bp = Blueprint("public", __name__)
+from eventsite.public import badges, contacts, email_change, feedback, privacy, views  # noqa: F401  (routes register on bp)
+from eventsite.public.blueprint import bp
 
-from eventsite.public import badges, contacts, email_change, feedback, privacy, views  # noqa: E402,F401  (routes register on bp)
+__all__ = ["bp"]

@@ -3,36 +3,30 @@
 import io
 
 from flask import abort, render_template, send_file
-from flask_login import current_user
 
 from eventsite.auth import guessing
-from eventsite.models import OrganizerRole, RsvpStatus
-from eventsite.public import bp
+from eventsite.auth.gates import is_organizer
+from eventsite.door.views import badge_check_in_page
+from eventsite.models import RsvpStatus
+from eventsite.public.blueprint import bp
 from eventsite.public.views import load_rsvp
-from eventsite.services import badges
+from eventsite.services import badges, tickets
 
 UNKNOWN_CODE = (
     "This badge code isn't valid. It may have been mistyped, or replaced by a newer badge "
     "(lost badges get a new code). Please ask at the door."
 )
-PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-
-
-def is_organizer() -> bool:
-    return current_user.is_authenticated and current_user.role == OrganizerRole.ORGANIZER
 
 
 @bp.get("/b/<code>")
 def badge_check(code: str):
     """Organizers see the guest's check-in view; anyone else only the badge name and event title."""
     guessing.guard(guessing.Secret.BADGE)
-    rsvp = badges.find_by_ticket_code(code)
+    rsvp = tickets.find_rsvp(code)
     if rsvp is None:
         guessing.miss(guessing.Secret.BADGE)
         abort(404, UNKNOWN_CODE)
     if is_organizer():  # the guest's check-in view
-        from eventsite.door import badge_check_in_page
-
         return badge_check_in_page(rsvp)
     page = render_template(
         "badges/check.html",
@@ -40,7 +34,7 @@ def badge_check(code: str):
         event=rsvp.event,
         entry=badges.entry_status(rsvp),
     )
-    return page, 200, PRIVATE
+    return page
 
 
 @bp.get("/r/<token>/badge.pdf")
@@ -56,7 +50,6 @@ def my_badge_pdf(token: str):
         download_name=f"badge-{rsvp.event.slug}.pdf",
         max_age=0,
     )
-    response.headers.update(PRIVATE)
     return response
 
 

@@ -11,11 +11,11 @@ from eventsite.auth import guessing
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp
-from eventsite.public import bp
-from eventsite.public.badges import PRIVATE
+from eventsite.public.blueprint import bp
 from eventsite.public.contact_forms import NetworkingForm, NoteForm, SaveBadgeForm, ScanForm
+from eventsite.public.forms import GuestDetailsForm
 from eventsite.public.views import load_rsvp, manage_context, remember_guest
-from eventsite.services import DomainError, badges, contacts, tokens
+from eventsite.services import DomainError, contacts, tickets, tokens
 
 
 def load_guest(token: str) -> Rsvp:
@@ -25,10 +25,6 @@ def load_guest(token: str) -> Rsvp:
         abort(404, "Meeting other guests opens once your place is confirmed.")
     remember_guest(rsvp)
     return rsvp
-
-
-def private(body, status: int = 200):
-    return body, status, PRIVATE
 
 
 # --- Opt-ins on the manage page ------------------------------------------------------------
@@ -70,7 +66,6 @@ def networking(token: str):
         else:
             db.session.commit()
             return redirect(url_for("public.manage", token=token, networking=1, _anchor="networking"))
-    from eventsite.public.forms import GuestDetailsForm
 
     page = render_template(
         "public/manage.html", **manage_context(rsvp), form=GuestDetailsForm(obj=rsvp), networking_form=form
@@ -100,7 +95,7 @@ def guest_directory(token: str):
         counts=contacts.directory_group_counts(event),
         profile=contacts.get_profile(rsvp),
     )
-    return private(page)
+    return page
 
 
 # --- Meet: scan a badge, save the card --------------------------------------------------------
@@ -136,7 +131,7 @@ def meet(token: str):
         not_shared=request.args.get("not_shared", "")[:100],
         count=len(rows),
     )
-    return private(page, status)
+    return page, status
 
 
 @bp.get("/r/<token>/meet/lookup")
@@ -171,7 +166,7 @@ def my_contacts(token: str):
         note_form=NoteForm(),
         edited=request.args.get("edited"),
     )
-    return private(page)
+    return page
 
 
 def load_guest_or_past(token: str) -> Rsvp:
@@ -211,7 +206,6 @@ def contact_remove(token: str, saved_id: int):
 def download(body: str, mimetype: str, filename: str) -> Response:
     response = Response(body.encode(), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers.update(PRIVATE)
     return response
 
 
@@ -270,7 +264,7 @@ def badge_save_offer(scanned: Rsvp) -> dict | None:
 
 @bp.post("/b/<code>/save")
 def badge_save(code: str):
-    scanned = badges.find_by_ticket_code(code)
+    scanned = tickets.find_rsvp(code)
     if scanned is None:
         abort(404)
     viewer = session_guest(scanned.event)

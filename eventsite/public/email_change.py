@@ -6,7 +6,7 @@ from flask import redirect, render_template, url_for
 from eventsite.auth import guessing
 from eventsite.errors import form_error
 from eventsite.extensions import db
-from eventsite.public import bp
+from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm
 from eventsite.public.views import load_rsvp, manage_context
 from eventsite.services import DomainError, email_change

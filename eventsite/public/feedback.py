@@ -11,12 +11,10 @@ from eventsite.database import write_intent
 from eventsite.extensions import db
 from eventsite.form_widgets import Form, email_checks
 from eventsite.models import utcnow
-from eventsite.public import bp
+from eventsite.public.blueprint import bp
 from eventsite.public.views import load_event, load_rsvp
-from eventsite.services import DomainError, feedback
-from eventsite.services.checkin import parse_code
-
-PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+from eventsite.security import private_page
+from eventsite.services import DomainError, feedback, tickets
 
 
 class BadgeCodeForm(Form):
@@ -103,10 +101,11 @@ def answer_page(rsvp, here: str):
         action=here,
         field_name=feedback.field_name,
     )
-    return page, status, PRIVATE
+    return page, status
 
 
 @bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
+@private_page
 def feedback_start(slug: str):
     """Where the poster's QR leads: a guest gives their badge code (straight to the form) or
     their e-mail (their personal link is sent; the page never says whether the address is known)."""
@@ -115,14 +114,14 @@ def feedback_start(slug: str):
     if form is None or event.is_cancelled:
         abort(404, "This event has no feedback form.")
     code_form, email_form = BadgeCodeForm(), LinkByEmailForm()
-    status, headers = 200, dict(PRIVATE)
+    status, headers = 200, {}
     now = utcnow()
     if not form.is_open(now):
         pass  # the page says when it opens or that it closed; nothing to submit
     elif request.form.get("which") == "badge":
         if code_form.validate_on_submit():
             guessing.guard(guessing.Secret.BADGE)
-            rsvp = feedback.find_guest_by_badge_code(event, parse_code(code_form.code.data) or "")
+            rsvp = feedback.find_guest_by_badge_code(event, tickets.parse_code(code_form.code.data) or "")
             if rsvp is None:
                 guessing.miss(guessing.Secret.BADGE)
             else:

@@ -5,7 +5,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.public import bp
+from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm
 from eventsite.public.views import load_rsvp
 from eventsite.services import DomainError, events, privacy

@@ -10,9 +10,9 @@ from eventsite.database import reading, writing
 from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
-from eventsite.public import bp
+from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm, RsvpForm
-from eventsite.services import DomainError, calendar, contacts, events, links, rsvps, tokens
+from eventsite.services import DomainError, calendar, capacity, contacts, events, links, rsvps, tokens
 
 
 def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
@@ -112,10 +112,10 @@ def _event_page(slug: str):
             elif _save_rsvp(event, form, now):
                 session["inbox_address"] = form.email.data
                 return redirect(url_for("public.check_inbox", slug=slug))
-    counts = events.place_counts(event)
+    counts = capacity.place_counts(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
     if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):
-        counts = events.place_counts(event)
+        counts = capacity.place_counts(event)
     return (
         render_template(
             "public/event.html",

@@ -48,7 +48,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, links, tokens
+from eventsite.services import DomainError, history, links, tokens
 from eventsite.services.badge_text import Fitted, measurer
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -476,7 +476,7 @@ def _no_gc():
             gc.enable()
 
 
-def _write_pdf(html: str) -> bytes:
+def write_pdf(html: str) -> bytes:
     m = measurer()
     with m.lock, _no_gc():  # Pango and fontconfig objects are shared with the measurer: one render at a time
         return HTML(string=html, url_fetcher=StaticOnlyFetcher()).write_pdf(font_config=m.font_config)
@@ -492,7 +492,7 @@ class _Chunk:
 def _render_chunk(chunk: _Chunk) -> bytes:
     """One chunk of whole pages to PDF bytes (runs in a worker process or in place)."""
     with _no_gc():
-        return _write_pdf(render_html(chunk.placed, LAYOUTS[chunk.layout], chunk.pages))
+        return write_pdf(render_html(chunk.placed, LAYOUTS[chunk.layout], chunk.pages))
 
 
 def _render_chunk_in_worker(chunk: _Chunk) -> bytes:
@@ -531,7 +531,7 @@ _pdfium_lock = threading.Lock()
 
 def join_pdfs(parts: Iterable[bytes]) -> bytes:
     """One PDF from several, pages in order (pdfium; it is not thread-safe, hence the lock)."""
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # lazy: pdfium's native library loads only for a print job that joins PDFs
 
     with _pdfium_lock:
         out = pdfium.PdfDocument.new()
@@ -612,7 +612,7 @@ def render_calibration_pdf(layout: str, *, offset_mm: tuple[float, float] = (0.0
             mm=PT_PER_MM,
         )
     )
-    return _write_pdf(html)
+    return write_pdf(html)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,16 +647,6 @@ def guests_for_badges(event: Event, *, selection: str = "all", rsvp_ids: Iterabl
     return sorted(db.session.scalars(query), key=sort_key)
 
 
-def find_by_ticket_code(code: str) -> Rsvp | None:
-    """The RSVP whose current badge code is ``code``; None for junk or a replaced code."""
-    if not tokens.is_ticket_code(code):
-        return None
-    rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.ticket_code == code))
-    if rsvp is None or not tokens.tokens_equal(rsvp.ticket_code, code):
-        return None
-    return rsvp
-
-
 @dataclasses.dataclass(frozen=True)
 class EntryStatus:
     valid: bool
@@ -684,13 +674,12 @@ def reissue_ticket_code(rsvp: Rsvp, *, actor: str) -> str:
     """Give ``rsvp`` a new badge code (lost badge): the old one stops working at once, and the
     badge counts as not printed. Recorded in the history. Returns the new code.
     Raises DomainError ``not_live`` for a cancelled or declined RSVP."""
-    from eventsite.services.rsvps import record
 
     if not rsvp.is_live:
         raise DomainError("This RSVP is no longer live, so its badge can't be re-issued.", "not_live")
     rsvp.ticket_code = tokens.new_ticket_code()
     rsvp.badge_printed_at = None
-    record(rsvp, RsvpAction.EDITED, actor, "badge code re-issued (the old badge no longer scans)")
+    history.record(rsvp, RsvpAction.EDITED, actor, "badge code re-issued (the old badge no longer scans)")
     db.session.flush()
     return rsvp.ticket_code
 
@@ -701,9 +690,8 @@ def set_badge_role(rsvp: Rsvp, role: BadgeRole | str | None, *, actor: str) -> b
     if rsvp.badge_role == role:
         return False
     rsvp.badge_role = role
-    from eventsite.services.rsvps import record
 
-    record(rsvp, RsvpAction.EDITED, actor, f"badge role {role.value if role else 'from training level'}")
+    history.record(rsvp, RsvpAction.EDITED, actor, f"badge role {role.value if role else 'from training level'}")
     db.session.flush()
     return True
 

@@ -11,26 +11,20 @@ import datetime as dt
 import enum
 import json
 import re
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, Rsvp, RsvpStatus, utcnow
-from eventsite.models.enums import CheckInResult as ScanResult
-from eventsite.services import DomainError, links, tokens
+from eventsite.models.enums import CheckInResult
+from eventsite.services import DomainError, doors, tickets
 
 #: Door links open this long before the event starts and close this long after it ends.
-DOOR_MARGIN = dt.timedelta(hours=2)
 ORGANIZER_DOOR = "Organizer"
 MAX_NONCE = 64
 #: A nonce is made by our own door page; anything else is refused before it reaches the database.
 NONCE_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
-MAX_CODE = 300
 #: How far a device clock may run ahead of ours before we use our own time instead.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 #: A device time this far outside the door's window means the device's clock is off.
@@ -85,132 +79,7 @@ STATUS_REASONS = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Door links
-
-
-def default_window(event: Event) -> tuple[dt.datetime, dt.datetime]:
-    """2 h before the start to 2 h after the end."""
-    return event.starts_at - DOOR_MARGIN, event.ends_at + DOOR_MARGIN
-
-
-def create_door_link(
-    event: Event,
-    *,
-    label: str,
-    pin: str | None = None,
-    valid_from: dt.datetime | None = None,
-    valid_until: dt.datetime | None = None,
-    actor: str = "",
-) -> DoorLink:
-    """A new door link for ``event`` (added and flushed). Window defaults to ``default_window``.
-
-    Raises DomainError ``bad_label`` (field label), ``bad_pin`` (field pin: 4–12 digits) or
-    ``bad_window`` (field valid_until: the window must end after it starts).
-    """
-    label = " ".join((label or "").split())
-    if not label or len(label) > 80:
-        raise DomainError("Please give the door a name of up to 80 characters, e.g. “Door 1”.", "bad_label", "label")
-    pin = (pin or "").strip() or None
-    if pin is not None and not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
-        raise DomainError("A PIN is 4 to 12 digits.", "bad_pin", "pin")
-    start, end = default_window(event)
-    valid_from, valid_until = valid_from or start, valid_until or end
-    if valid_until <= valid_from:
-        raise DomainError("The link must stop working after it starts working.", "bad_window", "valid_until")
-    link = DoorLink(
-        event=event,
-        label=label,
-        token=tokens.new_token(),
-        pin_hash=generate_password_hash(pin) if pin else None,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        created_by=actor,
-    )
-    db.session.add(link)
-    db.session.flush()
-    return link
-
-
-def revoke_door_link(link: DoorLink, *, now: dt.datetime | None = None) -> None:
-    """Stop ``link`` from working at once (idempotent)."""
-    if link.revoked_at is None:
-        link.revoked_at = now or utcnow()
-        db.session.flush()
-
-
-def door_links(event: Event) -> list[DoorLink]:
-    return list(db.session.scalars(sa.select(DoorLink).where(DoorLink.event_id == event.id).order_by(DoorLink.id)))
-
-
-def door_url(link: DoorLink) -> str:
-    return f"{links.base_url()}/door/{link.token}"
-
-
-def find_door_link(token: str) -> DoorLink | None:
-    """The door link with this token, whatever its state; None for junk."""
-    if not token or not TOKEN_RE.fullmatch(token):
-        return None
-    # Every API call of a door loads its link and then its event: one query for both.
-    link = db.session.scalar(sa.select(DoorLink).options(orm.joinedload(DoorLink.event)).where(DoorLink.token == token))
-    if link is None or not tokens.tokens_equal(link.token, token):
-        return None
-    return link
-
-
-#: How long after a door link expires its phone may still upload the scans it kept offline
-#: (never after the organizer revoked it: that is the button for a lost phone).
-UPLOAD_GRACE = dt.timedelta(hours=12)
-
-
-def open_door_link(token: str, *, now: dt.datetime | None = None, for_upload: bool = False) -> DoorLink:
-    """The usable door link for ``token``. Raises DomainError ``door_not_found``,
-    ``door_revoked``, ``door_not_yet_open`` or ``door_expired``. ``for_upload``: an upload of
-    offline scans, which an expired link may still make for UPLOAD_GRACE."""
-    now = now or utcnow()
-    link = find_door_link(token)
-    if link is None:
-        raise DomainError("This door link is not valid. Ask the organizer for a new one.", "door_not_found")
-    if link.revoked_at is not None:
-        raise DomainError("This door link was switched off by the organizer.", "door_revoked")
-    if now < link.valid_from:
-        raise DomainError("This door link is not open yet.", "door_not_yet_open")
-    if now >= link.valid_until + (UPLOAD_GRACE if for_upload else dt.timedelta(0)):
-        raise DomainError("This door link has expired.", "door_expired")
-    return link
-
-
-def check_pin(link: DoorLink, pin: str | None) -> bool:
-    """Whether ``pin`` unlocks ``link`` (always True for a link without a PIN)."""
-    if link.pin_hash is None:
-        return True
-    return bool(pin) and len(pin) <= 12 and check_password_hash(link.pin_hash, pin)
-
-
-# ---------------------------------------------------------------------------------------------
 # Scanning
-
-
-NOT_A_BADGE = "This code is not one of our badges (a QR code of something else, such as a contact card)."
-
-
-def parse_code(scanned: str) -> str | None:
-    """The ticket code in what a scanner produced: the badge URL ``<BASE_URL>/b/<code>`` or a
-    bare code (typed, or from a handheld scanner). None when it cannot be one of our codes."""
-    value = (scanned or "").strip()
-    if not value or len(value) > MAX_CODE:
-        return None
-    if "/" in value:
-        parts = urlsplit(value)
-        base = urlsplit(links.base_url())
-        if (parts.scheme, parts.netloc.lower()) != (base.scheme, base.netloc.lower()):
-            return None
-        path = parts.path.rstrip("/")
-        prefix = base.path.rstrip("/") + "/b/"
-        if not path.startswith(prefix):
-            return None
-        value = path[len(prefix) :]
-    # Handheld scanners with caps lock on, or people typing in groups of four.
-    return value.replace(" ", "").replace("-", "").lower() or None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -246,7 +115,7 @@ class Guest:
 
 
 @dataclasses.dataclass(frozen=True)
-class CheckInResult:
+class Verdict:
     """The verdict on one scan.
 
     ``colour``: green (admitted), amber (already checked in), red (anything else). ``guest`` is
@@ -271,15 +140,11 @@ class CheckInResult:
 
     @property
     def admitted(self) -> bool:
-        return self.result == ScanResult.ADMITTED
+        return self.result == CheckInResult.ADMITTED
 
 
 def standing_admission(rsvp_id: int) -> CheckIn | None:
-    return db.session.scalar(
-        sa.select(CheckIn).where(
-            CheckIn.rsvp_id == rsvp_id, CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None)
-        )
-    )
+    return db.session.scalar(sa.select(CheckIn).where(CheckIn.rsvp_id == rsvp_id, CheckIn.standing))
 
 
 def standing_admission_before_insert(rsvp_id: int) -> CheckIn | None:
@@ -287,11 +152,11 @@ def standing_admission_before_insert(rsvp_id: int) -> CheckIn | None:
     return standing_admission(rsvp_id)
 
 
-def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> CheckInResult:
+def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> Verdict:
     # A refused scan tells the door who it was, not the guest's private notes.
-    guest = Guest.of(rsvp, notes=row.result == ScanResult.ADMITTED) if rsvp is not None else None
-    if row.result == ScanResult.ADMITTED:
-        return CheckInResult(
+    guest = Guest.of(rsvp, notes=row.result == CheckInResult.ADMITTED) if rsvp is not None else None
+    if row.result == CheckInResult.ADMITTED:
+        return Verdict(
             result=row.result.value,
             reason="",
             colour="green",
@@ -305,7 +170,7 @@ def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> Chec
         )
     if row.reason == Reason.ALREADY_CHECKED_IN:
         first = standing_admission(row.rsvp_id) if row.rsvp_id else None
-        return CheckInResult(
+        return Verdict(
             result=row.result.value,
             reason=row.reason,
             colour="amber",
@@ -320,7 +185,7 @@ def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> Chec
             replayed=replayed,
         )
     title, message = RED_WORDS.get(Reason(row.reason), ("Not admitted", "Send the guest to the organizer."))
-    return CheckInResult(
+    return Verdict(
         result=row.result.value,
         reason=row.reason,
         colour="red",
@@ -334,7 +199,7 @@ def _verdict(row: CheckIn, rsvp: Rsvp | None, *, replayed: bool = False) -> Chec
     )
 
 
-def _replay(event: Event, nonce: str) -> CheckInResult | None:
+def _replay(event: Event, nonce: str) -> Verdict | None:
     row = db.session.scalar(sa.select(CheckIn).where(CheckIn.nonce == nonce))
     if row is None:
         return None
@@ -369,7 +234,7 @@ def _device_time(
 
 
 def _door_window(event: Event, door: DoorLink | None) -> tuple[dt.datetime, dt.datetime]:
-    return (door.valid_from, door.valid_until) if door is not None else default_window(event)
+    return (door.valid_from, door.valid_until) if door is not None else doors.default_window(event)
 
 
 def check_in(
@@ -381,7 +246,7 @@ def check_in(
     nonce: str | None = None,
     scanned_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
-) -> CheckInResult:
+) -> Verdict:
     """Scan ``code`` (a badge URL or a bare ticket code) at ``event``'s door and record the scan.
 
     ``door``: the door link used (its label is recorded), or None for a signed-in organizer
@@ -389,7 +254,7 @@ def check_in(
     returns the first verdict (``replayed``) and records nothing. ``scanned_at``: the device's
     clock (offline scans arrive late); the server's time is kept as ``received_at``.
 
-    Returns a CheckInResult; refusals are verdicts, not errors. Raises DomainError
+    Returns a Verdict; refusals are verdicts, not errors. Raises DomainError
     ``bad_nonce`` (field nonce), ``nonce_reused`` (the nonce belongs to another event's scan)
     or ``bad_scanned_at``.
     """
@@ -399,8 +264,8 @@ def check_in(
     device_time = _device_time(scanned_at, now, _door_window(event, door))
     # No look-up of the nonce first: a retry is rare, and its insert below clashes with the
     # unique nonce, which sends it to ``_replay`` (one query less for every first scan).
-    ticket_code = parse_code(code)
-    found = _find_rsvp(ticket_code) if ticket_code else None
+    ticket_code = tickets.parse_code(code)
+    found = tickets.find_rsvp(ticket_code) if ticket_code else None
     return _scan(event, found, door=door, by=by, nonce=nonce, device_time=device_time, now=now)
 
 
@@ -419,7 +284,7 @@ class Uploaded:
     """What became of one uploaded scan. Every status is final: the phone may forget the scan."""
 
     status: UploadStatus
-    verdict: CheckInResult | None = None
+    verdict: Verdict | None = None
     reason: str = ""
     message: str = ""
 
@@ -445,8 +310,8 @@ def upload_scan(event: Event, item, *, door: DoorLink | None = None, by: str = O
     code, nonce = item.get("code"), item.get("nonce")
     if not isinstance(nonce, str) or not NONCE_RE.fullmatch(nonce):
         return Uploaded(UploadStatus.REJECTED, reason="bad_nonce", message="The scan has no valid scan id (nonce).")
-    if not isinstance(code, str) or not tokens.is_ticket_code(parse_code(code) or ""):
-        return Uploaded(UploadStatus.REJECTED, reason="not_a_badge", message=NOT_A_BADGE)
+    if not isinstance(code, str) or not tickets.could_be_ours(code):
+        return Uploaded(UploadStatus.REJECTED, reason="not_a_badge", message=tickets.NOT_A_BADGE)
     try:
         verdict = check_in(
             event, code, door=door, by=by, nonce=nonce, scanned_at=_device_time_of(item.get("scanned_at"))
@@ -511,7 +376,7 @@ def check_in_guest(
     nonce: str | None = None,
     scanned_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
-) -> CheckInResult:
+) -> Verdict:
     """Check in a guest found by name search (no badge at hand); same contract as ``check_in``.
     A guest of another event counts as unknown, so ids reveal nothing; so does an anonymised one."""
     now = now or utcnow()
@@ -535,7 +400,7 @@ def _scan(
     nonce: str | None,
     device_time: tuple[dt.datetime, bool],
     now: dt.datetime,
-) -> CheckInResult:
+) -> Verdict:
     """Decide on ``found`` (None: no such badge), record the scan and return its verdict."""
     rsvp = None
     if found is None:
@@ -570,7 +435,7 @@ def _scan(
         # The same happens when a retry with this nonce raced us (unique nonce).
         try:
             with db.session.begin_nested():
-                row = CheckIn(result=ScanResult.ADMITTED, reason="", **fields)
+                row = CheckIn(result=CheckInResult.ADMITTED, reason="", **fields)
                 db.session.add(row)
         except IntegrityError:
             if nonce is not None and (seen := _replay(event, nonce)) is not None:
@@ -581,7 +446,7 @@ def _scan(
 
     try:
         with db.session.begin_nested():
-            row = CheckIn(result=ScanResult.REJECTED, reason=reason.value, **fields)
+            row = CheckIn(result=CheckInResult.REJECTED, reason=reason.value, **fields)
             db.session.add(row)
     except IntegrityError:
         # Only the nonce can clash here: a retry of this very scan got in first.
@@ -590,15 +455,6 @@ def _scan(
             raise
         return seen
     return _verdict(row, rsvp)
-
-
-def _find_rsvp(ticket_code: str) -> Rsvp | None:
-    if not tokens.is_ticket_code(ticket_code):
-        return None
-    rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.ticket_code == ticket_code))
-    if rsvp is None or not tokens.tokens_equal(rsvp.ticket_code, ticket_code):
-        return None
-    return rsvp
 
 
 def undo_check_in(
@@ -619,7 +475,7 @@ def undo_check_in(
     row = db.session.get(CheckIn, check_in_id) if 0 < check_in_id < 2**31 else None
     if row is None or row.event_id != event.id or (door is not None and row.door_link_id != door.id):
         raise DomainError("There is no such check-in at this door.", "not_found")
-    if row.result != ScanResult.ADMITTED:
+    if row.result != CheckInResult.ADMITTED:
         raise DomainError("That scan did not admit anyone, so there is nothing to undo.", "not_admitted")
     if row.undone_at is None:
         row.undone_at = now or utcnow()
@@ -666,9 +522,7 @@ def _admission_times(rsvp_ids: list[int]) -> dict[int, dt.datetime]:
     if not rsvp_ids:
         return {}
     rows = db.session.execute(
-        sa.select(CheckIn.rsvp_id, CheckIn.at).where(
-            CheckIn.rsvp_id.in_(rsvp_ids), CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None)
-        )
+        sa.select(CheckIn.rsvp_id, CheckIn.at).where(CheckIn.rsvp_id.in_(rsvp_ids), CheckIn.standing)
     )
     return dict(rows.all())
 
@@ -699,7 +553,7 @@ class DoorStats:
 
 def door_stats(event: Event, *, last: int = 10) -> DoorStats:
     """Live figures for the door page and the dashboard (a fixed number of queries)."""
-    standing = (CheckIn.event_id == event.id, CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None))
+    standing = (CheckIn.event_id == event.id, CheckIn.standing)
     times = list(db.session.scalars(sa.select(CheckIn.at).where(*standing)))
     walk_ins = db.session.scalar(
         sa.select(sa.func.count())
@@ -712,7 +566,7 @@ def door_stats(event: Event, *, last: int = 10) -> DoorStats:
     )
     slots: dict[dt.datetime, int] = {}
     # The chart covers the event's door window only, whatever times are stored.
-    opens, closes = default_window(event)
+    opens, closes = doors.default_window(event)
     for t in times:
         if not opens <= t <= closes:
             continue

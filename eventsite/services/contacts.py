@@ -32,8 +32,8 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, links, mail, tokens
-from eventsite.services.exports import neutralise
+from eventsite.services import DomainError, links, mail, tickets, tokens
+from eventsite.services.spreadsheets import neutralise
 
 #: The seeds' advice: follow up within a week.
 FOLLOW_UP_AFTER = dt.timedelta(days=7)
@@ -251,11 +251,9 @@ def find_badge(owner: Rsvp, scanned: str) -> Rsvp:
 
     Raises DomainError (field ``code``): ``unknown_code``, ``wrong_event``, ``own_badge``.
     """
-    from eventsite.services.badges import find_by_ticket_code
-    from eventsite.services.checkin import parse_code
 
-    code = parse_code(scanned)
-    rsvp = find_by_ticket_code(code) if code else None
+    code = tickets.parse_code(scanned)
+    rsvp = tickets.find_rsvp(code) if code else None
     if rsvp is None or rsvp.status in (RsvpStatus.CANCELLED, RsvpStatus.DECLINED):
         raise DomainError(
             "That isn't a badge code from this event. Check the code and try again.", "unknown_code", "code"

@@ -31,7 +31,7 @@ from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.formatting import local_datetime
 from eventsite.models import Rsvp, RsvpAction, utcnow
-from eventsite.services import DomainError, links, mail, rsvps, tokens
+from eventsite.services import DomainError, history, links, mail, rsvps, tokens
 
 MAX_AGE = dt.timedelta(hours=48)
 FIELD = "new_email"
@@ -99,7 +99,7 @@ def request_change(rsvp: Rsvp, new_email: str, *, now: dt.datetime | None = None
     )
     # No address in the history: organizers see it on the RSVP once confirmed, and a deletion
     # must not leave one behind in a line of text.
-    rsvps.record(rsvp, RsvpAction.EMAILED, "guest", "confirmation link sent to a new address")
+    history.record(rsvp, RsvpAction.EMAILED, "guest", "confirmation link sent to a new address")
     db.session.flush()
     return address
 
@@ -156,7 +156,9 @@ def confirm_change(change: Change) -> None:
     old = rsvp.email
     rsvp.email, rsvp.email_key = address, key
     rsvp.manage_token = tokens.new_token()
-    rsvps.record(rsvp, RsvpAction.EDITED, "guest", "e-mail address (confirmed from the new address); new private link")
+    history.record(
+        rsvp, RsvpAction.EDITED, "guest", "e-mail address (confirmed from the new address); new private link"
+    )
     db.session.flush()
     mail.queue_guest_message(rsvp, "email_changed")
     mail.queue_message(

@@ -13,8 +13,20 @@ from markdown_it import MarkdownIt
 
 from eventsite.database import lock_event
 from eventsite.extensions import db
-from eventsite.models import LIVE_STATUSES, SEAT_STATUSES, Event, EventStatus, Rsvp, RsvpStatus, utcnow
-from eventsite.services import DomainError
+from eventsite.formatting import span_when
+from eventsite.models import (
+    LIVE_STATUSES,
+    CheckIn,
+    Event,
+    EventStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Rsvp,
+    RsvpStatus,
+    TrainingLevel,
+    utcnow,
+)
+from eventsite.services import DomainError, capacity, feedback, mail, rsvps
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
 _ALLOWED_TAGS = {
@@ -36,59 +48,7 @@ def render_markdown(source: str) -> str:
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class PlaceCounts:
-    confirmed: int = 0
-    offered: int = 0
-    waitlisted: int = 0
-    pending: int = 0
-    capacity: int | None = None
-
-    @property
-    def seats_taken(self) -> int:
-        return self.confirmed + self.offered
-
-    @property
-    def spots_left(self) -> int | None:
-        if self.capacity is None:
-            return None
-        return max(self.capacity - self.seats_taken, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.capacity is not None and self.seats_taken >= self.capacity
-
-
-# The event page's two queries, built once: constructing a statement and its cache key costs
-# about as much as running it on SQLite (~0.15 ms each), and these run on every page view.
-_PLACE_COUNTS = (
-    sa.select(Rsvp.status, sa.func.count()).where(Rsvp.event_id == sa.bindparam("event_id")).group_by(Rsvp.status)
-)
 _PUBLIC_EVENT = sa.select(Event).where(Event.slug == sa.bindparam("slug"), Event.status != EventStatus.DRAFT)
-
-
-def place_counts(event: Event) -> PlaceCounts:
-    """Live RSVPs of the event by status, with its capacity (one query)."""
-    rows = db.session.execute(_PLACE_COUNTS, {"event_id": event.id}).all()
-    by_status = {status: n for status, n in rows}
-    return PlaceCounts(
-        confirmed=by_status.get(RsvpStatus.CONFIRMED, 0),
-        offered=by_status.get(RsvpStatus.OFFERED, 0),
-        waitlisted=by_status.get(RsvpStatus.WAITLISTED, 0),
-        pending=by_status.get(RsvpStatus.PENDING, 0),
-        capacity=event.capacity,
-    )
-
-
-_SEATS_TAKEN = (
-    sa.select(sa.func.count())
-    .select_from(Rsvp)
-    .where(Rsvp.event_id == sa.bindparam("event_id"), Rsvp.status.in_(SEAT_STATUSES))
-)
-
-
-def seats_taken(event: Event) -> int:
-    return db.session.scalar(_SEATS_TAKEN, {"event_id": event.id})
 
 
 def get_public_event(slug: str) -> Event | None:
@@ -189,7 +149,6 @@ def create_event(
     )
     db.session.add(event)
     db.session.flush()
-    from eventsite.services import feedback
 
     feedback.create_default_form(event)
     return event
@@ -216,13 +175,12 @@ def update_event(
 
     Raises what ``create_event`` raises, and ``capacity_below_confirmed`` (field capacity).
     """
-    from eventsite.services import rsvps
 
     lock_event(event.id)
     old_start, old_end, old_timezone = event.starts_at, event.ends_at, event.timezone
     old_place = event.location_text
     capacity = fields.get("capacity", event.capacity)
-    taken = seats_taken(event)
+    taken = capacity.seats_taken(event)
     if capacity is not None and capacity < taken and not confirm_overbooking:
         raise DomainError(
             f'{taken} guests already hold a place. Tick "Allow overbooking" to set a capacity below that.',
@@ -258,9 +216,6 @@ def _tell_guests_it_moved(event: Event, old_start: dt.datetime, old_end: dt.date
     """Queue "event_moved" (new time, place, updated calendar file) to every live guest of an
     event that is still to come; returns how many. A notice of an earlier move that is still
     waiting in the outbox is dropped, so a guest hears of the latest time only."""
-    from eventsite.formatting import span_when
-    from eventsite.models import OutboxMessage, OutboxStatus
-    from eventsite.services import mail
 
     if event.is_cancelled or event.starts_at <= utcnow():
         return 0
@@ -306,7 +261,6 @@ def cancel_event(event: Event, *, message: str, actor: str, now: dt.datetime | N
     Guests keep their RSVP rows (status unchanged) so the history stays readable.
     Raises DomainError ``event_cancelled`` when already cancelled.
     """
-    from eventsite.services import mail
 
     if event.is_cancelled:
         raise DomainError("This event is already cancelled.", "event_cancelled")
@@ -352,7 +306,6 @@ def copy_event(
     # Badge print offsets belong to the organizer's printer, not to the venue: keep them.
     event.badge_offset_x_mm, event.badge_offset_y_mm = source.badge_offset_x_mm, source.badge_offset_y_mm
     db.session.flush()
-    from eventsite.services import feedback
 
     feedback.copy_form(source, event)
     return event
@@ -361,7 +314,7 @@ def copy_event(
 @dataclasses.dataclass(frozen=True)
 class EventRow:
     event: Event
-    counts: PlaceCounts
+    counts: capacity.PlaceCounts
     checked_in: int
 
 
@@ -370,7 +323,6 @@ def admin_event_rows(tab: str, now: dt.datetime | None = None) -> list[EventRow]
 
     ``tab``: "upcoming" (published or cancelled, not ended), "drafts", or "past".
     """
-    from eventsite.models import CheckIn, CheckInResult
 
     now = now or utcnow()
     query = sa.select(Event)
@@ -394,31 +346,21 @@ def admin_event_rows(tab: str, now: dt.datetime | None = None) -> list[EventRow]
         checked = dict(
             db.session.execute(
                 sa.select(CheckIn.event_id, sa.func.count(sa.distinct(CheckIn.rsvp_id)))
-                .where(CheckIn.event_id.in_(ids), CheckIn.result == CheckInResult.ADMITTED, CheckIn.undone_at.is_(None))
+                .where(CheckIn.event_id.in_(ids), CheckIn.standing)
                 .group_by(CheckIn.event_id)
             ).all()
         )
     else:
         checked = {}
     return [
-        EventRow(event=e, counts=_counts_from(by_event[e.id], e.capacity), checked_in=checked.get(e.id, 0))
+        EventRow(event=e, counts=capacity.counts_from(by_event[e.id], e.capacity), checked_in=checked.get(e.id, 0))
         for e in event_list
     ]
 
 
-def _counts_from(by_status: dict, capacity: int | None) -> PlaceCounts:
-    return PlaceCounts(
-        confirmed=by_status.get(RsvpStatus.CONFIRMED, 0),
-        offered=by_status.get(RsvpStatus.OFFERED, 0),
-        waitlisted=by_status.get(RsvpStatus.WAITLISTED, 0),
-        pending=by_status.get(RsvpStatus.PENDING, 0),
-        capacity=capacity,
-    )
-
-
 @dataclasses.dataclass(frozen=True)
 class Dashboard:
-    counts: PlaceCounts
+    counts: capacity.PlaceCounts
     cancelled: int
     checked_in: int
     #: (local date, RSVPs received that day), every day from the first RSVP to the last.
@@ -431,18 +373,15 @@ class Dashboard:
 
 def dashboard(event: Event) -> Dashboard:
     """The organizer's overview figures for one event (a fixed number of queries)."""
-    from eventsite.models import CheckIn, CheckInResult, TrainingLevel
 
-    counts = place_counts(event)
+    counts = capacity.place_counts(event)
     by_status = dict(
         db.session.execute(
             sa.select(Rsvp.status, sa.func.count()).where(Rsvp.event_id == event.id).group_by(Rsvp.status)
         ).all()
     )
     checked_in = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(CheckIn.rsvp_id))).where(
-            CheckIn.event_id == event.id, CheckIn.result == CheckInResult.ADMITTED, CheckIn.undone_at.is_(None)
-        )
+        sa.select(sa.func.count(sa.distinct(CheckIn.rsvp_id))).where(CheckIn.event_id == event.id, CheckIn.standing)
     )
     days: dict[dt.date, int] = {}
     for created in db.session.scalars(sa.select(Rsvp.created_at).where(Rsvp.event_id == event.id)):

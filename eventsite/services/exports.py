@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from eventsite.models import Event
 from eventsite.services.guests import SOURCES, GuestFilter, checked_in_times, guest_rows, queue_positions
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from eventsite.services.spreadsheets import Line, neutralise
 
 
 class Context(NamedTuple):
@@ -53,24 +52,10 @@ def _iso(value: dt.datetime | None, tz) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
 
-def neutralise(value):
-    """Prefix text a spreadsheet would run as a formula with ``'``; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _Line:
-    """A file-like target for csv.writer that hands back each line instead of storing it."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
 def csv_lines(rows: Iterable, context: Context, *, batch: int = 200) -> Iterator[str]:
     """The BOM and header, then the guest rows as CSV (RFC 4180 quoting, CRLF endings),
     ``batch`` lines per chunk: one chunk per line would cost more in the server than the rows."""
-    writer = csv.writer(_Line())
+    writer = csv.writer(Line())
     yield "\ufeff" + writer.writerow([header for header, _ in COLUMNS])
     chunk = []
     for row in rows:

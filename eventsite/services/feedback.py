@@ -19,14 +19,15 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventsite.database import write_intent
 from eventsite.extensions import db
 from eventsite.models import (
     CheckIn,
-    CheckInResult,
     Event,
     EventStatus,
     FeedbackAnswer,
@@ -42,9 +43,9 @@ from eventsite.models import (
     utcnow,
 )
 from eventsite.models.feedback import new_response_key
-from eventsite.services import DomainError, links, mail, tokens
-from eventsite.services.exports import neutralise
+from eventsite.services import DomainError, badges, links, mail, tickets, tokens
 from eventsite.services.rsvps import find_by_manage_token
+from eventsite.services.spreadsheets import Line, neutralise
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
 DEFAULT_QUESTIONS = (
@@ -306,13 +307,8 @@ def has_answered(rsvp: Rsvp) -> bool:
     return db.session.scalar(sa.select(FeedbackReceipt.id).where(FeedbackReceipt.rsvp_id == rsvp.id)) is not None
 
 
-#: A standing admission, spelled as the partial index uq_check_ins_one_admission is: with the
-#: result as a bound parameter SQLite can't tell the index applies and scans every check-in.
-STANDING = sa.and_(sa.text("check_ins.result = 'admitted'"), CheckIn.undone_at.is_(None))
-
-
 def is_checked_in(rsvp: Rsvp) -> bool:
-    return db.session.scalar(sa.select(CheckIn.id).where(CheckIn.rsvp_id == rsvp.id, STANDING)) is not None
+    return db.session.scalar(sa.select(CheckIn.id).where(CheckIn.rsvp_id == rsvp.id, CheckIn.standing)) is not None
 
 
 #: Why a guest outside the form's audience may not answer, as the form page and a refused POST say it.
@@ -356,9 +352,8 @@ def form_state(rsvp: Rsvp, *, now: dt.datetime | None = None) -> FormState | Non
 
 def find_guest_by_badge_code(event: Event, code: str) -> Rsvp | None:
     """The event's guest with badge code ``code`` (spaces and case forgiven), else None."""
-    from eventsite.services.badges import find_by_ticket_code
 
-    rsvp = find_by_ticket_code("".join(code.split()).lower())
+    rsvp = tickets.find_rsvp("".join(code.split()).lower())
     return rsvp if rsvp is not None and rsvp.event_id == event.id else None
 
 
@@ -435,7 +430,6 @@ def clean_answers(form: FeedbackForm, data: Mapping[str, list[str]]) -> dict[int
 
 def _lock_guest(rsvp_id: int) -> None:
     """Serialise this guest's submissions: a row lock (PostgreSQL) or the write lock (SQLite)."""
-    from flask import current_app
 
     if not current_app.extensions.get("eventsite.race_locks", True):
         return
@@ -493,10 +487,7 @@ def check_submission(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datet
 
 def _insert_ignoring_conflict(table: sa.Table):
     """INSERT … ON CONFLICT DO NOTHING for the session's database (both speak it)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
     return insert(table).on_conflict_do_nothing()
 
 
@@ -572,7 +563,7 @@ def _queue(invitation: FeedbackInvitation, rsvp: Rsvp, event: Event, kind: str, 
 
 
 def _audience_filter(form: FeedbackForm):
-    checked_in = sa.select(CheckIn.id).where(CheckIn.rsvp_id == Rsvp.id, STANDING).exists()
+    checked_in = sa.select(CheckIn.id).where(CheckIn.rsvp_id == Rsvp.id, CheckIn.standing).exists()
     if form.audience == FeedbackAudience.CONFIRMED:
         return sa.or_(Rsvp.status == RsvpStatus.CONFIRMED, checked_in)
     return checked_in
@@ -727,9 +718,7 @@ def feedback_summary(event: Event) -> Summary:
     """Everything the results page shows, in a fixed number of queries whatever the responses."""
     form = get_form(event)  # 2 queries
     checked_in = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(CheckIn.rsvp_id))).where(
-            CheckIn.event_id == event.id, CheckIn.result == CheckInResult.ADMITTED, CheckIn.undone_at.is_(None)
-        )
+        sa.select(sa.func.count(sa.distinct(CheckIn.rsvp_id))).where(CheckIn.event_id == event.id, CheckIn.standing)
     )
     answered = db.session.scalar(
         sa.select(sa.func.count()).select_from(FeedbackReceipt).where(FeedbackReceipt.event_id == event.id)
@@ -795,11 +784,6 @@ def feedback_summary(event: Event) -> Summary:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-class _Line:
-    def write(self, text: str) -> str:
-        return text
-
-
 def answers_csv(event: Event, *, batch: int = 200) -> Iterator[str]:
     """One row per response (date, guest name and e-mail unless anonymous, one column per
     question; multiple choices joined with "; "), formula-safe like the guest list (UTF-8 BOM).
@@ -826,7 +810,7 @@ def answers_csv(event: Event, *, batch: int = 200) -> Iterator[str]:
 
 
 def _csv_lines(questions, responses, values, *, named: bool, batch: int) -> Iterator[str]:
-    writer = csv.writer(_Line())
+    writer = csv.writer(Line())
     header = ["Response", "Date", *(["Guest", "E-mail"] if named else []), *(q.prompt for q in questions)]
     yield "\ufeff" + writer.writerow([neutralise(h) for h in header])
     chunk = []
@@ -921,8 +905,7 @@ def poster_url(event: Event) -> str:
 
 def render_poster_pdf(event: Event) -> bytes:
     """A printable A4 "Tell us how it went" poster with a QR to the event's feedback page."""
-    from eventsite.services import badges
 
     url = poster_url(event)
     html = render_template("admin/feedback_poster.html", event=event, url=url, qr=badges.qr_data_uri(url))
-    return badges._write_pdf(html)
+    return badges.write_pdf(html)

@@ -28,17 +28,15 @@ from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.models import (
     CheckIn,
-    CheckInResult,
     Event,
     Rsvp,
     RsvpAction,
-    RsvpChange,
     RsvpStatus,
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, mail, rsvps
-from eventsite.services.events import seats_taken
+from eventsite.services import DomainError, history, mail, rsvps
+from eventsite.services.capacity import seats_taken
 
 PER_PAGE = 50
 
@@ -191,8 +189,7 @@ def checked_in_times(event: Event, ids: list[int] | None = None) -> dict[int, dt
     """
     query = sa.select(CheckIn.rsvp_id, CheckIn.at).where(
         CheckIn.event_id == event.id,
-        CheckIn.result == CheckInResult.ADMITTED,
-        CheckIn.undone_at.is_(None),
+        CheckIn.standing,
         CheckIn.rsvp_id.is_not(None),
     )
     if ids is not None:  # even when empty: the page's query count stays the same
@@ -292,17 +289,6 @@ def guest_page(event: Event, f: GuestFilter, *, per_page: int = PER_PAGE) -> Gue
 def guest_rows(event: Event, f: GuestFilter):
     """Every guest matching ``f`` (page ignored) as column rows, for the CSV export."""
     return db.session.execute(_ordered(_row_select().where(*_conditions(event, f)), f))
-
-
-def history(rsvp: Rsvp) -> list[RsvpChange]:
-    """The RSVP's history, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(RsvpChange)
-            .where(RsvpChange.rsvp_id == rsvp.id)
-            .order_by(RsvpChange.created_at.desc(), RsvpChange.id.desc())
-        )
-    )
 
 
 def checked_in_at(rsvp: Rsvp) -> dt.datetime | None:
@@ -477,7 +463,7 @@ def approve(rsvp: Rsvp, *, actor: str, confirm_over_capacity: bool = False, now:
         detail = f"waitlisted (#{position}): the event is full"
     else:
         detail = "confirmed" + (f", over capacity ({over[0]}/{over[1]})" if over else "")
-    rsvps.record(rsvp, RsvpAction.APPROVED, actor, detail)
+    history.record(rsvp, RsvpAction.APPROVED, actor, detail)
     mail.queue_guest_message(rsvp, "approved")
     db.session.flush()
     return Outcome(rsvp, position=position, over_capacity=over)
@@ -491,7 +477,7 @@ def decline(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) -> Outcom
     _require(rsvp, RsvpStatus.PENDING, doing="declined")
     rsvp.status = RsvpStatus.DECLINED
     rsvp.cancelled_at = now
-    rsvps.record(rsvp, RsvpAction.DECLINED, actor)
+    history.record(rsvp, RsvpAction.DECLINED, actor)
     mail.queue_guest_message(rsvp, "declined")
     db.session.flush()
     return Outcome(rsvp)
@@ -539,7 +525,7 @@ def move_to_waitlist(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) 
     rsvps.fill_open_spots(event, now=now, actor=actor)
     position = rsvps.waitlist_position(rsvp)
     mail.queue_guest_message(rsvp, "moved_to_waitlist", position=position)
-    rsvps.record(rsvp, RsvpAction.MOVED, actor, f"confirmed → waitlisted (#{position})")
+    history.record(rsvp, RsvpAction.MOVED, actor, f"confirmed → waitlisted (#{position})")
     db.session.flush()
     return Outcome(rsvp, position=position, offered_to=_left_queue(event.id, before, but=rsvp))
 
@@ -569,7 +555,7 @@ def move_to_confirmed(
     rsvp.waitlisted_at = None
     rsvp.offer_expires_at = None
     detail = f"{was.value} → confirmed" + (f", over capacity ({over[0]}/{over[1]})" if over else "")
-    rsvps.record(rsvp, RsvpAction.MOVED, actor, detail)
+    history.record(rsvp, RsvpAction.MOVED, actor, detail)
     mail.queue_guest_message(rsvp, "moved_to_confirmed", was=was.value)
     db.session.flush()
     return Outcome(rsvp, over_capacity=over)
@@ -585,6 +571,6 @@ def resend_email(rsvp: Rsvp, *, actor: str) -> Outcome:
             f"{rsvp.full_name}'s RSVP is {rsvp.status.label.lower()}; there is nothing to resend.", "wrong_status"
         )
     mail.queue_guest_message(rsvp, "resent")
-    rsvps.record(rsvp, RsvpAction.EMAILED, actor, "resent the RSVP e-mail")
+    history.record(rsvp, RsvpAction.EMAILED, actor, "resent the RSVP e-mail")
     db.session.flush()
     return Outcome(rsvp)

@@ -20,7 +20,6 @@ from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.models import (
     CheckIn,
-    CheckInResult,
     Event,
     Message,
     OutboxMessage,
@@ -68,8 +67,7 @@ def _is_checked_in(event_id):
         .where(
             CheckIn.rsvp_id == Rsvp.id,
             CheckIn.event_id == event_id,
-            CheckIn.result == CheckInResult.ADMITTED,
-            CheckIn.undone_at.is_(None),
+            CheckIn.standing,
         )
         .exists()
     )

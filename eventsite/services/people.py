@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CheckInResult, Event, EventStatus, FeedbackReceipt, Rsvp, RsvpStatus, utcnow
-from eventsite.services.exports import neutralise
+from eventsite.models import CheckIn, Event, EventStatus, FeedbackReceipt, Rsvp, RsvpStatus, utcnow
 from eventsite.services.guests import Paged, unicode_lower
+from eventsite.services.spreadsheets import neutralise
 
 PER_PAGE = 50
 
@@ -37,8 +37,7 @@ def _admission_join(rsvp=Rsvp):
     """ON clause for the guest's standing admission; at most one row per RSVP (a unique index)."""
     return sa.and_(
         CheckIn.rsvp_id == rsvp.id,
-        CheckIn.result == CheckInResult.ADMITTED,
-        CheckIn.undone_at.is_(None),
+        CheckIn.standing,
     )
 
 
@@ -275,7 +274,7 @@ CSV_COLUMNS = (
 
 def people_csv(f: PeopleFilter, *, now: dt.datetime | None = None, batch: int = 200) -> Iterator[str]:
     """Everyone matching ``f`` (all pages, in the page's order) as chunks of CSV text: a BOM and
-    header first, formula-like text neutralised as in the guest list CSV (exports.neutralise).
+    header first, formula-like text neutralised as in the guest list CSV (spreadsheets.neutralise).
     The query runs now, so a database error surfaces before any byte is sent."""
     result = db.session.execute(_people_query(f, now or utcnow()))
     return _csv_chunks(result, batch)

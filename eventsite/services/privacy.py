@@ -30,7 +30,7 @@ from eventsite.models import (
     RsvpChange,
     utcnow,
 )
-from eventsite.services import DomainError, badges, contacts, rsvps
+from eventsite.services import DomainError, badges, contacts, history, rsvps
 
 #: What an anonymised guest is called on the organizer's screens.
 ANONYMOUS_FIRST, ANONYMOUS_LAST = "Anonymised", "guest"
@@ -102,7 +102,7 @@ def anonymise_rsvp(rsvp: Rsvp, *, actor: str, reason: str, now: dt.datetime | No
         .values(token=_dead_secret("gone", 64))
         .execution_options(synchronize_session=False)
     )
-    rsvps.record(rsvp, RsvpAction.ANONYMISED, actor, reason)
+    history.record(rsvp, RsvpAction.ANONYMISED, actor, reason)
     db.session.flush()
     return True
 

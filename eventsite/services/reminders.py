@@ -15,7 +15,7 @@ from eventsite.database import claim_due_rows
 from eventsite.extensions import db
 from eventsite.formatting import clock, long_date
 from eventsite.models import Event, EventStatus, Rsvp, RsvpAction, RsvpStatus, utcnow
-from eventsite.services import calendar, links, mail, rsvps
+from eventsite.services import calendar, history, links, mail
 
 KIND = "reminder"
 #: Closer than this to the start, the reminder says "starting soon" rather than a day.
@@ -119,7 +119,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
                 cancel_url=f"{links.manage_url(rsvp)}/cancel",
                 event_url=links.event_url(event),
             )
-            rsvps.record(rsvp, RsvpAction.REMINDED, "system", wording.subject)
+            history.record(rsvp, RsvpAction.REMINDED, "system", wording.subject)
             queued += 1
     db.session.flush()
     return queued

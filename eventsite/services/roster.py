@@ -52,7 +52,6 @@ from flask import current_app
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Event, Rsvp, RsvpStatus
 from eventsite.models.enums import LIVE_STATUSES
-from eventsite.models.enums import CheckInResult as ScanResult
 from eventsite.services import checkin
 
 SCHEME = "hkdf-sha256/aes-256-gcm/v1"
@@ -158,9 +157,7 @@ def build_roster(
     admissions = {
         rsvp_id: (at, door)
         for rsvp_id, at, door in db.session.execute(
-            sa.select(CheckIn.rsvp_id, CheckIn.at, CheckIn.door).where(
-                CheckIn.event_id == event.id, CheckIn.result == ScanResult.ADMITTED, CheckIn.undone_at.is_(None)
-            )
+            sa.select(CheckIn.rsvp_id, CheckIn.at, CheckIn.door).where(CheckIn.event_id == event.id, CheckIn.standing)
         )
     }
     plain = [(r.ticket_code, _details(r, admissions.get(r.id), local_time)) for r in rsvps]

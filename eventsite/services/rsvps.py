@@ -18,13 +18,12 @@ from eventsite.models import (
     EventStatus,
     Rsvp,
     RsvpAction,
-    RsvpChange,
     RsvpStatus,
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, mail, tokens
-from eventsite.services.events import seats_taken
+from eventsite.services import DomainError, history, mail, tokens
+from eventsite.services.capacity import seats_taken
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -53,10 +52,6 @@ def normalise_email(address: str) -> tuple[str, str]:
     except EmailNotValidError as exc:
         raise DomainError(str(exc), "bad_email", "email") from None
     return normalized, normalized.casefold()
-
-
-def record(rsvp: Rsvp, action: RsvpAction, actor: str, detail: str = "") -> None:
-    db.session.add(RsvpChange(rsvp=rsvp, action=action, actor=actor, detail=detail))
 
 
 def check_open(event: Event, now: dt.datetime) -> None:
@@ -196,7 +191,7 @@ def insert_rsvp(
     )
     db.session.add(rsvp)
     db.session.flush()
-    record(rsvp, RsvpAction.CREATED, actor, f"status {status.value}" + (f", {note}" if note else ""))
+    history.record(rsvp, RsvpAction.CREATED, actor, f"status {status.value}" + (f", {note}" if note else ""))
     if queue_mail:
         mail.queue_guest_message(rsvp, status.value)
     return rsvp
@@ -243,7 +238,7 @@ def change_rsvp(rsvp: Rsvp, *, actor: str = "guest", **changes) -> list[str]:
             setattr(rsvp, name, value)
             changed.append(name)
     if changed:
-        record(rsvp, RsvpAction.EDITED, actor, ", ".join(changed))
+        history.record(rsvp, RsvpAction.EDITED, actor, ", ".join(changed))
         db.session.flush()
     return changed
 
@@ -263,7 +258,7 @@ def cancel_rsvp(rsvp: Rsvp, *, actor: str = "guest", now: dt.datetime | None = N
     rsvp.cancelled_at = now
     rsvp.offer_expires_at = None
     action = RsvpAction.LEFT_WAITLIST if was == RsvpStatus.WAITLISTED else RsvpAction.CANCELLED
-    record(rsvp, action, actor, f"was {was.value}")
+    history.record(rsvp, action, actor, f"was {was.value}")
     # The guest's own cancel thanks them; anyone else's (an organizer) says who did it and why it matters.
     mail.queue_guest_message(rsvp, "cancelled" if actor == "guest" else "cancelled_by_organizer", was=was.value)
     db.session.flush()
@@ -315,12 +310,12 @@ def fill_open_spots(event: Event, *, now: dt.datetime | None = None, actor: str 
     for rsvp in queue:
         if event.claim_window_hours == 0:
             _confirm(rsvp, now)
-            record(rsvp, RsvpAction.PROMOTED, actor)
+            history.record(rsvp, RsvpAction.PROMOTED, actor)
             mail.queue_guest_message(rsvp, "promoted")
         else:
             rsvp.status = RsvpStatus.OFFERED
             rsvp.offer_expires_at = expires
-            record(rsvp, RsvpAction.OFFERED, actor, f"until {expires.isoformat(timespec='minutes')}")
+            history.record(rsvp, RsvpAction.OFFERED, actor, f"until {expires.isoformat(timespec='minutes')}")
             mail.queue_guest_message(rsvp, "offer")
     db.session.flush()
     return len(queue)
@@ -348,7 +343,7 @@ def claim_offer(rsvp: Rsvp, *, now: dt.datetime | None = None) -> None:
     if rsvp.status != RsvpStatus.OFFERED:
         raise DomainError("There is no open offer on this RSVP.", "no_offer")
     _confirm(rsvp, now)
-    record(rsvp, RsvpAction.CLAIMED, "guest")
+    history.record(rsvp, RsvpAction.CLAIMED, "guest")
     mail.queue_guest_message(rsvp, "confirmed")
     db.session.flush()
 
@@ -357,7 +352,7 @@ def _expire(rsvp: Rsvp, now: dt.datetime) -> None:
     rsvp.status = RsvpStatus.CANCELLED
     rsvp.cancelled_at = now
     rsvp.offer_expires_at = None
-    record(rsvp, RsvpAction.EXPIRED, "system")
+    history.record(rsvp, RsvpAction.EXPIRED, "system")
     mail.queue_guest_message(rsvp, "offer_expired")
 
 

@@ -21,7 +21,7 @@ from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, Rsvp, RsvpStatus, TrainingLevel, utcnow
 from eventsite.services import DomainError, checkin, rsvps
-from eventsite.services.events import seats_taken
+from eventsite.services.capacity import seats_taken
 
 WALK_IN = "walk_in"
 #: How long the "Print badge" link a door gets for its walk-in works.
@@ -33,7 +33,7 @@ PROGRAM_MAX = 200
 @dataclasses.dataclass(frozen=True)
 class WalkIn:
     rsvp: Rsvp
-    verdict: checkin.CheckInResult
+    verdict: checkin.Verdict
     #: (confirmed guests, capacity) when this walk-in took the event past its capacity.
     over_capacity: tuple[int, int] | None = None
     #: The nonce was seen before: this is the first request's guest again.

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eventsite.models import utcnow
-from eventsite.services import checkin, feedback
+from eventsite.services import checkin, doors, feedback
 from factories import make_event, make_organizer, make_rsvp
 from helpers import ORGANIZER_PASSWORD, db_session
 from page_checks import axe_violations
@@ -20,7 +20,7 @@ def test_door_page_has_a_heading_and_no_serious_axe_violation(app, new_page):
     with db_session(app):
         event = make_event(starts_at=utcnow() + 0.5 * H)
         make_rsvp(event, first_name="Ana", badge_name="Ana")
-        token = checkin.create_door_link(event, label="Front door").token
+        token = doors.create_door_link(event, label="Front door").token
     page = new_page(bypass_csp=True)  # axe is injected as an inline script
     page.goto(f"/door/{token}")
     # A screen reader's first stop: which door of which event this phone is.

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eventsite.models import utcnow
-from eventsite.services import checkin
+from eventsite.services import doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import ORGANIZER_PASSWORD, db_session
 from tests.browser.test_door_page import wait_for_roster
@@ -37,7 +37,7 @@ def evening(app):
         event = make_event(starts_at=now + dt.timedelta(hours=1), capacity=1)
         guest = make_rsvp(event, first_name="Ana", last_name="Lima", badge_name="Ana")
         waiting = make_rsvp(event, first_name="Ben", last_name="Okafor")
-        link = checkin.create_door_link(
+        link = doors.create_door_link(
             event, label="Front door", valid_from=now - dt.timedelta(hours=1), valid_until=now + dt.timedelta(hours=4)
         )
         return {

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, utcnow
-from eventsite.services import badges, checkin
+from eventsite.services import badges, checkin, doors
 from factories import make_event, make_rsvp
 from helpers import db_session, pdf_pages
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -38,7 +38,7 @@ def test_fake_camera_scans_a_rendered_badge_green_once(app, live_server, browser
     with db_session(app):
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         guest = make_rsvp(event, first_name="Camila", last_name="Reyes", badge_name="Cami")
-        token = checkin.create_door_link(event, label="Door 1").token
+        token = doors.create_door_link(event, label="Door 1").token
         event_id, rsvp_id = event.id, guest.id
     video = tmp_path / "badge.y4m"
     badge_video(app, rsvp_id, video)

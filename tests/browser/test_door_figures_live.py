@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eventsite.models import utcnow
-from eventsite.services import checkin
+from eventsite.services import checkin, doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import db_session
 from tests.browser.conftest import DEVICES, TIMEOUT_MS
@@ -34,7 +34,7 @@ def test_a_scan_at_the_door_reaches_the_organizers_overview_without_a_reload(app
         late = make_rsvp(event, first_name="Lara", last_name="Late", badge_name="Lara")
         make_rsvp(event, first_name="Not", last_name="Yet")
         checkin.check_in(event, early.ticket_code)
-        token = checkin.create_door_link(event, label="Door 1").token
+        token = doors.create_door_link(event, label="Door 1").token
         event_id, code = event.id, late.ticket_code
 
     contexts = []

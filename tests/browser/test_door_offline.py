@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, utcnow
-from eventsite.services import checkin
+from eventsite.services import checkin, doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import db_session, page_text, post_form, sign_in
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -41,7 +41,7 @@ def door(app):
         ben = make_rsvp(event, first_name="Benedict", last_name="Okafor", badge_name="Ben")
         cy = make_rsvp(event, first_name="Cyrus", last_name="Kimball")
         cy.status = RsvpStatus.WAITLISTED
-        link = checkin.create_door_link(event, label="Door 2")
+        link = doors.create_door_link(event, label="Door 2")
         return {
             "event_id": event.id,
             "ana": ana.ticket_code,
@@ -120,7 +120,7 @@ def test_revoking_the_link_wipes_the_roster_from_the_phone(page, door, app):
     page.goto(f"/door/{door['token']}")
     wait_for_roster(page)
     with db_session(app):
-        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+        doors.revoke_door_link(doors.find_door_link(door["token"]))
     # The next poll of the figures (every 4 s) or of the roster hears "door_revoked".
     expect(page.locator("#verdict-title")).to_have_text("Door link closed", timeout=15_000)
     expect(page.locator("#verdict")).to_contain_text("deleted from this phone")
@@ -133,7 +133,7 @@ def test_a_closed_link_page_wipes_what_an_old_visit_kept(page, door, app):
     wait_for_roster(page)
     page.goto("about:blank")  # the old page polls no more, so only the closed page can wipe
     with db_session(app):
-        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+        doors.revoke_door_link(doors.find_door_link(door["token"]))
     page.goto(f"/door/{door['token']}")
     expect(page.get_by_role("heading")).to_have_text("This door link doesn't work")
     expect(page.get_by_text("deleted from this device")).to_be_visible()
@@ -312,7 +312,7 @@ def test_a_long_evening_offline_goes_up_in_chunks(page, door, app):
 
 def expire(app, token: str) -> None:
     with db_session(app):
-        link = checkin.find_door_link(token)
+        link = doors.find_door_link(token)
         link.valid_until = utcnow() - dt.timedelta(minutes=1)
         event_id = link.event_id
     live = app.test_client().post(
@@ -360,7 +360,7 @@ def test_a_revoked_link_offers_its_unsent_scans_as_a_file_the_organizer_uploads(
     scan_typed(page, door["ana"])
     scan_typed(page, door["ben"])
     with db_session(app):
-        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+        doors.revoke_door_link(doors.find_door_link(door["token"]))
     page.context.set_offline(False)
     # The next poll hears "door_revoked": the upload is refused, so the scans stay and are offered.
     expect(page.locator("#verdict-title")).to_have_text("Door link closed", timeout=15_000)
@@ -383,9 +383,9 @@ def test_a_revoked_link_offers_its_unsent_scans_as_a_file_the_organizer_uploads(
         make_organizer()
     admin = app.test_client()
     sign_in(admin, "organizer@example.org")
-    doors = f"/admin/events/{door['event_id']}/doors"
+    door_tab = f"/admin/events/{door['event_id']}/doors"
     with saved.open("rb") as file:
-        response = post_form(admin, f"{doors}/scans", {"file": (file, saved.name)}, page=doors)
+        response = post_form(admin, f"{door_tab}/scans", {"file": (file, saved.name)}, page=door_tab)
     assert "2 scans in the file: 2 recorded now, 0 already recorded, 0 not usable." in page_text(
         response.get_data(as_text=True)
     )

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, RsvpStatus, utcnow
-from eventsite.services import checkin
+from eventsite.services import doors
 from factories import make_event, make_rsvp
 from helpers import db_session
 
@@ -33,8 +33,8 @@ def door(app):
         cy = make_rsvp(event, first_name="Cy", last_name="Kim")
         cy.status = RsvpStatus.CANCELLED
         stranger = make_rsvp(other, first_name="Stranger", badge_name="Stranger")
-        link = checkin.create_door_link(event, label="Door 2")
-        pin_link = checkin.create_door_link(event, label="PIN door", pin="2468")
+        link = doors.create_door_link(event, label="Door 2")
+        pin_link = doors.create_door_link(event, label="PIN door", pin="2468")
         return {
             "event_id": event.id,
             "ana": ana.ticket_code,
@@ -147,7 +147,7 @@ def test_pin_door_asks_for_the_pin_once(page, door):
 
 def test_revoked_link_shows_why(page, door, app):
     with db_session(app):
-        checkin.revoke_door_link(checkin.find_door_link(door["token"]))
+        doors.revoke_door_link(doors.find_door_link(door["token"]))
     response = page.goto(f"/door/{door['token']}")
     assert response.status == 403
     expect(page.get_by_role("heading")).to_have_text("This door link doesn't work")

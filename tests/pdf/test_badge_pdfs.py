@@ -378,7 +378,7 @@ def test_even_raw_markup_reaching_weasyprint_cannot_fetch_or_attach(listener, ca
         f'<link rel="stylesheet" href="http://127.0.0.1:{listener.port}/x.css">'
     )
     with caplog.at_level(logging.ERROR, logger="weasyprint"):
-        pdf = badges._write_pdf(html)
+        pdf = badges.write_pdf(html)
     assert listener.connections == 0
     streams = pdf_streams(pdf)
     assert b"/EmbeddedFile" not in streams and b"root:" not in streams

@@ -10,7 +10,7 @@ from PIL import Image
 
 from eventsite.extensions import db
 from eventsite.models import BadgeJobStatus, BadgePrintJob, BadgeRole, RsvpAction, RsvpChange, RsvpStatus, utcnow
-from eventsite.services import DomainError, badges, rsvps, tokens
+from eventsite.services import DomainError, badges, rsvps, tickets, tokens
 from factories import make_event, make_rsvp
 from helpers import decode_qr
 
@@ -212,8 +212,8 @@ def test_reissue_replaces_the_code_clears_printed_and_records_history(app_ctx):
     new = badges.reissue_ticket_code(rsvp, actor="organizer:o@example.org")
     db.session.commit()
     assert new != old and tokens.is_ticket_code(new)
-    assert badges.find_by_ticket_code(old) is None
-    assert badges.find_by_ticket_code(new) == rsvp
+    assert tickets.find_rsvp(old) is None
+    assert tickets.find_rsvp(new) == rsvp
     assert rsvp.badge_printed_at is None
     change = db.session.scalars(
         sa.select(RsvpChange).where(RsvpChange.rsvp_id == rsvp.id).order_by(RsvpChange.id.desc())
@@ -227,7 +227,7 @@ def test_cancelled_rsvp_keeps_its_code_but_is_not_valid_for_entry(app_ctx):
     assert badges.entry_status(rsvp).valid
     rsvps.cancel_rsvp(rsvp)
     db.session.commit()
-    assert badges.find_by_ticket_code(rsvp.ticket_code) == rsvp
+    assert tickets.find_rsvp(rsvp.ticket_code) == rsvp
     status = badges.entry_status(rsvp)
     assert not status.valid and "cancelled" in status.reason
     with pytest.raises(DomainError) as err:
@@ -238,7 +238,7 @@ def test_cancelled_rsvp_keeps_its_code_but_is_not_valid_for_entry(app_ctx):
 @pytest.mark.parametrize("code", ["", "short", "0" * 32, "a" * 31, "a" * 33, "A" * 32, "../" * 11])
 def test_junk_codes_find_nothing(app_ctx, code):
     make_rsvp(make_event())
-    assert badges.find_by_ticket_code(code) is None
+    assert tickets.find_rsvp(code) is None
 
 
 # --- Offsets and jobs -----------------------------------------------------------------------

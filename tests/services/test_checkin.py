@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Event, EventStatus, RsvpStatus, utcnow
-from eventsite.services import DomainError, checkin, rsvps
+from eventsite.services import DomainError, checkin, doors, rsvps
 from eventsite.services.links import base_url
 from factories import make_event, make_rsvp
 
@@ -22,7 +22,7 @@ def scans(event) -> list[CheckIn]:
 def test_confirmed_guest_is_admitted_by_url_or_bare_code_and_second_scan_is_amber(app_ctx):
     event = make_event()
     guest = make_rsvp(event, badge_name="Mo", dietary_notes="vegan", accessibility_notes="step-free")
-    door = checkin.create_door_link(event, label="Door 2")
+    door = doors.create_door_link(event, label="Door 2")
     db.session.commit()
 
     first = checkin.check_in(event, f"{base_url()}/b/{guest.ticket_code}", door=door, nonce="n1")
@@ -148,7 +148,7 @@ def test_device_time_is_kept_and_received_time_is_ours(app_ctx):
 def test_undo_lets_the_guest_in_again_and_only_at_the_same_door(app_ctx):
     event = make_event()
     guest = make_rsvp(event)
-    door1, door2 = checkin.create_door_link(event, label="Door 1"), checkin.create_door_link(event, label="Door 2")
+    door1, door2 = doors.create_door_link(event, label="Door 1"), doors.create_door_link(event, label="Door 2")
     db.session.commit()
     first = checkin.check_in(event, guest.ticket_code, door=door1)
     db.session.commit()
@@ -169,30 +169,30 @@ def test_undo_lets_the_guest_in_again_and_only_at_the_same_door(app_ctx):
 def test_door_link_window_pin_and_revoke(app_ctx):
     event = make_event()
     db.session.commit()
-    link = checkin.create_door_link(event, label="  Door   1 ", pin="4321")
+    link = doors.create_door_link(event, label="  Door   1 ", pin="4321")
     db.session.commit()
     assert link.label == "Door 1" and link.pin_hash and "4321" not in link.pin_hash
     assert (link.valid_from, link.valid_until) == (
         event.starts_at - dt.timedelta(hours=2),
         event.ends_at + dt.timedelta(hours=2),
     )
-    assert checkin.check_pin(link, "4321") and not checkin.check_pin(link, "1234") and not checkin.check_pin(link, None)
-    assert checkin.door_url(link) == f"{base_url()}/door/{link.token}"
+    assert doors.check_pin(link, "4321") and not doors.check_pin(link, "1234") and not doors.check_pin(link, None)
+    assert doors.door_url(link) == f"{base_url()}/door/{link.token}"
     with pytest.raises(DomainError) as err:
-        checkin.open_door_link(link.token, now=utcnow())  # event is 30 days ahead
+        doors.open_door_link(link.token, now=utcnow())  # event is 30 days ahead
     assert err.value.code == "door_not_yet_open"
     during = event.starts_at
-    assert checkin.open_door_link(link.token, now=during).id == link.id
+    assert doors.open_door_link(link.token, now=during).id == link.id
     with pytest.raises(DomainError) as err:
-        checkin.open_door_link(link.token, now=link.valid_until)
+        doors.open_door_link(link.token, now=link.valid_until)
     assert err.value.code == "door_expired"
-    checkin.revoke_door_link(link)
+    doors.revoke_door_link(link)
     db.session.commit()
     with pytest.raises(DomainError) as err:
-        checkin.open_door_link(link.token, now=during)
+        doors.open_door_link(link.token, now=during)
     assert err.value.code == "door_revoked"
     with pytest.raises(DomainError) as err:
-        checkin.open_door_link(link.token[:-1] + "?", now=during)
+        doors.open_door_link(link.token[:-1] + "?", now=during)
     assert err.value.code == "door_not_found"
     for kwargs, code in [
         ({"label": ""}, "bad_label"),
@@ -200,10 +200,10 @@ def test_door_link_window_pin_and_revoke(app_ctx):
         ({"label": "D", "pin": "abcd"}, "bad_pin"),
     ]:
         with pytest.raises(DomainError) as err:
-            checkin.create_door_link(event, **kwargs)
+            doors.create_door_link(event, **kwargs)
         assert err.value.code == code
     with pytest.raises(DomainError) as err:
-        checkin.create_door_link(event, label="D", valid_from=event.ends_at, valid_until=event.starts_at)
+        doors.create_door_link(event, label="D", valid_from=event.ends_at, valid_until=event.starts_at)
     assert err.value.code == "bad_window"
 
 
@@ -227,7 +227,7 @@ def test_door_stats(app_ctx):
     guests = [make_rsvp(event) for _ in range(3)]
     walk_in = make_rsvp(event)
     walk_in.source = "walk_in"
-    door = checkin.create_door_link(event, label="Door 1")
+    door = doors.create_door_link(event, label="Door 1")
     db.session.commit()
     for g in [*guests[:2], walk_in]:
         checkin.check_in(event, g.ticket_code, door=door)
@@ -245,7 +245,7 @@ def test_ten_doors_scanning_one_badge_at_once_admit_it_once(app):
     with app.app_context(), writing():
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         guest = make_rsvp(event)
-        doors = [checkin.create_door_link(event, label=f"Door {i}") for i in range(10)]
+        doors = [doors.create_door_link(event, label=f"Door {i}") for i in range(10)]
         db.session.commit()
         event_id, code, door_ids = event.id, guest.ticket_code, [d.id for d in doors]
         db.session.remove()
@@ -274,7 +274,7 @@ def test_ten_doors_scanning_one_badge_at_once_admit_it_once(app):
     for t in threads:
         t.join(60)
     elapsed = time.perf_counter() - started
-    errors = [r for r in results if not isinstance(r, checkin.CheckInResult)]
+    errors = [r for r in results if not isinstance(r, checkin.Verdict)]
     assert not errors, errors
     assert sorted(r.colour for r in results) == ["amber"] * 9 + ["green"]
     winner = next(r for r in results if r.admitted)

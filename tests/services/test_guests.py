@@ -21,8 +21,8 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, exports, guests, rsvps
-from eventsite.services.events import seats_taken
+from eventsite.services import DomainError, exports, guests, history, rsvps, spreadsheets
+from eventsite.services.capacity import seats_taken
 from factories import guest_fields, make_event, make_rsvp
 
 ORGANIZER = "organizer:olivia@example.org"
@@ -379,7 +379,7 @@ def test_history_is_newest_first(app_ctx):
     rsvps.change_rsvp(rsvp, actor=ORGANIZER, pronouns="she/her")
     guests.resend_email(rsvp, actor=ORGANIZER)
     db.session.commit()
-    assert [c.action for c in guests.history(rsvp)] == [RsvpAction.EMAILED, RsvpAction.EDITED, RsvpAction.CREATED]
+    assert [c.action for c in history.lines(rsvp)] == [RsvpAction.EMAILED, RsvpAction.EDITED, RsvpAction.CREATED]
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -536,7 +536,7 @@ def test_filter_args_keep_only_what_differs_from_the_defaults():
     ],
 )
 def test_formula_cells_are_neutralised(value, expected):
-    assert exports.neutralise(value) == expected
+    assert spreadsheets.neutralise(value) == expected
 
 
 def test_csv_lines_start_with_the_bom_and_the_header(crowd):

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from eventsite.extensions import db
 from eventsite.models import RsvpStatus
-from eventsite.services import checkin, roster
+from eventsite.services import checkin, doors, roster
 from factories import make_event, make_rsvp
 
 
@@ -91,7 +91,7 @@ def test_salt_differs_per_event_so_lookups_do_not_link_events(app_ctx):
 def test_version_changes_with_an_admission_and_a_current_version_skips_the_work(app_ctx):
     event = make_event()
     ana = make_rsvp(event)
-    door = checkin.create_door_link(event, label="Door 2")
+    door = doors.create_door_link(event, label="Door 2")
     db.session.commit()
     first = build(event)
     again = build(event, known_version=first.version)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Event, OutboxMessage, Rsvp, RsvpStatus, utcnow
-from eventsite.services import DomainError, checkin, walk_ins
+from eventsite.services import DomainError, checkin, doors, walk_ins
 from factories import make_event, make_rsvp
 from helpers import tampered
 
@@ -21,7 +21,7 @@ def outbox_count() -> int:
 def test_walk_in_is_confirmed_and_admitted_even_when_the_event_is_full(app_ctx):
     event = make_event(capacity=1)
     make_rsvp(event)
-    door = checkin.create_door_link(event, label="Door 1")
+    door = doors.create_door_link(event, label="Door 1")
     db.session.commit()
     mails = outbox_count()
 
@@ -104,7 +104,7 @@ def test_invalid_input_names_its_field(app_ctx, fields, code, field):
 
 def test_badge_token_names_one_walk_in_and_lapses(app_ctx):
     event = make_event(starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30))
-    door = checkin.create_door_link(event, label="Door 1")
+    door = doors.create_door_link(event, label="Door 1")
     regular = make_rsvp(event)
     db.session.commit()
     done = walk_ins.register_walk_in(event, first_name="Ivy", training_level="fellow", nonce="w7", door=door)
@@ -115,7 +115,7 @@ def test_badge_token_names_one_walk_in_and_lapses(app_ctx):
     assert walk_ins.rsvp_for_badge_token(walk_ins.badge_token(regular, door)) is None  # not a walk-in
     later = dt.datetime.now(dt.UTC) + walk_ins.BADGE_LINK_MAX_AGE
     assert walk_ins.rsvp_for_badge_token(token, now=later) == done.rsvp  # age is the signature's job
-    checkin.revoke_door_link(door)
+    doors.revoke_door_link(door)
     db.session.commit()
     assert walk_ins.rsvp_for_badge_token(token) is None
 

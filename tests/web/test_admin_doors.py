@@ -9,17 +9,9 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, utcnow
-from eventsite.services import checkin
+from eventsite.services import checkin, doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import db_session, decode_qr, field_box, page_text, post_form, sign_in
-
-
-@pytest.fixture()
-def admin(app, client):
-    with db_session(app):
-        make_organizer()
-    assert sign_in(client, "organizer@example.org").status_code == 302
-    return client
 
 
 @pytest.fixture()
@@ -41,8 +33,8 @@ def test_create_door_link_with_pin_shows_link_and_qr_then_revoke(app, admin, eve
         link = db.session.scalar(sa.select(DoorLink))
         token, link_id = link.token, link.id
         event = link.event
-        assert (link.valid_from, link.valid_until) == checkin.default_window(event)
-        assert checkin.check_pin(link, "2468")
+        assert (link.valid_from, link.valid_until) == doors.default_window(event)
+        assert doors.check_pin(link, "2468")
     page = admin.get(url).get_data(as_text=True)
     door_url = f"{app.config['BASE_URL']}/door/{token}"
     assert door_url in page and "Front door" in page and "Open now" in page
@@ -94,7 +86,7 @@ def test_dashboard_shows_live_door_figures(app, admin, event_id):
 def test_other_events_link_cannot_be_revoked_here(app, admin, event_id):
     with db_session(app):
         other = make_event()
-        link_id = checkin.create_door_link(other, label="Other").id
+        link_id = doors.create_door_link(other, label="Other").id
     url = f"/admin/events/{event_id}/doors"
     post_form(admin, f"{url}/{link_id}/revoke", {}, page=url)
     with db_session(app):

@@ -8,17 +8,8 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus, Rsvp, RsvpStatus
-from factories import make_event, make_organizer, make_rsvp
-from helpers import db_session, deliver, page_text, post_form, sign_in, text_body
-
-
-@pytest.fixture()
-def admin(app, client):
-    with db_session(app):
-        make_organizer()
-        db.session.commit()
-    assert sign_in(client, "organizer@example.org").status_code == 302
-    return client
+from factories import make_event, make_rsvp
+from helpers import db_session, deliver, page_text, post_form, text_body
 
 
 def event_form(**overrides) -> dict:

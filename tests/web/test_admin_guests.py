@@ -6,22 +6,13 @@ import datetime as dt
 import io
 import secrets
 
-import pytest
 import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, TrainingLevel, utcnow
-from eventsite.services import exports, guests, rsvps
-from factories import guest_fields, make_event, make_organizer, make_rsvp
-from helpers import db_session, deliver, field_box, form_values, page_text, post_form, sign_in
-
-
-@pytest.fixture()
-def admin(app, client):
-    with db_session(app):
-        make_organizer()
-    assert sign_in(client, "organizer@example.org").status_code == 302
-    return client
+from eventsite.services import exports, guests, rsvps, spreadsheets
+from factories import guest_fields, make_event, make_rsvp
+from helpers import db_session, deliver, field_box, form_values, page_text, post_form
 
 
 def follow(client, response) -> str:
@@ -418,7 +409,7 @@ def test_csv_round_trips_nasty_values_and_neutralises_formulas(app, admin):
         db.session.flush()
         context = exports.Context(event.tz, {}, guests.checked_in_times(event))
         expected = {
-            r.id: [exports.neutralise(cell(row, context)) for _, cell in exports.COLUMNS]
+            r.id: [spreadsheets.neutralise(cell(row, context)) for _, cell in exports.COLUMNS]
             for r in made
             for row in [guests.guest_rows(event, guests.GuestFilter(q=r.email)).one()]
         }

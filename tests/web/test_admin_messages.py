@@ -9,16 +9,8 @@ import sqlalchemy as sa
 from eventsite.extensions import db
 from eventsite.models import Event, Message, OutboxMessage, OutboxStatus, Rsvp, utcnow
 from eventsite.services import links, mail
-from factories import make_event, make_organizer, make_rsvp
-from helpers import attachments, db_session, deliver, field_box, form_values, page_text, post_form, sign_in, text_body
-
-
-@pytest.fixture()
-def admin(app, client):
-    with db_session(app):
-        make_organizer()
-    assert sign_in(client, "organizer@example.org").status_code == 302
-    return client
+from factories import make_event, make_rsvp
+from helpers import attachments, db_session, deliver, field_box, form_values, page_text, post_form, text_body
 
 
 @pytest.fixture()

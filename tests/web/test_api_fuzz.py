@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from eventsite.models import utcnow
-from eventsite.services import checkin
+from eventsite.services import doors
 from factories import make_event, make_rsvp
 from helpers import db_session
 
@@ -21,7 +21,7 @@ def test_no_request_built_from_the_openapi_document_gets_a_server_error(app):
     with db_session(app):
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         make_rsvp(event)
-        token = checkin.create_door_link(event, label="Door 1").token
+        token = doors.create_door_link(event, label="Door 1").token
         event_id = event.id
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -59,7 +59,7 @@ def test_deep_or_huge_json_on_every_operation_is_a_4xx_json_error(app, body):
     MAX_CONTENT_LENGTH, on every operation of the document, with and without a door token."""
     with db_session(app):
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
-        token = checkin.create_door_link(event, label="Door 1").token
+        token = doors.create_door_link(event, label="Door 1").token
         event_id = event.id
     client = app.test_client()
     doc = client.get("/api/openapi.json").get_json()

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from eventsite.models import utcnow
-from eventsite.services import checkin
+from eventsite.services import doors
 from factories import make_event, make_rsvp
 from helpers import db_session
 
@@ -21,7 +21,7 @@ def door(app):
         rsvp = make_rsvp(event)
         return {
             "event_id": event.id,
-            "token": checkin.create_door_link(event, label="D").token,
+            "token": doors.create_door_link(event, label="D").token,
             "code": rsvp.ticket_code,
         }
 

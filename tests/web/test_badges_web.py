@@ -21,8 +21,8 @@ from eventsite.models import (
     RsvpStatus,
 )
 from eventsite.services import badges, rsvps
-from factories import make_event, make_organizer, make_rsvp
-from helpers import csrf_token, db_session, decode_qr, page_text, pdf_pages, pdf_text, post_form, sign_in
+from factories import make_event, make_rsvp
+from helpers import csrf_token, db_session, decode_qr, page_text, pdf_pages, pdf_text, post_form
 
 
 @pytest.fixture()
@@ -63,14 +63,6 @@ def guest(app, last_name: str) -> Rsvp:
         rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.last_name == last_name))
         db.session.expunge(rsvp)
         return rsvp
-
-
-@pytest.fixture()
-def admin(app, client):
-    with db_session(app):
-        make_organizer()
-    assert sign_in(client, "organizer@example.org").status_code == 302
-    return client
 
 
 def text(response) -> str:

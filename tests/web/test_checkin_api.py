@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, RsvpStatus, utcnow
-from eventsite.services import checkin
+from eventsite.services import checkin, doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, db_session, sign_in
 
@@ -25,9 +25,9 @@ def door(app):
         ]
         guests[2].status = RsvpStatus.CANCELLED
         stranger = make_rsvp(other, first_name="Stranger")
-        link = checkin.create_door_link(event, label="Door 1")
-        other_link = checkin.create_door_link(other, label="Other door")
-        pin_link = checkin.create_door_link(event, label="PIN door", pin="2468")
+        link = doors.create_door_link(event, label="Door 1")
+        other_link = doors.create_door_link(other, label="Other door")
+        pin_link = doors.create_door_link(event, label="PIN door", pin="2468")
         return {
             "event_id": event.id,
             "codes": [g.ticket_code for g in guests],
@@ -139,8 +139,8 @@ def test_pin_door_works_with_its_pin(client, door):
 
 def test_revoked_and_expired_door_links_are_refused(client, door, app):
     with db_session(app):
-        link = checkin.find_door_link(door["token"])
-        checkin.revoke_door_link(link)
+        link = doors.find_door_link(door["token"])
+        doors.revoke_door_link(link)
     response = scan(client, door, door["codes"][0])
     assert (response.status_code, response.get_json()["reason"]) == (403, "door_revoked")
 
@@ -356,11 +356,11 @@ def test_a_link_that_ran_out_may_still_hand_in_its_offline_scans_a_revoked_one_m
     """Issue 12.3: the phone uploads what it holds before it forgets the roster; an expired link
     may do that for UPLOAD_GRACE, a revoked one (a lost phone) never."""
     with db_session(app):
-        link = checkin.find_door_link(door["token"])
+        link = doors.find_door_link(door["token"])
         if how == "expired":
             link.valid_until = utcnow() - dt.timedelta(minutes=5)
         else:
-            checkin.revoke_door_link(link)
+            doors.revoke_door_link(link)
     base = f"/api/events/{door['event_id']}"
     upload = client.post(
         base + "/checkins/batch", json={"scans": [{"code": door["codes"][0], "nonce": "late-1"}]},

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, utcnow
-from eventsite.services import checkin
+from eventsite.services import checkin, doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import db_session, sign_in
 
@@ -23,7 +23,7 @@ def door(app):
     with db_session(app):
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         guests = [make_rsvp(event, first_name=f"Guest{i}") for i in range(8)]
-        link = checkin.create_door_link(event, label="Door 1")
+        link = doors.create_door_link(event, label="Door 1")
         return {
             "event_id": event.id,
             "codes": [g.ticket_code for g in guests],
@@ -104,7 +104,7 @@ def test_the_arrivals_chart_covers_the_events_window_whatever_is_stored(client, 
     ]
     with app.app_context():
         event = db.session.get(checkin.Event, door["event_id"])
-        first, last = checkin.default_window(event)
+        first, last = doors.default_window(event)
     assert len(quarters) <= (last - first) / dt.timedelta(minutes=15) + 1
     assert sum(q["admitted"] for q in quarters) == 1
     with db_session(app):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Rsvp, utcnow
-from eventsite.services import checkin, roster
+from eventsite.services import doors, roster
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, db_session, pdf_text, sign_in
 
@@ -19,8 +19,8 @@ def door(app):
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30), capacity=2)
         ana = make_rsvp(event, first_name="Anastasia", last_name="Lopezova", badge_name="Ana", email="ana@example.org")
         make_rsvp(event, first_name="Benedikt", last_name="Okafor", email="ben.secret@example.org")
-        link = checkin.create_door_link(event, label="Door 1")
-        other = checkin.create_door_link(make_event(starts_at=utcnow() + dt.timedelta(minutes=30)), label="Other")
+        link = doors.create_door_link(event, label="Door 1")
+        other = doors.create_door_link(make_event(starts_at=utcnow() + dt.timedelta(minutes=30)), label="Other")
         return {"event_id": event.id, "ana": ana.ticket_code, "token": link.token, "other_token": other.token}
 
 
@@ -54,9 +54,9 @@ def test_roster_has_no_email_or_plain_names_and_polls_with_etag(client, door, ap
 @pytest.mark.parametrize("action", ["revoke", "expire"])
 def test_closed_link_gets_a_reason_the_phone_wipes_on(client, door, app, action):
     with db_session(app):
-        link = checkin.find_door_link(door["token"])
+        link = doors.find_door_link(door["token"])
         if action == "revoke":
-            checkin.revoke_door_link(link)
+            doors.revoke_door_link(link)
         else:
             link.valid_until = utcnow() - dt.timedelta(seconds=1)
     response = client.get(f"/api/events/{door['event_id']}/roster", headers=h(door["token"]))

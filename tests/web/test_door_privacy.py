@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from eventsite.models import RsvpStatus, utcnow
-from eventsite.services import checkin, roster
+from eventsite.services import doors, roster
 from factories import make_event, make_rsvp
 from helpers import db_session
 
@@ -28,7 +28,7 @@ def door(app):
         people["cancelled"].status = RsvpStatus.CANCELLED
         people["declined"].status = RsvpStatus.DECLINED
         people["waitlisted"].status = RsvpStatus.WAITLISTED
-        link = checkin.create_door_link(event, label="Door 1")
+        link = doors.create_door_link(event, label="Door 1")
         return {
             "event_id": event.id,
             "token": link.token,

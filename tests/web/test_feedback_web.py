@@ -6,13 +6,12 @@ import datetime as dt
 import io
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import FeedbackInvitation, FeedbackReceipt, FeedbackResponse, OutboxMessage, Rsvp, utcnow
 from eventsite.services import checkin, feedback
-from factories import make_event, make_organizer, make_rsvp
+from factories import make_event, make_rsvp
 from helpers import (
     csrf_token,
     db_session,
@@ -23,19 +22,10 @@ from helpers import (
     pdf_pages,
     pdf_text,
     post_form,
-    sign_in,
 )
 
 H = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture()
-def admin(app, client):
-    with db_session(app):
-        make_organizer()
-    assert sign_in(client, "organizer@example.org").status_code == 302
-    return client
 
 
 def evening(app, *, guests: int = 2, checked_in: int | None = None, hours_ago: float = 3, city: str = "Chicago"):

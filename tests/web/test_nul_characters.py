@@ -2,7 +2,7 @@
 
 import pytest
 
-from eventsite.services import checkin
+from eventsite.services import doors
 from factories import make_event
 from helpers import db_session
 
@@ -11,7 +11,7 @@ from helpers import db_session
 def door(app):
     with db_session(app):
         event = make_event()
-        return {"event_id": event.id, "token": checkin.create_door_link(event, label="Door 1").token}
+        return {"event_id": event.id, "token": doors.create_door_link(event, label="Door 1").token}
 
 
 def test_a_nul_in_json_is_refused_with_a_reason(client, door):

@@ -6,21 +6,12 @@ import csv
 import datetime as dt
 import io
 
-import pytest
 import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, OutboxMessage, Rsvp, RsvpStatus
-from factories import make_event, make_organizer, make_rsvp
-from helpers import csrf_token, db_session, page_text, post_form, sign_in
-
-
-@pytest.fixture()
-def admin(app, client):
-    with db_session(app):
-        make_organizer()
-    assert sign_in(client, "organizer@example.org").status_code == 302
-    return client
+from factories import make_event, make_rsvp
+from helpers import csrf_token, db_session, page_text, post_form
 
 
 def two_evenings(app) -> dict:

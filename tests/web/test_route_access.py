@@ -23,7 +23,7 @@ from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import BadgeJobOutput, BadgePrintJob, utcnow
 from eventsite.models.enums import BadgeJobStatus
-from eventsite.services import checkin, contacts, feedback, walk_ins
+from eventsite.services import checkin, contacts, doors, feedback, walk_ins
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, sign_in
 from page_checks import nu_errors
@@ -160,7 +160,7 @@ def world(app):
         event = make_event(starts_at=now + dt.timedelta(minutes=30))
         rsvp = make_rsvp(event)
         scanned = make_rsvp(event)
-        link = checkin.create_door_link(
+        link = doors.create_door_link(
             event, label="Front door", valid_from=now - dt.timedelta(hours=1), valid_until=now + dt.timedelta(hours=4)
         )
         verdict = checkin.check_in(event, scanned.ticket_code, door=link)

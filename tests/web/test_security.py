@@ -8,7 +8,7 @@ import pytest
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import checkin
+from eventsite.services import doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, page_text, sign_in
 
@@ -22,7 +22,7 @@ def data(app):
         event = make_event()
         rsvp = make_rsvp(event)
         now = utcnow()
-        link = checkin.create_door_link(
+        link = doors.create_door_link(
             event, label="Front door", valid_from=now - dt.timedelta(hours=1), valid_until=now + dt.timedelta(hours=4)
         )
         db.session.commit()

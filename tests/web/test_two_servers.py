@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from crowd import Guest, rsvp_post, together
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, utcnow
-from eventsite.services import checkin
+from eventsite.services import doors
 from factories import guest_fields, make_event, make_organizer, make_rsvp
 from helpers import ORGANIZER_PASSWORD, db_session
 
@@ -132,7 +132,7 @@ def test_door_race_across_two_servers_admits_a_badge_once(servers, app):
     with db_session(app):
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         code = make_rsvp(event).ticket_code
-        doors = [checkin.create_door_link(event, label=f"Door {i + 1}").token for i in range(10)]
+        doors = [doors.create_door_link(event, label=f"Door {i + 1}").token for i in range(10)]
         db.session.flush()
         event_id = event.id
 

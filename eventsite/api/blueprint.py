@@ -1,0 +1,104 @@
+"""JSON API blueprint (/api) behind the door page; described in /api/openapi.json.
+
+Two kinds of caller. A volunteer's phone sends its door link's token in the ``X-Door-Token``
+header (and the PIN in ``X-Door-Pin`` when the link has one); it reaches only that link's
+event. A signed-in organizer uses the session cookie and reaches every event. The blueprint is
+exempt from the global CSRF check because a custom header cannot be sent cross-site without a
+CORS preflight, which we never grant; cookie-authenticated writes still need the CSRF token
+(``X-CSRFToken``), checked in ``authenticate``.
+"""
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_login import current_user
+
+from eventsite.auth import guessing
+from eventsite.auth.gates import is_organizer
+from eventsite.extensions import csrf, db
+from eventsite.services import DomainError, doors
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+
+#: DomainError codes and the HTTP status each maps to; anything else is 422.
+STATUS_BY_CODE = {
+    "bad_json": 400,
+    "login_required": 401,
+    "door_not_found": 401,
+    "pin_required": 401,
+    "bad_pin": 401,
+    "too_many_attempts": 429,
+    "door_revoked": 403,
+    "door_not_yet_open": 403,
+    "door_expired": 403,
+    "forbidden": 403,
+    "not_found": 404,
+    "nonce_reused": 409,
+    "not_admitted": 409,
+    "already_registered": 409,
+}
+PUBLIC_ENDPOINTS = {"api.openapi"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class ApiError(DomainError):
+    """A refusal raised by the API layer itself (authentication, malformed input)."""
+
+
+def error_response(code: str, message: str, status: int | None = None, field: str | None = None):
+    status = status or STATUS_BY_CODE.get(code, 422)
+    extra = {"field": field} if field else {}
+    return jsonify(error=code, reason=code, message=message, **extra), status
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+
+    db.session.rollback()
+    return error_response(exc.code, exc.message, field=exc.field)
+
+
+def check_door_pin(door, pin: str | None) -> None:
+    """Refuse a missing or wrong PIN. Wrong PINs count per door link with the sign-in limit
+    (LOGIN_FAILURE_LIMIT), whoever sends them, so a 4-digit PIN cannot be guessed by trying."""
+    limiter = current_app.extensions["eventsite.login_throttle"]
+    key = str(door.id)
+    if not limiter.allowed("door-pin", key):
+        raise ApiError(
+            "Too many wrong PINs for this door. Wait 15 minutes or ask the organizer for a new link.",
+            "too_many_attempts",
+        )
+    if not pin:
+        raise ApiError("This door link needs its PIN.", "pin_required")
+    if not doors.check_pin(door, pin):
+        limiter.count("door-pin", key)
+        raise ApiError("That PIN is not right.", "bad_pin")
+
+
+@bp.before_request
+def authenticate():
+    """Set ``g.door`` (a DoorLink) or ``g.organizer``; refuse anyone else with 401/403."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    g.door = None
+    token = request.headers.get("X-Door-Token")
+    if token is not None:
+        try:
+            # A phone whose link ran out mid-evening may still hand in the scans it kept offline.
+            g.door = doors.open_door_link(token, for_upload=request.endpoint == "api.check_in_batch")
+        except DomainError as exc:
+            # Looked up first: a valid door token is never refused for other people's guessing
+            # (auth/guessing.py); a wrong one counts against this address's door-link budget.
+            if exc.code == "door_not_found":
+                guessing.guard(guessing.Secret.DOOR)
+                guessing.miss(guessing.Secret.DOOR)
+            raise
+        if g.door.has_pin:
+            check_door_pin(g.door, request.headers.get("X-Door-Pin"))
+        return None
+    if not current_user.is_authenticated:
+        raise ApiError("Open your door link again, or sign in as an organizer.", "login_required")
+    if not is_organizer():
+        raise ApiError("Only organizers may use this without a door link.", "forbidden")
+    if request.method not in SAFE_METHODS:
+        csrf.protect()  # a cookie alone must not be enough to write
+    return None

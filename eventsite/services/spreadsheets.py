@@ -1,0 +1,19 @@
+"""What every CSV we hand out shares: cells a spreadsheet cannot run as formulas, and a
+csv.writer target that gives each line back (for streaming)."""
+
+#: What a spreadsheet takes for the start of a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Prefix text a spreadsheet would run as a formula with ``'``; other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class Line:
+    """A file-like target for csv.writer that hands back each line instead of storing it."""
+
+    def write(self, text: str) -> str:
+        return text
