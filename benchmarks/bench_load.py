@@ -300,20 +300,20 @@ def door_rush(database: Database, workdir: Path) -> tuple[list[str], list[str]]:
         admitted: list[str] = []
         start_at = time.monotonic() + 0.5
         offline = (seconds * 0.4, seconds * 0.6)
-        doors = [
+        phones = [
             Door(
                 n, port, seeded["event_id"], tokens[n], arrivals, admitted, lock, start_at + n * 0.3, seconds,
                 offline if n == 0 else None,
             )
             for n in range(DOORS)
         ]  # fmt: skip
-        for door in doors:
+        for door in phones:
             door.start()
-        for door in doors:
+        for door in phones:
             door.join()
     finally:
         server.stop()
-    nonces = [n for d in doors for n in d.nonces]
+    nonces = [n for d in phones for n in d.nonces]
     with app.app_context():
         rows = db.session.execute(
             sa.select(CheckIn.nonce, sa.func.count())
@@ -324,12 +324,12 @@ def door_rush(database: Database, workdir: Path) -> tuple[list[str], list[str]]:
     missing = [n for n in nonces if n not in recorded]
     doubled = [n for n, c in recorded.items() if c != 1]
     extra = set(recorded) - set(nonces)
-    latencies = sorted(t for d in doors for t in d.latencies)
+    latencies = sorted(t for d in phones for t in d.latencies)
     colours: dict[str, int] = {}
-    for d in doors:
+    for d in phones:
         for c, k in d.colours.items():
             colours[c] = colours.get(c, 0) + k
-    errors = [e for d in doors for e in d.errors]
+    errors = [e for d in phones for e in d.errors]
     p = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies else (lambda q: 0)
     lines = [
         f"Door rush: {DOORS} doors × {DOOR_RATE:g} scans/min for {DOOR_MINUTES:g} min, door 1 offline from "
@@ -337,7 +337,7 @@ def door_rush(database: Database, workdir: Path) -> tuple[list[str], list[str]]:
         f"  scans made {len(nonces)}; rows recorded {sum(recorded.values())}; missing {len(missing)}, "
         f"recorded twice {len(doubled)}, unknown {len(extra)} (target: every scan once)",
         f"  online scans: p50 {p(0.5):.0f} / p95 {p(0.95):.0f} / p99 {p(0.99):.0f} ms; verdicts {colours}; "
-        f"door 1 uploaded {doors[0].uploads} queued scans (batch sent twice); errors {len(errors)}",
+        f"door 1 uploaded {phones[0].uploads} queued scans (batch sent twice); errors {len(errors)}",
     ]
     problems = []
     if missing or doubled or extra:

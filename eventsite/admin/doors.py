@@ -92,7 +92,6 @@ def revoke_door_link(event_id: int, link_id: int):
     return redirect(url_for("admin.door_links", event_id=event.id))
 
 
-@bp.app_template_global()
 def door_figures(event: Event) -> dict:
     """The door's live figures for the event overview (see templates/admin/_door_figures.html).
     ``quarters``: arrivals per 15 minutes as the stats API gives them, for arrivals_chart.js."""

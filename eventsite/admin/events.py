@@ -5,6 +5,8 @@ from flask import flash, redirect, render_template, request, url_for
 from eventsite.admin.blueprint import bp
 from eventsite.admin.charts import daily_bars, horizontal_bars
 from eventsite.admin.common import actor, get_event
+from eventsite.admin.contacts import contact_figures
+from eventsite.admin.doors import door_figures
 from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, EventForm
 from eventsite.errors import form_error
 from eventsite.extensions import db
@@ -104,6 +106,8 @@ def event_dashboard(event_id: int):
         level_chart=horizontal_bars(figures.by_level, title="Live RSVPs by training level"),
         program_chart=horizontal_bars(figures.by_program, title="Live RSVPs by program (top 12)"),
         public_url=url_for("public.event_page", slug=event.slug),
+        door=door_figures(event),
+        networking=contact_figures(event),
     )
 
 

@@ -123,9 +123,15 @@ def check_in(event_id: int):
     code = optional_str(data, "code")
     if not code or len(code) > tickets.MAX_CODE:
         raise ApiError(f"Send the scanned “code” (at most {tickets.MAX_CODE} characters).", "bad_code")
-    verdict = checkin.check_in(
+    return _answer_scan(event, checkin.check_in, code, data)
+
+
+def _answer_scan(event: Event, scan, what, data: dict):
+    """Record a scan (``scan``: check_in with a code, check_in_guest with an RSVP id) with the
+    phone's nonce and time, commit, and answer its verdict."""
+    verdict = scan(
         event,
-        code,
+        what,
         door=g.door,
         by=actor_label(),
         nonce=optional_str(data, "nonce"),
@@ -164,17 +170,7 @@ def check_in_batch(event_id: int):
 def check_in_guest(event_id: int, rsvp_id: int):
     """Check in a guest picked from the name search (badge forgotten)."""
     event = get_event(event_id)
-    data = json_body(optional=True)
-    verdict = checkin.check_in_guest(
-        event,
-        rsvp_id,
-        door=g.door,
-        by=actor_label(),
-        nonce=optional_str(data, "nonce"),
-        scanned_at=parse_time(optional_str(data, "scanned_at")),
-    )
-    db.session.commit()
-    return jsonify(verdict_json(event, verdict))
+    return _answer_scan(event, checkin.check_in_guest, rsvp_id, json_body(optional=True))
 
 
 @bp.post("/events/<int:event_id>/checkins/<int:check_in_id>/undo")

@@ -9,6 +9,7 @@ from eventsite.auth.gates import is_organizer
 from eventsite.door.views import badge_check_in_page
 from eventsite.models import RsvpStatus
 from eventsite.public.blueprint import bp
+from eventsite.public.contacts import badge_save_offer
 from eventsite.public.views import load_rsvp
 from eventsite.services import badges, tickets
 
@@ -33,6 +34,7 @@ def badge_check(code: str):
         rsvp=rsvp,
         event=rsvp.event,
         entry=badges.entry_status(rsvp),
+        save_offer=badge_save_offer(rsvp),
     )
     return page
 
@@ -51,9 +53,3 @@ def my_badge_pdf(token: str):
         max_age=0,
     )
     return response
-
-
-@bp.app_template_global()
-def badge_preview(rsvp):
-    """The guest's badge laid out as it prints (for the manage page's preview)."""
-    return badges.fit_badge(badges.badge_data(rsvp))

@@ -14,7 +14,8 @@ from eventsite.models import Event, Rsvp
 from eventsite.public.blueprint import bp
 from eventsite.public.contact_forms import NetworkingForm, NoteForm, SaveBadgeForm, ScanForm
 from eventsite.public.forms import GuestDetailsForm
-from eventsite.public.views import load_rsvp, manage_context, remember_guest
+from eventsite.public.manage_page import manage_context
+from eventsite.public.views import load_rsvp, remember_guest
 from eventsite.services import DomainError, contacts, tickets, tokens
 
 
@@ -28,29 +29,6 @@ def load_guest(token: str) -> Rsvp:
 
 
 # --- Opt-ins on the manage page ------------------------------------------------------------
-
-
-@bp.app_template_global()
-def networking_panel(rsvp: Rsvp, form=None) -> dict:
-    """What templates/public/_networking.html shows on the manage page."""
-    profile = contacts.get_profile(rsvp)
-    if not isinstance(form, NetworkingForm):  # the manage page itself passes nothing
-        form = NetworkingForm(obj=profile, formdata=None)
-    chosen = []
-    if profile is not None and profile.in_directory and rsvp.event.directory_enabled:
-        chosen.append("listed in Who's coming")
-    if profile is not None and profile.share_contact:
-        chosen.append("sharing your contact")
-    return {
-        "summary": ", ".join(chosen) or "not listed, not sharing",
-        "form": form,
-        "profile": profile,
-        "active": contacts.can_network(rsvp),
-        "saved_me": contacts.saved_me(rsvp),
-        "my_count": contacts.count_saved(rsvp),
-        "directory_on": rsvp.event.directory_enabled,
-        "open": form.errors or request.args.get("networking") == "1",
-    }
 
 
 @bp.post("/r/<token>/networking")
@@ -68,7 +46,7 @@ def networking(token: str):
             return redirect(url_for("public.manage", token=token, networking=1, _anchor="networking"))
 
     page = render_template(
-        "public/manage.html", **manage_context(rsvp), form=GuestDetailsForm(obj=rsvp), networking_form=form
+        "public/manage.html", **manage_context(rsvp, networking_form=form), form=GuestDetailsForm(obj=rsvp)
     )
     return page, 422
 
@@ -246,7 +224,6 @@ def session_guest(event: Event) -> Rsvp | None:
     return None
 
 
-@bp.app_template_global()
 def badge_save_offer(scanned: Rsvp) -> dict | None:
     """For templates/public/_badge_contact.html: the "Save contact" offer on /b/<code>, or None."""
     viewer = session_guest(scanned.event)

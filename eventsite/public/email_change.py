@@ -8,7 +8,8 @@ from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm
-from eventsite.public.views import load_rsvp, manage_context
+from eventsite.public.manage_page import manage_context
+from eventsite.public.views import load_rsvp
 from eventsite.services import DomainError, email_change
 
 

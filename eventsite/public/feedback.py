@@ -158,14 +158,3 @@ def feedback_start(slug: str):
         status,
         headers,
     )
-
-
-@bp.app_template_global()
-def feedback_card(rsvp):
-    """What the manage page says about feedback: None before the form opens or without one."""
-    if rsvp.event.ends_at > utcnow():  # before the end there's nothing to say (and nothing to query)
-        return None
-    state = feedback.form_state(rsvp)
-    if state is None or state.state in ("not_yet", "not_a_guest"):
-        return None
-    return state.state

@@ -11,7 +11,8 @@ from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
 from eventsite.public.blueprint import bp
-from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm, RsvpForm
+from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
+from eventsite.public.manage_page import manage_context
 from eventsite.services import DomainError, calendar, capacity, contacts, events, links, rsvps, tokens
 
 
@@ -180,17 +181,6 @@ def manage(token: str):
         apply_due_expiries(utcnow(), rsvp.event)
         db.session.refresh(rsvp)
     return render_template("public/manage.html", **manage_context(rsvp), form=form), status
-
-
-def manage_context(rsvp: Rsvp) -> dict:
-    return {
-        "rsvp": rsvp,
-        "event": rsvp.event,
-        "position": rsvps.waitlist_position(rsvp),
-        "confirm_form": ConfirmForm(),
-        "email_form": EmailChangeForm(formdata=None),
-        "now": utcnow(),
-    }
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

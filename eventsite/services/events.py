@@ -26,7 +26,8 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, capacity, feedback, mail, rsvps
+from eventsite.services import DomainError, feedback, mail, rsvps
+from eventsite.services.capacity import PlaceCounts, counts_from, place_counts, seats_taken
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
 _ALLOWED_TAGS = {
@@ -180,7 +181,7 @@ def update_event(
     old_start, old_end, old_timezone = event.starts_at, event.ends_at, event.timezone
     old_place = event.location_text
     capacity = fields.get("capacity", event.capacity)
-    taken = capacity.seats_taken(event)
+    taken = seats_taken(event)
     if capacity is not None and capacity < taken and not confirm_overbooking:
         raise DomainError(
             f'{taken} guests already hold a place. Tick "Allow overbooking" to set a capacity below that.',
@@ -314,7 +315,7 @@ def copy_event(
 @dataclasses.dataclass(frozen=True)
 class EventRow:
     event: Event
-    counts: capacity.PlaceCounts
+    counts: PlaceCounts
     checked_in: int
 
 
@@ -353,14 +354,14 @@ def admin_event_rows(tab: str, now: dt.datetime | None = None) -> list[EventRow]
     else:
         checked = {}
     return [
-        EventRow(event=e, counts=capacity.counts_from(by_event[e.id], e.capacity), checked_in=checked.get(e.id, 0))
+        EventRow(event=e, counts=counts_from(by_event[e.id], e.capacity), checked_in=checked.get(e.id, 0))
         for e in event_list
     ]
 
 
 @dataclasses.dataclass(frozen=True)
 class Dashboard:
-    counts: capacity.PlaceCounts
+    counts: PlaceCounts
     cancelled: int
     checked_in: int
     #: (local date, RSVPs received that day), every day from the first RSVP to the last.
@@ -374,7 +375,7 @@ class Dashboard:
 def dashboard(event: Event) -> Dashboard:
     """The organizer's overview figures for one event (a fixed number of queries)."""
 
-    counts = capacity.place_counts(event)
+    counts = place_counts(event)
     by_status = dict(
         db.session.execute(
             sa.select(Rsvp.status, sa.func.count()).where(Rsvp.event_id == event.id).group_by(Rsvp.status)

@@ -245,9 +245,9 @@ def test_ten_doors_scanning_one_badge_at_once_admit_it_once(app):
     with app.app_context(), writing():
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         guest = make_rsvp(event)
-        doors = [doors.create_door_link(event, label=f"Door {i}") for i in range(10)]
+        links = [doors.create_door_link(event, label=f"Door {i}") for i in range(10)]
         db.session.commit()
-        event_id, code, door_ids = event.id, guest.ticket_code, [d.id for d in doors]
+        event_id, code, door_ids = event.id, guest.ticket_code, [d.id for d in links]
         db.session.remove()
 
     barrier = threading.Barrier(10, timeout=20)

@@ -132,14 +132,14 @@ def test_door_race_across_two_servers_admits_a_badge_once(servers, app):
     with db_session(app):
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         code = make_rsvp(event).ticket_code
-        doors = [doors.create_door_link(event, label=f"Door {i + 1}").token for i in range(10)]
+        door_tokens = [doors.create_door_link(event, label=f"Door {i + 1}").token for i in range(10)]
         db.session.flush()
         event_id = event.id
 
     def scan(i: int):
         guest = Guest(servers[i % 2])
         body = {"code": code, "nonce": f"scan-{i}"}
-        headers = {"X-Door-Token": doors[i]}
+        headers = {"X-Door-Token": door_tokens[i]}
         return guest.connect, lambda _: guest.request(
             "POST", f"/api/events/{event_id}/checkins", json_body=body, headers=headers
         )
