@@ -31,19 +31,9 @@ from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import Event, Rsvp, RsvpStatus  # noqa: E402
 from eventsite.services import rsvps  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DEVICES  # noqa: E402  (the browser tests' Chromium)
 
-WIDTHS = {
-    375: {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True},
-    1280: {"viewport": {"width": 1280, "height": 800}},
-}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+WIDTHS = {375: DEVICES["phone"], 1280: DEVICES["laptop"]}
 
 
 def free_port() -> int:
@@ -122,7 +112,7 @@ def main() -> None:
 
     overflow = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         contexts = {width: browser.new_context(base_url=base, **opts_) for width, opts_ in WIDTHS.items()}
         pages = {width: ctx.new_page() for width, ctx in contexts.items()}
 

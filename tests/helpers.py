@@ -1,6 +1,7 @@
 """Small helpers shared by tests: forms with their CSRF token, mail delivery, e-mail parsing."""
 
 import contextlib
+import os
 import re
 from html.parser import HTMLParser
 
@@ -288,3 +289,18 @@ def tampered(token: str) -> str:
     base64 may ignore): a forgery that can never verify by chance."""
     i = len(token) - 6
     return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+
+
+def cli_env(app, **extra) -> dict:
+    """The environment of a `flask --app wsgi …` subprocess that uses the test's database and
+    mailbox (``extra``: more variables)."""
+
+    return dict(
+        os.environ,
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="test",
+        BASE_URL=app.config["BASE_URL"],
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(app.config["MAIL_PORT"]),
+        **extra,
+    )

@@ -6,7 +6,6 @@ test's database (a throwaway PostgreSQL, or the SQLite file) and counts what the
 
 import asyncio
 import datetime as dt
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from eventsite.extensions import db
 from eventsite.models import Event, OutboxMessage, OutboxStatus, utcnow
 from eventsite.services import mail, rsvps
 from factories import make_event, make_rsvp
+from helpers import cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 150
@@ -36,14 +36,7 @@ def add_messages(app, n: int) -> list[str]:
 
 
 def jobs_run(app) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="test",
-        BASE_URL=app.config["BASE_URL"],
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=str(app.config["MAIL_PORT"]),
-    )
+    env = cli_env(app)
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run"],
         cwd=ROOT,

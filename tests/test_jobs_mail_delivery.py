@@ -7,7 +7,6 @@ the stale-claim timeout, or sent twice). Each outbox row also keeps one Message-
 sent again after a crash is recognisably the same message."""
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from eventsite.extensions import db
 from eventsite.models import OutboxMessage, OutboxStatus, utcnow
 from eventsite.services import checkin, mail
 from factories import make_event, make_rsvp
-from helpers import db_session
+from helpers import cli_env, db_session
 
 ROOT = Path(__file__).resolve().parent.parent
 H = dt.timedelta(hours=1)
@@ -61,15 +60,7 @@ def test_jobs_run_in_process_starts_no_delivery_thread_and_sends_what_it_queued(
 
 
 def test_jobs_run_as_a_process_again_and_again_delivers_each_message_once(app, mailbox):
-    env = dict(
-        os.environ,
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="test",
-        BASE_URL=app.config["BASE_URL"],
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=str(app.config["MAIL_PORT"]),
-        MAIL_DELIVERY="background",
-    )
+    env = cli_env(app, MAIL_DELIVERY="background")
     env.pop("FLASK_MAIL_DELIVERY", None)
     expected = []
     for run in range(4):
