@@ -289,16 +289,18 @@ class Uploaded:
     message: str = ""
 
 
-def _device_time_of(value) -> dt.datetime | None:
+def _device_time_of(value) -> tuple[dt.datetime | None, bool]:
+    """The device's scan time, and whether it could be read at all (a phone's garbled time must
+    not cost a real admission: the scan counts at the time it arrives, flagged clock off)."""
     if value is None:
-        return None
+        return None, True
     try:
         parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
     except (ValueError, OverflowError):
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise DomainError("The scan time is not an ISO 8601 time with its offset.", "bad_scanned_at")
-    return parsed
+        return None, False
+    return parsed, True
 
 
 def upload_scan(event: Event, item, *, door: DoorLink | None = None, by: str = ORGANIZER_DOOR) -> Uploaded:
@@ -312,12 +314,14 @@ def upload_scan(event: Event, item, *, door: DoorLink | None = None, by: str = O
         return Uploaded(UploadStatus.REJECTED, reason="bad_nonce", message="The scan has no valid scan id (nonce).")
     if not isinstance(code, str) or not tickets.could_be_ours(code):
         return Uploaded(UploadStatus.REJECTED, reason="not_a_badge", message=tickets.NOT_A_BADGE)
+    scanned_at, readable = _device_time_of(item.get("scanned_at"))
     try:
-        verdict = check_in(
-            event, code, door=door, by=by, nonce=nonce, scanned_at=_device_time_of(item.get("scanned_at"))
-        )
+        verdict = check_in(event, code, door=door, by=by, nonce=nonce, scanned_at=scanned_at)
     except DomainError as exc:
         return Uploaded(UploadStatus.REJECTED, reason=exc.code, message=exc.message)
+    if not readable and not verdict.replayed:
+        db.session.get(CheckIn, verdict.check_in_id).clock_off = True
+        verdict = dataclasses.replace(verdict, clock_off=True)
     return Uploaded(UploadStatus.DUPLICATE if verdict.replayed else UploadStatus.ACCEPTED, verdict)
 
 
@@ -362,9 +366,19 @@ def read_scans_file(event: Event, data: bytes) -> ScansFile:
     if not 0 < len(content["scans"]) <= MAX_SCANS_FILE:
         raise bad(f"The file should hold 1 to {MAX_SCANS_FILE} scans.")
     door = content.get("door")
-    return ScansFile(
-        door=door[:60] if isinstance(door, str) and door.strip() else "a door phone", scans=content["scans"]
-    )
+    label = door.strip()[:60] if isinstance(door, str) else ""
+    # The label goes into every check-in row: printable text only (no NUL, no lone surrogate).
+    if not label or not label.isprintable() or not _encodable(label):
+        label = "a door phone"
+    return ScansFile(door=label, scans=content["scans"])
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_in_guest(

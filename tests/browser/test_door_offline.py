@@ -251,12 +251,15 @@ def test_a_qr_code_that_is_not_a_badge_is_red_at_once_and_never_queued(page, doo
         assert page.evaluate(QUEUE) == []
     camera_reads(page, f"{live_server}/b/{door['ana']}")  # a real badge still goes through
     expect(page.locator("#verdict-name")).to_have_text("Ana")
+    # ... also with a query string, as the server reads it (services/tickets.py)
+    camera_reads(page, f"{live_server}/b/{door['ben']}?from=poster")
+    expect(page.locator("#verdict-name")).to_have_text("Ben")
     if not online:
-        expect(page.locator("#offline")).to_have_text("Offline — 1 scan waiting")
+        expect(page.locator("#offline")).to_have_text("Offline — 2 scans waiting")
         page.context.set_offline(False)
-        expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.")
-    expect(page.locator("#count-in")).to_have_text("1")
-    assert check_ins(app) == [(CheckInResult.ADMITTED, door["ana_id"])]
+        expect(page.locator("#uploaded")).to_have_text("2 offline scans uploaded.")
+    expect(page.locator("#count-in")).to_have_text("2")
+    assert check_ins(app) == [(CheckInResult.ADMITTED, door["ana_id"]), (CheckInResult.ADMITTED, door["ben_id"])]
 
 
 @pytest.mark.parametrize("answer", [429, "timeout"])

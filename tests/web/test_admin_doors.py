@@ -145,3 +145,25 @@ def test_a_wrong_scans_file_gets_a_message_next_to_the_field(app, client, upload
     response = post_form(client, f"{page}/scans", {"file": upload} if upload else {}, page=page)
     assert response.status_code == 422
     assert message in field_box(response.get_data(as_text=True), "file")
+
+
+@pytest.mark.parametrize("label", ["\ud800", "Door\x00 2", "   ", 7])
+def test_a_scans_file_with_an_unprintable_door_name_is_still_taken(app, admin, label):
+    with db_session(app):
+        event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
+        code, event_id = make_rsvp(event).ticket_code, event.id
+    content = {
+        "kind": "eventsite-door-scans",
+        "event_id": event_id,
+        "door": label,
+        "scans": [{"code": code, "nonce": "u-1"}],
+    }
+    page = f"/admin/events/{event_id}/doors"
+    response = post_form(
+        admin, f"{page}/scans", {"file": (io.BytesIO(json.dumps(content).encode()), "s.json")}, page=page
+    )
+    assert response.status_code == 200
+    with db_session(app):
+        assert db.session.scalars(sa.select(CheckIn.door)).all() == [
+            "a door phone (file uploaded by organizer@example.org)"
+        ]

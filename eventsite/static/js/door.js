@@ -194,13 +194,14 @@
     var title = TOKEN ? "Door link closed" : "Signed out";
     var text = (message || "This door link no longer works.") + " The guest list was deleted from this phone.";
     setVerdict("red", title, "", text);
-    uploadQueue().then(function (settled) {
-      roster.wipe();
-      if (window.caches) {
-        caches.keys().then(function (keys) {
-          keys.forEach(function (k) { caches.open(k).then(function (c) { c.delete(location.href); }); });
-        }).catch(function () {});
-      }
+    roster.wipe();  // first: a lost phone shows no guest list, whatever the upload does
+    if (window.caches) {
+      caches.keys().then(function (keys) {
+        keys.forEach(function (k) { caches.open(k).then(function (c) { c.delete(location.href); }); });
+      }).catch(function () {});
+    }
+    // An upload under way reports itself; then one more try takes what was queued since.
+    (uploading || Promise.resolve(null)).then(function () { return uploadQueue(); }).then(function (settled) {
       var left = queued();
       if (settled) reportUpload(settled);
       if (!left.length) {
@@ -211,18 +212,27 @@
         eventId: EVENT_ID,
         door: LABEL,
         items: left,
-        onDelete: function () { try { localStorage.removeItem(QUEUE_KEY); } catch (e) { /* private mode */ } }
+        onDelete: function (offered) { forgetScans(offered); }
       });
     });
+  }
+
+  function forgetScans(nonces) {
+    var gone = {};
+    nonces.forEach(function (n) { gone[n] = true; });
+    try { localStorage.setItem(QUEUE_KEY, JSON.stringify(queued().filter(function (item) { return !gone[item.nonce]; }))); } catch (e) { /* storage */ }
   }
 
   function queued() {
     try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
   }
 
+  // False when the phone could not store the queue (storage full or refused).
   function saveQueue(items) {
-    try { localStorage.setItem(QUEUE_KEY, JSON.stringify(items)); } catch (e) { /* storage full or private */ }
+    var saved = true;
+    try { localStorage.setItem(QUEUE_KEY, JSON.stringify(items)); } catch (e) { saved = false; }
     showQueue();
+    return saved;
   }
 
   function showQueue() {
@@ -272,7 +282,7 @@
       var item = pair[0], v = pair[1];
       var text = null;
       if (v.status === "rejected") text = "A scan could not be used: " + v.message;
-      else if (v.status === "accepted" && isConflict(item, v)) {
+      else if (isConflict(item, v)) {  // accepted now, or a duplicate: the server's first verdict
         text = (v.guest ? v.guest.name + ": " : "") + (v.colour === "green" ? "turned away offline, but admitted now; undo it if they left" : v.colour === "amber" ? "already checked in" + (v.previous_door ? " at " + v.previous_door : "") : v.title);
       }
       if (!text) return;
@@ -291,7 +301,11 @@
     return roster.verdict(payload.code).then(function (v) {
       var items = queued();
       items.push({ code: payload.code, nonce: payload.nonce, scanned_at: payload.scanned_at, local: v ? v.colour : "unknown" });
-      saveQueue(items);
+      if (!saveQueue(items)) {
+        setVerdict("red", "Not saved", "", "This phone's storage is full, so the scan could not be kept. Check the guest in by name when the signal is back, or use another phone.");
+        feedback("red");
+        return;
+      }
       if (!v) {
         setVerdict("amber", "Saved offline", "", why || "No connection. Check the name on the badge before letting the guest in; this scan is sent when the signal is back.", "", true);
         feedback("amber");
@@ -313,19 +327,25 @@
   window.addEventListener("online", function () { showQueue(); flushQueue(); });
   window.addEventListener("offline", showQueue);
 
-  // Whether a scanned text can be one of our badges: the badge's URL or its bare code (typed,
+  // The badge code in a scanned text: the badge's URL or its bare code (typed,
   // or from a handheld scanner, maybe in groups with spaces or dashes). Anything else (a contact
   // card, a Wi-Fi code, another site's link) is answered here and never sent or queued.
-  function couldBeOurs(text) {
+  // Mirrors services/tickets.py (parse_code, then the code's shape): the bare badge code, or null.
+  function badgeCode(text) {
+    if (text.length > 300) return null;
     var code = text;
     if (text.indexOf("/") !== -1) {
-      if (text.slice(0, BADGE_PREFIX.length).toLowerCase() !== BADGE_PREFIX.toLowerCase()) return false;
-      code = text.slice(BADGE_PREFIX.length).replace(/\/+$/, "");
+      var url, base = new URL(BADGE_PREFIX);
+      try { url = new URL(text); } catch (e) { return null; }
+      if (url.protocol !== base.protocol || url.host !== base.host) return null;
+      var path = url.pathname.replace(/\/+$/, "");
+      if (path.slice(0, base.pathname.length) !== base.pathname) return null;
+      code = path.slice(base.pathname.length);
     }
-    code = code.replace(/[\s-]/g, "").toLowerCase();
-    if (code.length !== CODE_LENGTH) return false;
-    for (var i = 0; i < code.length; i++) if (CODE_ALPHABET.indexOf(code[i]) === -1) return false;
-    return true;
+    code = code.replace(/[ -]/g, "").toLowerCase();
+    if (code.length !== CODE_LENGTH) return null;
+    for (var i = 0; i < code.length; i++) if (CODE_ALPHABET.indexOf(code[i]) === -1) return null;
+    return code;
   }
 
   //: Answers that are not a verdict but a server that could not take the scan now: keep it.
@@ -334,7 +354,9 @@
   function submitCode(code) {
     code = (code || "").trim();
     if (!code || busy) return;
-    if (!couldBeOurs(code)) {
+    // The bare code goes to the server and the roster alike, whatever the QR wrapped it in.
+    code = badgeCode(code);
+    if (!code) {
       setVerdict("red", "Not a badge", "", "This code is not one of our badges (a QR code of something else, such as a contact card). Nothing was saved.");
       feedback("red");
       ready();
@@ -345,10 +367,10 @@
     var send = navigator.onLine === false ? Promise.reject(new Error("offline")) : api("POST", EVENT_API + "/checkins", payload, 1, SCAN_TIMEOUT_MS);
     send
       .then(function (r) {
-        if (r.ok) showVerdict(r.data);
+        if (r.ok && r.data.colour) showVerdict(r.data);
         // 429, 502/503/504, a timeout: the server saved nothing (or will say so again for this
         // nonce); keep the scan and send it again.
-        else if (isBusy(r.status)) return enqueue(payload, "The server could not take this scan just now. Check the name on the badge before letting the guest in; the scan is saved and sent again in a moment.");
+        else if (r.ok || isBusy(r.status)) return enqueue(payload, "The server could not take this scan just now. Check the name on the badge before letting the guest in; the scan is saved and sent again in a moment.");
         else if (r.data.reason !== "pin_required" && r.data.reason !== "bad_pin" && !closed) setVerdict("red", "Not sent", "", r.data.message || "Please try again.");
       }, function () { return enqueue(payload); })
       .then(function () { ready(); refreshStats(); });

@@ -27,25 +27,37 @@
   try { items = JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { items = []; }
   if (!Array.isArray(items) || !items.length) return;
   var url = box.getAttribute("data-upload-url");
-  var send = url
-    ? window.DoorUpload.send(url, { Accept: "application/json", "Content-Type": "application/json", "X-Door-Token": box.getAttribute("data-token") }, items)
-    : Promise.resolve({ settled: [], remaining: items });
+  var token = box.getAttribute("data-token") || "";
+  var headers = { Accept: "application/json", "Content-Type": "application/json", "X-Door-Token": token };
+  var pin = null;
+  try { pin = sessionStorage.getItem("door-pin:" + token.slice(0, 8)); } catch (e) { /* none */ }
+  if (pin) headers["X-Door-Pin"] = pin;
+  var send = url ? window.DoorUpload.send(url, headers, items) : Promise.resolve({ settled: [], remaining: items });
+
+  // Drop these nonces from the stored queue; scans another tab queued meanwhile stay.
+  function forget(nonces) {
+    var gone = {};
+    nonces.forEach(function (n) { gone[n] = true; });
+    try {
+      var now = JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]").filter(function (item) { return !gone[item.nonce]; });
+      if (now.length) localStorage.setItem(QUEUE_KEY, JSON.stringify(now));
+      else localStorage.removeItem(QUEUE_KEY);
+    } catch (e) { /* storage unavailable */ }
+  }
+
   send.then(function (outcome) {
     if (outcome.settled.length) {
       var sent = document.getElementById("unsent-sent");
       sent.textContent = outcome.settled.length + (outcome.settled.length === 1 ? " scan this phone kept offline was" : " scans this phone kept offline were") + " sent.";
       sent.hidden = false;
     }
-    try {
-      if (outcome.remaining.length) localStorage.setItem(QUEUE_KEY, JSON.stringify(outcome.remaining));
-      else localStorage.removeItem(QUEUE_KEY);
-    } catch (e) { /* storage unavailable */ }
+    forget(outcome.settled.map(function (pair) { return pair[0].nonce; }));
     if (!outcome.remaining.length) return;
     window.DoorUpload.offerFile(document.getElementById("unsent"), {
       eventId: box.getAttribute("data-event-id") || "",
       door: box.getAttribute("data-label") || "",
       items: outcome.remaining,
-      onDelete: function () { try { localStorage.removeItem(QUEUE_KEY); } catch (e) { /* storage */ } }
+      onDelete: forget
     });
   });
 })();

@@ -7,6 +7,8 @@
 
   //: Scans per request (the server takes up to 200): a long evening offline goes up in pieces.
   var CHUNK = 100;
+  //: A chunk unanswered this long counts as not sent (it is tried again later; nonces make that safe).
+  var CHUNK_TIMEOUT_MS = 20000;
   var FILE_KIND = "eventsite-door-scans";
 
   // POST the items chunk by chunk. Resolves {settled: [[item, answer]...], remaining: [items]}:
@@ -18,7 +20,13 @@
       if (start >= items.length) return Promise.resolve();
       var chunk = items.slice(start, start + CHUNK);
       var scans = chunk.map(function (item) { return { code: item.code, nonce: item.nonce, scanned_at: item.scanned_at }; });
-      return fetch(url, { method: "POST", headers: headers, credentials: "same-origin", body: JSON.stringify({ scans: scans }) })
+      var options = { method: "POST", headers: headers, credentials: "same-origin", body: JSON.stringify({ scans: scans }) };
+      if (window.AbortController) {
+        var abort = new AbortController();
+        options.signal = abort.signal;
+        setTimeout(function () { abort.abort(); }, CHUNK_TIMEOUT_MS);
+      }
+      return fetch(url, options)
         .then(function (response) {
           if (!response.ok) return false;
           return response.json().then(function (data) {
@@ -43,7 +51,7 @@
   }
 
   // Show, in `box`, how many scans could not be sent, a link saving them as a file, and a button
-  // deleting them from this phone (after a confirmation; `onDelete` does it).
+  // deleting them from this phone (after a confirmation; `onDelete(nonces)` drops those offered).
   function offerFile(box, options) {
     var items = options.items;
     var content = {
@@ -71,7 +79,7 @@
     drop.textContent = "Delete them from this phone";
     drop.addEventListener("click", function () {
       if (!window.confirm("Delete " + items.length + " unsent scans from this phone? Save the file first, or they are lost.")) return;
-      options.onDelete();
+      options.onDelete(items.map(function (item) { return item.nonce; }));
       box.textContent = "The unsent scans were deleted from this phone.";
     });
     actions.appendChild(save);
