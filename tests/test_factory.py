@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from eventsite import create_app
-from eventsite.cli import demo_events
 from eventsite.config import ConfigError, load_config
+from eventsite.demo import demo_events
 from eventsite.extensions import db
 from eventsite.formatting import event_when
 from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, Rsvp

@@ -1,0 +1,241 @@
+"""The demo data `make run` loads: the organizer, the Los Angeles, Chicago and Boston evenings
+(as in the society's articles), their guests, and for the past evening the feedback round
+(guests, check-ins, invitations and answers, through the services at the times they would have
+happened), so every screen has something to show."""
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from eventsite.extensions import db
+from eventsite.models import Event, EventStatus, OutboxMessage
+from eventsite.services import accounts, checkin, contacts, events, feedback, rsvps
+
+DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
+
+LA_DESCRIPTION = """\
+Residency leaves little time for anything but patients, cases and exams, yet the people you
+meet now are the ones you will call for advice, referrals, research partners and jobs for the
+rest of your career. This evening is built for exactly that.
+
+**What to expect**
+
+- Meet fellow residents from programs across the Los Angeles area over food and drinks.
+- Talk with faculty who came to meet residents, and try new technology from innovative vendors.
+- Hear what society membership and advocacy can do for you.
+- Tell us how the society can better support and empower residents: there is a slot for your feedback.
+
+**Make the most of it.** Look at who is coming, pick two or three people you want to meet, and
+prepare a question for each. Bring your curiosity; the badge QR code lets other guests save
+your contact. Follow up within a week.
+"""
+
+OTHER_DESCRIPTION = """\
+An evening for surgical residents to meet peers, faculty and vendors over food and drinks,
+with time set aside to tell the society how it can better support residents.
+"""
+
+
+def next_occurrence(month: int, day: int, hour: int, minute: int, tz: str, now: dt.datetime) -> dt.datetime:
+    """The first local month/day at hour:minute that is still in the future (naive, local)."""
+    year = now.astimezone(ZoneInfo(tz)).year
+    while True:
+        candidate = dt.datetime(year, month, day, hour, minute)
+        if candidate.replace(tzinfo=ZoneInfo(tz)) > now:
+            return candidate
+        year += 1
+
+
+def demo_events(now: dt.datetime) -> list[dict]:
+    la_start = next_occurrence(9, 12, 19, 30, "America/Los_Angeles", now)
+    chi_start = next_occurrence(10, 21, 18, 30, "America/Chicago", now + dt.timedelta(days=1))
+    past_start = next_occurrence(5, 14, 19, 0, "America/New_York", now) - dt.timedelta(days=365)
+    if past_start.replace(tzinfo=ZoneInfo("America/New_York")) > now:  # leap-year slack
+        past_start -= dt.timedelta(days=365)
+    return [
+        dict(
+            title="Los Angeles Resident Networking Event",
+            slug=f"los-angeles-{la_start:%Y-%m-%d}",
+            summary="Meet fellow residents, faculty and innovative vendors over food and drinks.",
+            description=LA_DESCRIPTION,
+            audience_note="Residents only",
+            local_start=la_start,
+            local_end=la_start.replace(hour=21, minute=0),
+            timezone="America/Los_Angeles",
+            venue_name="State Social House",
+            room="The Attic Room",
+            street_address="8782 W. Sunset Boulevard",
+            city="West Hollywood",
+            region="CA",
+            postal_code="90069",
+            capacity=60,
+            waitlist_enabled=True,
+            claim_window_hours=24,
+        ),
+        dict(
+            title="Chicago Resident Networking Event",
+            slug=f"chicago-{chi_start:%Y-%m-%d}",
+            summary="Residents from Chicago-area programs meet peers, faculty and vendors.",
+            description=OTHER_DESCRIPTION,
+            audience_note="Residents only",
+            local_start=chi_start,
+            local_end=chi_start + dt.timedelta(hours=2),
+            timezone="America/Chicago",
+            venue_name="The Fulton Room",
+            room="Upstairs Lounge",
+            street_address="1123 W. Fulton Market",
+            city="Chicago",
+            region="IL",
+            postal_code="60607",
+            capacity=40,
+            waitlist_enabled=True,
+            claim_window_hours=24,
+        ),
+        dict(
+            title="Boston Resident Networking Event",
+            slug=f"boston-{past_start:%Y-%m-%d}",
+            summary="Residents from Boston programs met peers, faculty and vendors.",
+            description=OTHER_DESCRIPTION,
+            audience_note="Residents only",
+            local_start=past_start,
+            local_end=past_start + dt.timedelta(hours=2),
+            timezone="America/New_York",
+            venue_name="Harborside Hall",
+            room="The Loft",
+            street_address="200 Atlantic Avenue",
+            city="Boston",
+            region="MA",
+            postal_code="02110",
+            capacity=50,
+        ),
+    ]
+
+
+DEMO_GUESTS = [
+    ("José", "Hernández", "", "he/him", "UCLA Orthopaedic Surgery", "pgy3"),
+    ("Zoë", "Ørsted", "Zoë", "she/her", "Cedars-Sinai Orthopaedics", "pgy2"),
+    ("Priya", "Raman", "", "she/her", "LAC+USC Medical Center", "pgy4"),
+    ("花子", "佐藤", "Hanako", "", "Keck School of Medicine of USC", "fellow"),
+    ("Marcus", "Okafor", "", "", "Harbor-UCLA Medical Center", "pgy1"),
+    ("Elena", "Whitfield", "Dr. Whitfield", "she/her", "UCLA Orthopaedic Surgery", "attending"),
+    ("Daniel", "Kim", "Dan", "", "Kaiser Permanente Los Angeles", "pgy5"),
+    ("Sam", "Lee", "", "they/them", "Stryker", "industry"),
+]
+
+#: What the Los Angeles demo guests who joined the guest directory invite others to ask them
+#: about; the others stayed out of it, as many guests do.
+DEMO_ASK_ME_ABOUT = {
+    "José": "Sports medicine fellowships and research years",
+    "Zoë": "Moving to LA for residency, and hand surgery",
+    "花子": "Matching into a spine fellowship",
+    "Elena": "Careers in academic orthopaedics and mentoring",
+    "Sam": "Navigation and robotics in the OR",
+}
+
+
+def load_demo(now: dt.datetime) -> list[str]:
+    """Create the demo organizer, events and guests that are missing; return what was added."""
+    added = []
+    email, name, password = DEMO_ORGANIZER
+    if accounts.find_organizer(email) is None:
+        accounts.create_organizer(email=email, name=name, password=password)
+        added.append(f"organizer {email}")
+    for spec in demo_events(now):
+        title = spec["title"]
+        if db.session.scalar(sa.select(Event).where(Event.title == title)) is not None:
+            continue
+        event = events.create_event(status=EventStatus.PUBLISHED, **spec)
+        added.append(f"event {event.slug}")
+        if event.ends_at > now:
+            _add_demo_guests(event, now)
+        else:
+            event.created_at = event.starts_at - dt.timedelta(days=30)
+
+            add_demo_feedback(event)
+    return added
+
+
+def _add_demo_guests(event: Event, now: dt.datetime) -> None:
+    ids = []
+    for first, last, badge, pronouns, program, level in DEMO_GUESTS[: 8 if "Los Angeles" in event.title else 3]:
+        result = rsvps.submit_rsvp(
+            event,
+            first_name=first,
+            last_name=last,
+            badge_name=badge,
+            pronouns=pronouns,
+            email=f"demo.guest{len(ids) + 1}@example.org",
+            institution=program,
+            training_level=level,
+            actor="cli",
+            now=now,
+        )
+        ids.append(result.rsvp.id)
+        if "Los Angeles" in event.title and first in DEMO_ASK_ME_ABOUT:
+            contacts.update_preferences(
+                result.rsvp,
+                in_directory=True,
+                ask_me_about=DEMO_ASK_ME_ABOUT[first],
+                share_contact=True,
+                share_email=True,
+            )
+    # Demo guests have example.org addresses: their welcome mail would only clutter the console.
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
+
+
+FIRST = ["Aisha", "Ben", "Carlos", "Dana", "Emeka", "Fatima", "Grace", "Hiro", "Isabel", "Jamal", "Kofi", "Lena",
+         "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Uma", "Victor", "Wen", "Yusuf"]  # fmt: skip
+LAST = ["Adeyemi", "Brennan", "Castillo", "Dubois", "Eze", "Farouk", "Gallagher", "Hayashi", "Ibarra", "Jensen"]
+PROGRAMS = ["Mass General Brigham Orthopaedics", "Boston Medical Center", "Tufts Medical Center",
+            "Beth Israel Deaconess", "Lahey Hospital", "Boston Children's Hospital"]  # fmt: skip
+LEVELS = ["pgy1", "pgy2", "pgy2", "pgy3", "pgy3", "pgy4", "pgy5", "fellow", "attending", "industry"]
+SUPPORT = [
+    "A mentorship program pairing juniors with fellows would be great.",
+    "Help with fellowship applications: a panel or a mock interview night.",
+    "Cover part of the annual meeting fee for residents.",
+    "More events outside the big academic centres.",
+    "A resident seat on the board, so our voice is heard.",
+    "Board-review sessions in the spring.",
+    "Share job openings from members with graduating residents.",
+]
+ELSE = ["Loved the venue.", "The name badges with programs made it easy to start conversations.",
+        "Too loud near the bar to talk.", "Please start a bit later, 7 pm is hard after clinic.",
+        "Great vendor demos, I tried the new navigation system."]  # fmt: skip
+
+
+def add_demo_feedback(event: Event) -> None:
+    """Forty guests, thirty-four checked in, invited two hours after the end; twenty-six answered."""
+    rng = random.Random(event.slug)
+    ids, rsvp_list = [], []
+    for i in range(40):
+        result = rsvps.submit_rsvp(
+            event,
+            first_name=FIRST[i % len(FIRST)],
+            last_name=LAST[(i * 7) % len(LAST)],
+            email=f"demo.boston{i + 1}@example.org",
+            institution=PROGRAMS[i % len(PROGRAMS)],
+            training_level=LEVELS[i % len(LEVELS)],
+            actor="cli",
+            now=event.starts_at - dt.timedelta(days=30 - i // 3),
+        )
+        ids.append(result.rsvp.id)
+        rsvp_list.append(result.rsvp)
+    for i, rsvp in enumerate(rsvp_list[:34]):
+        checkin.check_in(event, rsvp.ticket_code, now=event.starts_at + dt.timedelta(minutes=5 + i))
+    feedback.send_invitations(now=event.ends_at + dt.timedelta(hours=2))
+    form = feedback.get_form(event)
+    by_key = {q.key: feedback.field_name(q) for q in form.questions}
+    useful = ["Meeting peers"] * 5 + ["Meeting faculty"] * 4 + ["Vendors' technology"] * 2 + ["Food and venue"]
+    for i, rsvp in enumerate(rsvp_list[:26]):
+        data = {
+            by_key["overall"]: [str(rng.choices([5, 4, 3, 2], weights=[45, 35, 15, 5])[0])],
+            by_key["recommend"]: [str(rng.choices(range(11), weights=[1, 0, 1, 1, 1, 2, 3, 8, 12, 16, 18])[0])],
+            by_key["most_useful"]: [rng.choice(useful)] if i % 6 else [],
+            by_key["support"]: [SUPPORT[(i // 3) % len(SUPPORT)]] if i % 3 == 0 else [],
+            by_key["anything_else"]: [ELSE[(i // 5) % len(ELSE)]] if i % 5 == 0 else [],
+        }
+        feedback.submit_feedback(rsvp, data, now=event.ends_at + dt.timedelta(hours=3 + i * 5))
+    # example.org addresses: their welcome and invitation mails would only clutter the console.
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
