@@ -5,12 +5,12 @@ import io
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 
-from eventsite import badge_jobs
 from eventsite.admin.badge_forms import BadgeRoleForm, OffsetsForm, PrintBadgesForm, PrintOneForm, ReissueForm
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event, get_rsvp, require_event_of
 from eventsite.errors import form_error
 from eventsite.extensions import db
+from eventsite.jobs import print_jobs
 from eventsite.models import BadgeJobStatus, BadgePrintJob
 from eventsite.services import DomainError, badges
 
@@ -58,7 +58,7 @@ def print_badges(event_id: int):
             form_error(form, exc)
         else:
             db.session.commit()
-            badge_jobs.start(job.id)
+            print_jobs.start(job.id)
             return redirect(url_for("admin.badge_job", event_id=event.id, job_id=job.id))
     return _page(event, form=form, status=422)
 

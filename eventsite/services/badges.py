@@ -726,7 +726,7 @@ def start_print_job(
     first_slot: int = 1,
     actor: str,
 ) -> BadgePrintJob:
-    """Queue a PDF of the chosen guests' badges (rendered by ``badge_jobs``).
+    """Queue a PDF of the chosen guests' badges (rendered by ``eventsite.jobs.print_jobs``).
 
     The guests and their current codes are frozen into the job. Raises DomainError
     ``bad_layout``, ``bad_selection``, ``bad_slot``, ``no_guests``.

@@ -8,8 +8,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from eventsite import badge_jobs
 from eventsite.extensions import db
+from eventsite.jobs import print_jobs
 from eventsite.models import (
     BadgeJobStatus,
     BadgePrintJob,
@@ -34,7 +34,7 @@ def app_config(app_config, tmp_path):
 @pytest.fixture(autouse=True)
 def _join_job_threads(app):
     yield
-    badge_jobs.wait_for_all(app)
+    print_jobs.wait_for_all(app)
 
 
 @pytest.fixture()
@@ -260,7 +260,7 @@ def test_progress_is_reported_chunk_by_chunk_and_the_page_works_without_javascri
     page = admin.get(f"/admin/events/{event_id}/badges/jobs/{job_id}").get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page  # queued: refreshes itself
     assert "Waiting to start" in page_text(page) and 'src="/static/js/badge_job.js"' in page
-    badge_jobs.run_job(app, job_id)  # what the background thread does
+    print_jobs.run_job(app, job_id)  # what the background thread does
     with app.app_context():
         job = db.session.get(BadgePrintJob, job_id)
         assert job.status == BadgeJobStatus.DONE and job.done == job.total == 13 and job.pages == 13

@@ -18,9 +18,9 @@ import datetime as dt
 
 import pytest
 
-from eventsite import badge_jobs
 from eventsite.database import writing
 from eventsite.extensions import db
+from eventsite.jobs import print_jobs
 from eventsite.models import BadgeJobOutput, BadgePrintJob, utcnow
 from eventsite.models.enums import BadgeJobStatus
 from eventsite.services import checkin, contacts, doors, feedback, walk_ins
@@ -294,7 +294,7 @@ def test_who_reaches_what(app, world, caller):
             if got != ROUTES[endpoint][column]:
                 wrong.append(f"{method} {url} ({endpoint}): {response.status_code}, expected {'Y' if not got else 'N'}")
     finally:
-        badge_jobs.wait_for_all(app)
+        print_jobs.wait_for_all(app)
     assert not wrong, f"{caller}:\n" + "\n".join(wrong)
 
 
@@ -314,7 +314,7 @@ def test_every_page_is_valid_html(app, world, tmp_path):
             if response.status_code == 200 and response.mimetype == "text/html":
                 pages.setdefault(url, response.get_data(as_text=True))
             response.close()
-    badge_jobs.wait_for_all(app)
+    print_jobs.wait_for_all(app)
     assert len(pages) >= 30
     errors = nu_errors(pages, tmp_path)
     assert not errors, "\n".join(errors)
@@ -340,5 +340,5 @@ def test_every_page_reached_by_a_secret_sends_no_referrer(app, world):
             checked += expected == "no-referrer"
             if got != expected and not (expected == "same-origin" and got == "no-referrer"):
                 wrong.append(f"{url} ({endpoint}, {caller}): {got}")
-    badge_jobs.wait_for_all(app)
+    print_jobs.wait_for_all(app)
     assert checked >= 60 and not wrong, "\n".join(wrong)

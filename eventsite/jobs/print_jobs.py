@@ -2,7 +2,7 @@
 
 A whole event (up to a few thousand badges) takes longer than a request should, so the request
 only queues a ``BadgePrintJob`` and starts ``run_job`` in a thread; the organizer's page polls
-the job's progress. The thread is a transaction boundary like ``eventsite.jobs``: it commits the
+the job's progress. The thread is a transaction boundary like ``eventsite.jobs.run``: it commits the
 progress after each chunk and the outcome at the end. Rendering itself happens in worker
 processes (``BADGE_RENDER_PROCESSES``, default 2); the PDF is stored in the database with the
 job's outcome (``BadgeJobOutput``), so any app server can hand it out.

@@ -1,10 +1,7 @@
-"""Background work, each a transaction boundary: outbox delivery and the periodic job run.
-
-``flask jobs run`` (cron) calls ``run_jobs``, which delivers what it queued before it returns;
-web requests also wake a delivery thread after any commit that queued mail, so a guest's
-e-mail leaves within a second without the request waiting on SMTP. Command-line processes
-never start that thread.
-"""
+"""E-mail delivery: the outbox worker. ``deliver_outbox`` sends what is due (each call a
+transaction boundary); in a web process a daemon thread (``MailWorker``) is woken after any
+commit that queued mail, so a guest's e-mail leaves within a second without the request waiting
+on SMTP. Command-line processes never start that thread (they deliver before they exit)."""
 
 import dataclasses
 import logging
@@ -17,7 +14,7 @@ from flask import Flask, current_app, has_request_context
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import badges, contacts, feedback, mail, privacy, reminders, rsvps
+from eventsite.services import mail
 
 log = logging.getLogger(__name__)
 
@@ -80,65 +77,6 @@ def _record(outcomes: list) -> None:
         db.session.rollback()
         mail.record_outcomes(outcomes, utcnow())
         db.session.commit()
-
-
-@dataclasses.dataclass
-class JobReport:
-    offers_expired: int
-    delivery: DeliveryReport
-    reminders_queued: int = 0
-    contact_followups_queued: int = 0
-    anonymised: int = 0
-    feedback_invited: int = 0
-    feedback_reminded: int = 0
-
-
-def run_jobs() -> JobReport:
-    """One cron tick: expire unclaimed offers, queue due reminders, feedback invitations and
-    contact follow-ups, apply the retention period (privacy), remove badge PDFs older than a
-    week, then deliver the outbox.
-
-    Safe to run twice, even at the same time: each guest's reminder is claimed once.
-    """
-    db.session.rollback()
-    with writing():
-        expired = rsvps.expire_offers()
-        db.session.commit()
-    with writing():
-        reminded = reminders.send_reminders()
-        db.session.commit()
-    with writing():
-        invited = feedback.send_invitations()
-        feedback_reminded = feedback.send_reminders()
-        db.session.commit()
-    with writing():
-        followups = contacts.send_followups()
-        db.session.commit()
-    anonymised = _apply_retention()
-    with writing():
-        badges.remove_expired_outputs()
-        db.session.commit()
-    return JobReport(
-        offers_expired=expired,
-        delivery=deliver_outbox(),
-        reminders_queued=reminded,
-        contact_followups_queued=followups,
-        anonymised=anonymised,
-        feedback_invited=invited,
-        feedback_reminded=feedback_reminded,
-    )
-
-
-def _apply_retention() -> int:
-    """Anonymise past events' guests beyond the retention period, a committed batch at a time."""
-    total = 0
-    while True:
-        with writing():
-            done = privacy.apply_retention_batch()
-            db.session.commit()
-        total += done
-        if done < privacy.RETENTION_BATCH:
-            return total
 
 
 class MailWorker:

@@ -1,0 +1,72 @@
+"""``flask jobs run`` (cron, every minute): the timed work of the site, each step a transaction
+boundary (offers that expire, reminders, feedback invitations, contact follow-ups, retention,
+badge PDFs past their week), then the delivery of what it queued, before it returns."""
+
+import dataclasses
+import logging
+
+from eventsite.database import writing
+from eventsite.extensions import db
+from eventsite.jobs.outbox import DeliveryReport, deliver_outbox
+from eventsite.services import badges, contacts, feedback, privacy, reminders, rsvps
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class JobReport:
+    offers_expired: int
+    delivery: DeliveryReport
+    reminders_queued: int = 0
+    contact_followups_queued: int = 0
+    anonymised: int = 0
+    feedback_invited: int = 0
+    feedback_reminded: int = 0
+
+
+def run_jobs() -> JobReport:
+    """One cron tick: expire unclaimed offers, queue due reminders, feedback invitations and
+    contact follow-ups, apply the retention period (privacy), remove badge PDFs older than a
+    week, then deliver the outbox.
+
+    Safe to run twice, even at the same time: each guest's reminder is claimed once.
+    """
+    db.session.rollback()
+    with writing():
+        expired = rsvps.expire_offers()
+        db.session.commit()
+    with writing():
+        reminded = reminders.send_reminders()
+        db.session.commit()
+    with writing():
+        invited = feedback.send_invitations()
+        feedback_reminded = feedback.send_reminders()
+        db.session.commit()
+    with writing():
+        followups = contacts.send_followups()
+        db.session.commit()
+    anonymised = _apply_retention()
+    with writing():
+        badges.remove_expired_outputs()
+        db.session.commit()
+    return JobReport(
+        offers_expired=expired,
+        delivery=deliver_outbox(),
+        reminders_queued=reminded,
+        contact_followups_queued=followups,
+        anonymised=anonymised,
+        feedback_invited=invited,
+        feedback_reminded=feedback_reminded,
+    )
+
+
+def _apply_retention() -> int:
+    """Anonymise past events' guests beyond the retention period, a committed batch at a time."""
+    total = 0
+    while True:
+        with writing():
+            done = privacy.apply_retention_batch()
+            db.session.commit()
+        total += done
+        if done < privacy.RETENTION_BATCH:
+            return total
