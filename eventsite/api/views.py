@@ -41,13 +41,8 @@ def optional_str(data: dict, key: str) -> str | None:
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except (ValueError, OverflowError):
-        raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", "bad_scanned_at") from None
-    if parsed.tzinfo is None:
+    parsed, readable = checkin.read_device_time(value)
+    if not readable:
         raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", "bad_scanned_at")
     return parsed
 

@@ -289,9 +289,9 @@ class Uploaded:
     message: str = ""
 
 
-def _device_time_of(value) -> tuple[dt.datetime | None, bool]:
-    """The device's scan time, and whether it could be read at all (a phone's garbled time must
-    not cost a real admission: the scan counts at the time it arrives, flagged clock off)."""
+def read_device_time(value) -> tuple[dt.datetime | None, bool]:
+    """A phone's ``scanned_at`` (ISO 8601 with its offset), and whether it could be read at all:
+    (None, True) when absent, (None, False) when garbled."""
     if value is None:
         return None, True
     try:
@@ -314,7 +314,8 @@ def upload_scan(event: Event, item, *, door: DoorLink | None = None, by: str = O
         return Uploaded(UploadStatus.REJECTED, reason="bad_nonce", message="The scan has no valid scan id (nonce).")
     if not isinstance(code, str) or not tickets.could_be_ours(code):
         return Uploaded(UploadStatus.REJECTED, reason="not_a_badge", message=tickets.NOT_A_BADGE)
-    scanned_at, readable = _device_time_of(item.get("scanned_at"))
+    # A garbled time must not cost a real admission: the scan counts when it arrived, clock off.
+    scanned_at, readable = read_device_time(item.get("scanned_at"))
     try:
         verdict = check_in(event, code, door=door, by=by, nonce=nonce, scanned_at=scanned_at)
     except DomainError as exc:
@@ -345,40 +346,34 @@ class ScansFile:
 
 
 def read_scans_file(event: Event, data: bytes) -> ScansFile:
-    """The scans in the file a door phone saved (see door.js, ``unsentFile``). Raises
+    """The scans in the file a door phone saved (door_upload.js, ``offerFile``). Raises
     DomainError ``bad_scans_file`` (field ``file``) for anything else, or a file of another event."""
 
     def bad(message: str) -> DomainError:
         return DomainError(message, "bad_scans_file", "file")
 
+    not_scans = bad("This is not a file of door scans. Choose the .json file the door phone saved.")
     try:
         content = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise bad("This is not a file of door scans. Choose the .json file the door phone saved.") from None
+        raise not_scans from None
     if (
         not isinstance(content, dict)
         or content.get("kind") != SCANS_FILE_KIND
         or not isinstance(content.get("scans"), list)
     ):
-        raise bad("This is not a file of door scans. Choose the .json file the door phone saved.")
+        raise not_scans
     if content.get("event_id") != event.id:
         raise bad("These scans are from another event's door. Upload them on that event's Door tab.")
     if not 0 < len(content["scans"]) <= MAX_SCANS_FILE:
         raise bad(f"The file should hold 1 to {MAX_SCANS_FILE} scans.")
     door = content.get("door")
     label = door.strip()[:60] if isinstance(door, str) else ""
-    # The label goes into every check-in row: printable text only (no NUL, no lone surrogate).
-    if not label or not label.isprintable() or not _encodable(label):
+    # The label goes into every check-in row: printable text only (isprintable refuses NUL and
+    # lone surrogates alike).
+    if not label or not label.isprintable():
         label = "a door phone"
     return ScansFile(door=label, scans=content["scans"])
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_in_guest(

@@ -94,7 +94,7 @@ def test_other_events_link_cannot_be_revoked_here(app, admin, event_id):
 
 
 def scans_file(event_id: int, scans: list, door: str = "Door 2") -> tuple[io.BytesIO, str]:
-    """The file the door page saves for its unsent scans (door.js, unsentFile)."""
+    """The file the door page saves for its unsent scans (door_upload.js, offerFile)."""
     content = {"kind": "eventsite-door-scans", "event_id": event_id, "door": door, "scans": scans}
     return io.BytesIO(json.dumps(content).encode()), "door-scans.json"
 

@@ -89,5 +89,5 @@
     box.hidden = false;
   }
 
-  window.DoorUpload = { send: send, offerFile: offerFile, CHUNK: CHUNK };
+  window.DoorUpload = { send: send, offerFile: offerFile };
 })();
