@@ -54,6 +54,20 @@ def reading():
         write_intent.reset(token)
 
 
+@contextlib.contextmanager
+def write_after_read():
+    """End the reads so far and run the block as the write that follows them.
+
+    The read transaction (begun inside ``reading()``, so it holds no SQLite lock) is ended
+    here, and the block's transaction begins with the write lock. Views use this instead of
+    calling ``commit()`` themselves to hand over from reading to writing; the block still
+    commits (or the caller after it) as the request's one saved step.
+    """
+    db.session.commit()  # nothing was written yet: this only ends the read transaction
+    with writing():
+        yield
+
+
 def configure_engine(app: Flask) -> None:
     """Attach per-connection settings to the app's engine (no connection is made here)."""
     with app.app_context():

@@ -62,9 +62,11 @@ def _discard_transaction() -> None:
 
 
 def form_error(form, exc: DomainError) -> None:
-    """Put a service's refusal next to its field, or on the form as a whole."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+    """Put a service's refusal next to its field, or on the form as a whole. A form whose fields
+    are named otherwise than the service's says how in ``service_field_names``."""
+    field = getattr(form, "service_field_names", {}).get(exc.field, exc.field)
+    if field and field in form:
+        form[field].errors = [*form[field].errors, exc.message]
     else:
         form.form_errors.append(exc.message)
 

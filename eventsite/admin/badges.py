@@ -7,12 +7,12 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 
 from eventsite.admin.badge_forms import BadgeRoleForm, OffsetsForm, PrintBadgesForm, PrintOneForm, ReissueForm
 from eventsite.admin.blueprint import bp
-from eventsite.admin.common import actor, get_event, get_rsvp, require_event_of
-from eventsite.errors import form_error
+from eventsite.admin.common import actor, get_event
 from eventsite.extensions import db
 from eventsite.jobs import print_jobs
-from eventsite.models import BadgeJobStatus, BadgePrintJob
-from eventsite.services import DomainError, badges
+from eventsite.models import BadgeJobStatus, BadgePrintJob, Rsvp
+from eventsite.services import badges
+from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page, of_event
 
 PRINTED_FILTERS = {"yes": True, "no": False}
 
@@ -44,35 +44,19 @@ def print_badges(event_id: int):
     event = get_event(event_id)
     form = PrintBadgesForm()
     if form.validate_on_submit():
-        try:
-            job = badges.start_print_job(
-                event,
-                layout=form.layout.data,
-                selection=form.selection.data,
-                rsvp_ids=form.rsvp_ids.data or (),
-                first_slot=form.first_slot.data,
-                actor=actor(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        job = attempt(
+            form, badges.start_print_job, event, layout=form.layout.data, selection=form.selection.data,
+            rsvp_ids=form.rsvp_ids.data or (), first_slot=form.first_slot.data, actor=actor(),
+        )  # fmt: skip
+        if job is not REFUSED:
             print_jobs.start(job.id)
             return redirect(url_for("admin.badge_job", event_id=event.id, job_id=job.id))
     return _page(event, form=form, status=422)
 
 
-def get_job(event_id: int, job_id: int) -> BadgePrintJob:
-    job = db.get_or_404(BadgePrintJob, job_id)
-    if job.event_id != event_id:
-        abort(404)
-    return job
-
-
 @bp.get("/events/<int:event_id>/badges/jobs/<int:job_id>")
 def badge_job(event_id: int, job_id: int):
-    job = get_job(event_id, job_id)
+    job = of_event(BadgePrintJob, job_id, event_id)
     return render_template(
         "admin/badge_job.html",
         event=job.event,
@@ -84,7 +68,7 @@ def badge_job(event_id: int, job_id: int):
 
 @bp.get("/events/<int:event_id>/badges/jobs/<int:job_id>.json")
 def badge_job_status(event_id: int, job_id: int):
-    job = get_job(event_id, job_id)
+    job = of_event(BadgePrintJob, job_id, event_id)
     done = job.status == BadgeJobStatus.DONE
     return jsonify(
         status="stalled" if badges.is_stale(job) else job.status.value,
@@ -100,7 +84,7 @@ def badge_job_status(event_id: int, job_id: int):
 @bp.get("/events/<int:event_id>/badges/jobs/<int:job_id>/badges.pdf")
 def badge_job_pdf(event_id: int, job_id: int):
     """The finished PDF; the organizer's rights were checked by the blueprint just now."""
-    job = get_job(event_id, job_id)
+    job = of_event(BadgePrintJob, job_id, event_id)
     pdf = badges.job_pdf(job) if job.status == BadgeJobStatus.DONE else None
     if pdf is None:
         abort(404, "This PDF is not ready, or it was removed after a week. Make it again from the badge page.")
@@ -119,13 +103,8 @@ def badge_offsets(event_id: int):
     event = get_event(event_id)
     form = OffsetsForm()
     if form.validate_on_submit():
-        try:
-            badges.set_badge_offsets(event, x_mm=form.offset_x_mm.data, y_mm=form.offset_y_mm.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        offsets = {"x_mm": form.offset_x_mm.data, "y_mm": form.offset_y_mm.data}
+        if attempt(form, badges.set_badge_offsets, event, **offsets) is not REFUSED:
             flash(f"Printer shift saved: {event.badge_offset_x_mm:+g} mm across, {event.badge_offset_y_mm:+g} mm down.")
             return redirect(url_for("admin.badges_page", event_id=event.id) + "#alignment")
     return _page(event, offsets=form, status=422)
@@ -145,15 +124,9 @@ def badge_calibration(event_id: int):
 # One guest's badge.
 
 
-def _guest(event_id: int, rsvp_id: int):
-    rsvp = get_rsvp(rsvp_id)
-    require_event_of(rsvp, event_id)
-    return rsvp
-
-
 @bp.get("/events/<int:event_id>/badges/guests/<int:rsvp_id>")
 def badge_guest(event_id: int, rsvp_id: int):
-    rsvp = _guest(event_id, rsvp_id)
+    rsvp = of_event(Rsvp, rsvp_id, event_id)
     return render_template(
         "admin/badge_guest.html",
         event=rsvp.event,
@@ -171,43 +144,31 @@ def badge_guest(event_id: int, rsvp_id: int):
 @bp.post("/events/<int:event_id>/badges/guests/<int:rsvp_id>/print")
 def print_one_badge(event_id: int, rsvp_id: int):
     """The "Print this badge" button: the PDF straight back (one badge renders in well under a second)."""
-    rsvp = _guest(event_id, rsvp_id)
+    rsvp = of_event(Rsvp, rsvp_id, event_id)
     form = PrintOneForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors))
         return redirect(url_for("admin.badge_guest", event_id=event_id, rsvp_id=rsvp_id))
-    try:
-        pdf = badges.print_badge(rsvp, layout=form.layout.data, first_slot=form.first_slot.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message)
+    pdf = attempt_or_flash(badges.print_badge, rsvp, layout=form.layout.data, first_slot=form.first_slot.data)
+    if pdf is REFUSED:
         return redirect(url_for("admin.badge_guest", event_id=event_id, rsvp_id=rsvp_id))
-    db.session.commit()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"badge-{rsvp.id}.pdf", max_age=0)
 
 
 @bp.route("/events/<int:event_id>/badges/guests/<int:rsvp_id>/reissue", methods=["GET", "POST"])
 def reissue_badge(event_id: int, rsvp_id: int):
     """A lost badge: a new code after an explicit confirmation; the old code stops working."""
-    rsvp = _guest(event_id, rsvp_id)
+    rsvp = of_event(Rsvp, rsvp_id, event_id)
     form = ReissueForm()
-    if form.validate_on_submit():
-        try:
-            badges.reissue_ticket_code(rsvp, actor=actor())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{rsvp.full_name} has a new badge code; the old badge no longer scans. Print the new badge.")
-            return redirect(url_for("admin.badge_guest", event_id=event_id, rsvp_id=rsvp_id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/badge_reissue.html", event=rsvp.event, rsvp=rsvp, form=form), status
+    if form.validate_on_submit() and attempt(form, badges.reissue_ticket_code, rsvp, actor=actor()) is not REFUSED:
+        flash(f"{rsvp.full_name} has a new badge code; the old badge no longer scans. Print the new badge.")
+        return redirect(url_for("admin.badge_guest", event_id=event_id, rsvp_id=rsvp_id))
+    return form_page("admin/badge_reissue.html", form, event=rsvp.event, rsvp=rsvp)
 
 
 @bp.post("/events/<int:event_id>/badges/guests/<int:rsvp_id>/role")
 def badge_role(event_id: int, rsvp_id: int):
-    rsvp = _guest(event_id, rsvp_id)
+    rsvp = of_event(Rsvp, rsvp_id, event_id)
     form = BadgeRoleForm()
     if form.validate_on_submit():
         changed = badges.set_badge_role(rsvp, form.role.data or None, actor=actor())

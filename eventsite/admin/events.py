@@ -8,11 +8,10 @@ from eventsite.admin.common import actor, get_event
 from eventsite.admin.contacts import contact_figures
 from eventsite.admin.doors import door_figures
 from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, EventForm
-from eventsite.errors import form_error
-from eventsite.extensions import db
 from eventsite.models import utcnow
 from eventsite.public.forms import RsvpForm
-from eventsite.services import DomainError, capacity, events
+from eventsite.services import capacity, events
+from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
 
 TABS = ("upcoming", "drafts", "past")
 
@@ -29,35 +28,29 @@ def events_list():
     return render_template("admin/events.html", rows=events.admin_event_rows(tab), tab=tab, tabs=TABS)
 
 
-def local_fields(form) -> dict:
-    return {
-        "local_start": form.local_start.data,
-        "local_end": form.local_end.data,
-        "timezone": form.timezone.data,
-    }
+def _slug(form) -> str:
+    """The web address typed, or one suggested from city and date."""
+    return (form.slug.data or "").strip() or events.suggest_slug(form.title.data, form.city.data, form.local_start.data)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
     form = EventForm()
     if form.validate_on_submit():
-        fields = form.service_fields()
-        slug = (form.slug.data or "").strip() or events.suggest_slug(
-            form.title.data, form.city.data, form.local_start.data
-        )
-        try:
-            event = events.create_event(
-                slug=slug, local_deadline=form.local_deadline.data, **local_fields(form), **fields
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        fields = {**form.when_fields(), **form.service_fields(), "local_deadline": form.local_deadline.data}
+        event = attempt(form, events.create_event, slug=_slug(form), **fields)
+        if event is not REFUSED:
             flash("Draft created. Preview it, then publish when ready.")
             return redirect(url_for("admin.event_dashboard", event_id=event.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/event_form.html", form=form, event=None), status
+    return form_page("admin/event_form.html", form, event=None)
+
+
+def _fill_times(form: EventForm, event) -> None:
+    """Show the event's times on its own clock (the fields are wall-clock times)."""
+    form.local_start.data = event.local_starts_at.replace(tzinfo=None)
+    form.local_end.data = event.local_ends_at.replace(tzinfo=None)
+    deadline = event.rsvp_deadline
+    form.local_deadline.data = deadline.astimezone(event.tz).replace(tzinfo=None) if deadline else None
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -65,32 +58,18 @@ def edit_event(event_id: int):
     event = get_event(event_id)
     form = EventForm(obj=event)
     if not form.is_submitted():
-        form.local_start.data = event.local_starts_at.replace(tzinfo=None)
-        form.local_end.data = event.local_ends_at.replace(tzinfo=None)
-        form.local_deadline.data = (
-            event.rsvp_deadline.astimezone(event.tz).replace(tzinfo=None) if event.rsvp_deadline else None
-        )
+        _fill_times(form, event)
     elif form.validate():
-        try:
-            told = events.update_event(
-                event,
-                slug=(form.slug.data or "").strip() or event.slug,
-                local_deadline=form.local_deadline.data,
-                confirm_overbooking=form.confirm_overbooking.data,
-                **local_fields(form),
-                **form.service_fields(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-            event = get_event(event_id)
-        else:
-            db.session.commit()
+        told = attempt(
+            form, events.update_event, event, slug=(form.slug.data or "").strip() or event.slug,
+            local_deadline=form.local_deadline.data, confirm_overbooking=form.confirm_overbooking.data,
+            **form.when_fields(), **form.service_fields(),
+        )  # fmt: skip
+        if told is not REFUSED:
             moved = f" {told} guest{'s were' if told != 1 else ' was'} e-mailed the new time." if told else ""
             flash("Event saved." + moved)
             return redirect(url_for("admin.event_dashboard", event_id=event.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/event_form.html", form=form, event=event, action=ActionForm()), status
+    return form_page("admin/event_form.html", form, event=event, action=ActionForm())
 
 
 @bp.get("/events/<int:event_id>")
@@ -130,15 +109,8 @@ def preview_event(event_id: int):
 
 def _status_change(event_id: int, change, done: str):
     event = get_event(event_id)
-    if ActionForm().validate_on_submit():
-        try:
-            change(event)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
-            flash(done)
+    if ActionForm().validate_on_submit() and attempt_or_flash(change, event) is not REFUSED:
+        flash(done)
     return redirect(url_for("admin.event_dashboard", event_id=event_id))
 
 
@@ -157,18 +129,11 @@ def cancel_event(event_id: int):
     event = get_event(event_id)
     form = CancelEventForm()
     if form.validate_on_submit():
-        try:
-            told = events.cancel_event(event, message=form.message.data, actor=actor())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        told = attempt(form, events.cancel_event, event, message=form.message.data, actor=actor())
+        if told is not REFUSED:
             flash(f"Event cancelled. {told} guest(s) are being e-mailed your message.")
             return redirect(url_for("admin.event_dashboard", event_id=event.id))
-    status = 422 if form.is_submitted() else 200
-    live = capacity.place_counts(event)
-    return render_template("admin/cancel_event.html", event=event, form=form, counts=live), status
+    return form_page("admin/cancel_event.html", form, event=event, counts=capacity.place_counts(event))
 
 
 @bp.route("/events/<int:event_id>/copy", methods=["GET", "POST"])
@@ -176,31 +141,11 @@ def copy_event(event_id: int):
     source = get_event(event_id)
     form = CopyEventForm()
     if not form.is_submitted():
-        form.title.data = source.title
-        form.timezone.data = source.timezone
+        form.title.data, form.timezone.data = source.title, source.timezone
     if form.validate_on_submit():
-        slug = (form.slug.data or "").strip() or events.suggest_slug(
-            form.title.data, form.city.data, form.local_start.data
-        )
-        try:
-            event = events.copy_event(
-                source,
-                title=form.title.data,
-                slug=slug,
-                venue_name=form.venue_name.data,
-                room=form.room.data or "",
-                street_address=form.street_address.data,
-                city=form.city.data,
-                region=form.region.data or "",
-                postal_code=form.postal_code.data or "",
-                **local_fields(form),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        fields = {**form.when_fields(), **form.venue_fields(), "title": form.title.data}
+        event = attempt(form, events.copy_event, source, slug=_slug(form), **fields)
+        if event is not REFUSED:
             flash(f"Copied as a draft: {event.title}, {event.city}. No guests were copied.")
             return redirect(url_for("admin.event_dashboard", event_id=event.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/copy_event.html", form=form, source=source, event=None), status
+    return form_page("admin/copy_event.html", form, source=source, event=None)

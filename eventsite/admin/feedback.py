@@ -1,6 +1,5 @@
 """Admin: the feedback form editor, results with charts, CSV, the poster and the series view."""
 
-import datetime as dt
 import io
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,10 +9,10 @@ from eventsite.admin.charts import horizontal_bars, score_columns
 from eventsite.admin.common import get_event
 from eventsite.admin.feedback_forms import FeedbackSettingsForm, QuestionForm
 from eventsite.admin.forms import ActionForm
-from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import FeedbackQuestion, QuestionKind
-from eventsite.services import DomainError, feedback
+from eventsite.services import feedback
+from eventsite.web import REFUSED, attempt, attempt_or_flash, form_status
 
 RED, GREY, GREEN = "#a4161a", "#8a94a3", "#146c2e"
 NPS_COLOURS = [RED] * 7 + [GREY] * 2 + [GREEN] * 2
@@ -58,14 +57,6 @@ def feedback_poster(event_id: int):
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"feedback-poster-{event.slug}.pdf")
 
 
-def _local(value: dt.datetime | None, tz) -> dt.datetime | None:
-    return value.astimezone(tz).replace(tzinfo=None) if value else None
-
-
-def _utc(value: dt.datetime | None, tz) -> dt.datetime | None:
-    return value.replace(tzinfo=tz).astimezone(dt.UTC) if value else None
-
-
 @bp.route("/events/<int:event_id>/feedback/form", methods=["GET", "POST"])
 def feedback_editor(event_id: int):
     event = get_event(event_id)
@@ -74,34 +65,12 @@ def feedback_editor(event_id: int):
         return render_template("admin/feedback_editor.html", event=event, form=None, action=ActionForm())
     settings = FeedbackSettingsForm(obj=form)
     if not settings.is_submitted():
-        settings.local_opens.data = _local(form.opens_at, event.tz)
-        settings.local_closes.data = _local(form.closes_at, event.tz)
-        settings.audience.data = form.audience.value
+        settings.show(form, event.tz)
     elif settings.validate():
-        try:
-            feedback.update_settings(
-                form,
-                intro=settings.intro.data or "",
-                is_anonymous=settings.is_anonymous.data,
-                opens_at=_utc(settings.local_opens.data, event.tz),
-                closes_at=_utc(settings.local_closes.data, event.tz),
-                invitations_enabled=settings.invitations_enabled.data,
-                invite_delay_hours=settings.invite_delay_hours.data,
-                audience=settings.audience.data,
-                reminder_enabled=settings.reminder_enabled.data,
-                reminder_after_days=settings.reminder_after_days.data,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            field = {"closes_at": "local_closes"}.get(exc.field, exc.field)
-            form_error(settings, DomainError(exc.message, exc.code, field))
-            form = feedback.get_form(event)
-        else:
-            db.session.commit()
+        if attempt(settings, feedback.update_settings, form, **settings.settings(event.tz)) is not REFUSED:
             flash("Feedback settings saved.")
             return redirect(url_for("admin.feedback_editor", event_id=event_id))
-    status = 422 if settings.is_submitted() else 200
-    return render_editor(event, form, settings, QuestionForm(prefix="new"), status)
+    return render_editor(event, form, settings, QuestionForm(prefix="new"), form_status(settings))
 
 
 def render_editor(event, form, settings, new_question, status=200):
@@ -134,17 +103,8 @@ def add_feedback_question(event_id: int):
     form = feedback.get_form(event) or abort(404)
     new = QuestionForm(prefix="new")
     if new.validate_on_submit():
-        try:
-            feedback.add_question(
-                form, kind=new.kind.data, prompt=new.prompt.data, help_text=new.help_text.data or "",
-                required=new.required.data, choices=new.choice_list(),
-            )  # fmt: skip
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(new, exc)
-            form = feedback.get_form(event)
-        else:
-            db.session.commit()
+        added = attempt(new, feedback.add_question, form, kind=new.kind.data, **new.question_fields())
+        if added is not REFUSED:
             flash("Question added.")
             return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
     settings = FeedbackSettingsForm(formdata=None, obj=form)
@@ -167,22 +127,14 @@ def edit_feedback_question(event_id: int, question_id: int):
     if not edit.is_submitted():
         edit.choices.data = "\n".join(question.choices)
     edit.kind.data = question.kind.value  # fixed once created
-    if edit.validate_on_submit():
-        try:
-            feedback.update_question(
-                question, prompt=edit.prompt.data, help_text=edit.help_text.data or "", required=edit.required.data,
-                choices=edit.choice_list(),
-            )  # fmt: skip
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(edit, exc)
-            question = get_question(event_id, question_id)
-        else:
-            db.session.commit()
-            flash("Question saved.")
-            return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
-    status = 422 if edit.is_submitted() else 200
-    return render_template("admin/feedback_question.html", event=event, question=question, edit=edit), status
+    if (
+        edit.validate_on_submit()
+        and attempt(edit, feedback.update_question, question, **edit.question_fields()) is not REFUSED
+    ):
+        flash("Question saved.")
+        return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
+    page = render_template("admin/feedback_question.html", event=event, question=question, edit=edit)
+    return page, form_status(edit)
 
 
 @bp.post("/events/<int:event_id>/feedback/questions/<int:question_id>/move")
@@ -197,15 +149,8 @@ def move_feedback_question(event_id: int, question_id: int):
 @bp.post("/events/<int:event_id>/feedback/questions/<int:question_id>/delete")
 def delete_feedback_question(event_id: int, question_id: int):
     question = get_question(event_id, question_id)
-    if ActionForm().validate_on_submit():
-        try:
-            feedback.remove_question(question)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
-            flash("Question removed.")
+    if ActionForm().validate_on_submit() and attempt_or_flash(feedback.remove_question, question) is not REFUSED:
+        flash("Question removed.")
     return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
 
 

@@ -1,5 +1,7 @@
 """Admin forms for the feedback form editor: shape only; services/feedback.py checks the rules."""
 
+import datetime as dt
+
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -46,6 +48,34 @@ class FeedbackSettingsForm(Form):
         validators=[InputRequired("Give a number of days."), NumberRange(1, 13, "Choose between 1 and 13.")],
     )
 
+    #: The fields where the service's refusals about the window belong (errors.form_error).
+    service_field_names = {"opens_at": "local_opens", "closes_at": "local_closes"}
+
+    def show(self, form, tz) -> None:
+        """Fill the fields the form object cannot: its window on the event's clock, its audience."""
+        self.local_opens.data = _local(form.opens_at, tz)
+        self.local_closes.data = _local(form.closes_at, tz)
+        self.audience.data = form.audience.value
+
+    def settings(self, tz) -> dict:
+        """The settings as ``services.feedback.update_settings`` takes them (the window in UTC)."""
+        names = ("is_anonymous", "invitations_enabled", "invite_delay_hours", "audience", "reminder_enabled",
+                 "reminder_after_days")  # fmt: skip
+        return {
+            **{name: self[name].data for name in names},
+            "intro": self.intro.data or "",
+            "opens_at": _utc(self.local_opens.data, tz),
+            "closes_at": _utc(self.local_closes.data, tz),
+        }
+
+
+def _local(value: dt.datetime | None, tz) -> dt.datetime | None:
+    return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+
+def _utc(value: dt.datetime | None, tz) -> dt.datetime | None:
+    return value.replace(tzinfo=tz).astimezone(dt.UTC) if value else None
+
 
 class QuestionForm(Form):
     kind = SelectField("Type", choices=[SelectChoice(k.value, k.label) for k in QuestionKind])
@@ -58,3 +88,8 @@ class QuestionForm(Form):
 
     def choice_list(self) -> list[str]:
         return (self.choices.data or "").splitlines()
+
+    def question_fields(self) -> dict:
+        """What the editor may change on a question (its kind is fixed once created)."""
+        text = {"prompt": self.prompt.data, "help_text": self.help_text.data or ""}
+        return {**text, "required": self.required.data, "choices": self.choice_list()}

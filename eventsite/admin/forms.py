@@ -35,6 +35,11 @@ class VenueFields:
     region = StringField("State / region", validators=[Optional(), Length(max=100)])
     postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
 
+    def venue_fields(self) -> dict:
+        """The place as the services take it (an optional part left empty is "")."""
+        names = ("venue_name", "room", "street_address", "city", "region", "postal_code")
+        return {name: self[name].data or "" for name in names}
+
 
 class WhenFields:
     local_start = DateTimeLocalField(
@@ -42,6 +47,10 @@ class WhenFields:
     )
     local_end = DateTimeLocalField("Ends", format=LOCAL, validators=[DataRequired("Please give an end date and time.")])
     timezone = SelectField("Time zone", choices=ZONE_CHOICES, default="America/Los_Angeles")
+
+    def when_fields(self) -> dict:
+        """The wall-clock times and their zone, as the event services take them."""
+        return {"local_start": self.local_start.data, "local_end": self.local_end.data, "timezone": self.timezone.data}
 
 
 class EventForm(Form, WhenFields, VenueFields):

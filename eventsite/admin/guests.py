@@ -6,12 +6,11 @@ from collections.abc import Callable
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 
 from eventsite.admin.blueprint import bp
-from eventsite.admin.common import actor, get_event, get_rsvp, require_event_of
+from eventsite.admin.common import actor, get_event, get_rsvp
 from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
-from eventsite.errors import form_error
-from eventsite.extensions import db
-from eventsite.models import RsvpStatus, TrainingLevel
+from eventsite.models import Rsvp, RsvpStatus, TrainingLevel
 from eventsite.services import DomainError, capacity, exports, guests, history, people, rsvps
+from eventsite.web import REFUSED, attempt, form_page, of_event, saved
 
 
 @bp.get("/events/<int:event_id>/guests")
@@ -49,26 +48,14 @@ def add_guest(event_id: int):
     event = get_event(event_id)
     form = AddGuestForm()
     if form.validate_on_submit():
-        try:
-            outcome = guests.add_guest(
-                event,
-                email=form.email.data,
-                source=form.source.data,
-                confirm_over_capacity=form.confirm_over_capacity.data,
-                actor=actor(),
-                **form.service_fields(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-            event = get_event(event_id)
-        else:
-            db.session.commit()
+        outcome = attempt(
+            form, guests.add_guest, event, email=form.email.data, source=form.source.data,
+            confirm_over_capacity=form.confirm_over_capacity.data, actor=actor(), **form.service_fields(),
+        )  # fmt: skip
+        if outcome is not REFUSED:
             flash(f"{outcome.rsvp.full_name} was added as confirmed and e-mailed their private link." + _over(outcome))
             return redirect(url_for("admin.guest_detail", rsvp_id=outcome.rsvp.id))
-    status = 422 if form.is_submitted() else 200
-    counts = capacity.place_counts(event)
-    return render_template("admin/guest_form.html", event=event, form=form, counts=counts), status
+    return form_page("admin/guest_form.html", form, event=event, counts=capacity.place_counts(event))
 
 
 @bp.route("/guests/<int:rsvp_id>", methods=["GET", "POST"])
@@ -76,30 +63,26 @@ def guest_detail(rsvp_id: int):
     rsvp = get_rsvp(rsvp_id)
     form = GuestEditForm(obj=rsvp)
     if form.validate_on_submit():
-        try:
-            changed = rsvps.change_rsvp(rsvp, actor=actor(), **form.service_fields())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-            rsvp = get_rsvp(rsvp_id)
-        else:
-            db.session.commit()
+        changed = attempt(form, rsvps.change_rsvp, rsvp, actor=actor(), **form.service_fields())
+        if changed is not REFUSED:
             labels = ", ".join(form[name].label.text.lower() for name in changed)
             flash(f"Saved {rsvp.full_name}'s {labels}." if changed else "Nothing was changed.")
             return redirect(url_for("admin.guest_detail", rsvp_id=rsvp.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "admin/guest_detail.html",
-        event=rsvp.event,
-        rsvp=rsvp,
-        form=form,
-        button=GuestActionForm(formdata=None),
-        actions=[] if rsvp.is_anonymised else [(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
-        history=history.lines(rsvp),
-        position=rsvps.waitlist_position(rsvp),
-        checked_in_at=guests.checked_in_at(rsvp),
-        sources=guests.SOURCES,
-    ), status
+    return form_page("admin/guest_detail.html", form, **guest_page_context(rsvp))
+
+
+def guest_page_context(rsvp: Rsvp) -> dict:
+    """What one guest's page shows besides the edit form: actions, history, place in line."""
+    return {
+        "event": rsvp.event,
+        "rsvp": rsvp,
+        "button": GuestActionForm(formdata=None),
+        "actions": [] if rsvp.is_anonymised else [(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
+        "history": history.lines(rsvp),
+        "position": rsvps.waitlist_position(rsvp),
+        "checked_in_at": guests.checked_in_at(rsvp),
+        "sources": guests.SOURCES,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,30 +174,33 @@ STATUS_ACTIONS = {
 @bp.route("/events/<int:event_id>/guests/<int:rsvp_id>/<action>", methods=["GET", "POST"])
 def guest_action(event_id: int, rsvp_id: int, action: str):
     spec = ACTIONS.get(action) or abort(404)
-    rsvp = get_rsvp(rsvp_id)
-    require_event_of(rsvp, event_id)
+    rsvp = of_event(Rsvp, rsvp_id, event_id)
     if rsvp.is_anonymised:  # nothing to e-mail, and nobody to act for
         abort(404)
-    form = GuestActionForm()
-    warning = None
     if request.method == "GET" and action not in STATUS_ACTIONS[rsvp.status]:
         flash(f"{rsvp.full_name} is {rsvp.status.label.lower()} now; that action no longer applies.")
         return redirect(url_for("admin.guest_detail", rsvp_id=rsvp_id))
+    form, warning = GuestActionForm(), None
     if form.validate_on_submit():
-        options = {"confirm_over_capacity": form.over_capacity_confirmed} if spec.may_overbook else {}
         try:
-            outcome = spec.run(rsvp, actor=actor(), **options)
+            outcome = saved(spec.run, rsvp, actor=actor(), **_options(spec, form))
         except DomainError as exc:
-            db.session.rollback()
             if exc.code != "over_capacity":
                 flash(exc.message)
                 return redirect(url_for("admin.guest_detail", rsvp_id=rsvp_id))
             warning = exc.message
-            rsvp = get_rsvp(rsvp_id)
         else:
-            db.session.commit()
             flash(spec.done(outcome))
             return redirect(url_for("admin.guest_detail", rsvp_id=rsvp_id))
+    return _confirm_page(rsvp, action, spec, form, warning)
+
+
+def _options(spec: Action, form: GuestActionForm) -> dict:
+    return {"confirm_over_capacity": form.over_capacity_confirmed} if spec.may_overbook else {}
+
+
+def _confirm_page(rsvp: Rsvp, action: str, spec: Action, form: GuestActionForm, warning: str | None):
+    """The page that asks before a destructive or over-capacity action (409 with its warning)."""
     return render_template(
         "admin/guest_confirm.html",
         event=rsvp.event,

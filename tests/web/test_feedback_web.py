@@ -306,3 +306,22 @@ def test_the_poster_page_says_when_the_form_is_closed(app, client):
     text = page_text(client.get(f"/e/{slug}/feedback").get_data(as_text=True))
     assert "Feedback for this evening closed on" in text
     assert "E-mail me my link" not in text
+
+
+def test_a_window_that_closes_before_it_opens_is_refused_next_to_closes(app, admin):
+    event_id, *_ = evening(app, guests=0)
+    editor = f"/admin/events/{event_id}/feedback/form"
+    refused = post_form(
+        admin,
+        editor,
+        {"intro": "Kept", "local_opens": "2031-05-02T10:00", "local_closes": "2031-05-01T10:00",
+         "invite_delay_hours": "2", "audience": "confirmed", "reminder_after_days": "3"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "must close after it opens" in field_box(page, "local_closes")
+    assert "Kept" in page  # what was typed stays
+    with app.app_context():
+        from eventsite.models import Event
+
+        assert feedback.get_form(db.session.get(Event, event_id)).intro != "Kept"
