@@ -55,6 +55,14 @@ def attempt_or_flash(call: Callable, *args, **kwargs):
         return REFUSED
 
 
+def attempt_or_abort(status: int, call: Callable, *args, **kwargs):
+    """``saved(call, ...)`` where a refusal ends the request: an error page with its message."""
+    try:
+        return saved(call, *args, **kwargs)
+    except DomainError as exc:
+        abort(status, exc.message)
+
+
 def form_status(form) -> int:
     """422 for a form page shown again after a submission (it carries the reasons), else 200."""
     return 422 if form.is_submitted() else 200

@@ -8,13 +8,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import get_event
-from eventsite.errors import form_error
-from eventsite.extensions import db
 from eventsite.form_widgets import Form
 from eventsite.models import Segment
-from eventsite.services import DomainError
 from eventsite.services import messages as message_service
+from eventsite.web import REFUSED, attempt
 
+SENDING = "The e-mails are going out now; the history below counts them as they are delivered."
 BODY_HINT = Markup("Plain text. Leave a blank line between paragraphs; links become clickable.")
 
 
@@ -48,25 +47,33 @@ class MessageForm(Form):
             return None
         return int(count)
 
+    def message_fields(self, *, confirmed: bool = True) -> dict:
+        """The message as the services take it; to send, also the count the organizer confirmed."""
+        fields = {"segment": self.chosen_segment(), "subject": self.subject.data, "body": self.body.data}
+        return {**fields, "confirmed_count": self.confirmed_count()} if confirmed else fields
+
 
 @bp.route("/events/<int:event_id>/messages", methods=["GET", "POST"])
 def messages(event_id: int):
     event = get_event(event_id)
     form = MessageForm()
-    preview = None
-    if form.validate_on_submit():
-        try:
-            if request.form.get("action") == "send":
-                return _send(event, form)
-            preview = message_service.preview_message(
-                event, segment=form.chosen_segment(), subject=form.subject.data, body=form.body.data
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
+    preview, valid = None, form.validate_on_submit()
+    if valid and request.form.get("action") == "send":
+        message = attempt(
+            form, message_service.send_message, event, **form.message_fields(), sent_by=current_user.email
+        )
+        if message is not REFUSED:
+            noun = message_service.segment_noun(message.segment, message.recipients)
+            flash(f"Sent “{message.subject}” to {noun}. {SENDING}")
+            return redirect(url_for("admin.messages", event_id=event.id))
+    elif valid:
+        preview = attempt(form, message_service.preview_message, event, **form.message_fields(confirmed=False))
+        if preview is not REFUSED:
             flash(f"Preview ready: the e-mail exactly as {preview.rsvp.full_name} would get it. Nothing was sent yet.")
-    status = 422 if form.errors or form.form_errors else 200
+    return _page(event, form, None if preview is REFUSED else preview)
+
+
+def _page(event, form: MessageForm, preview):
     return render_template(
         "admin/messages.html",
         event=event,
@@ -76,23 +83,4 @@ def messages(event_id: int):
         history=message_service.message_history(event),
         placeholders=message_service.PLACEHOLDERS,
         segment_noun=message_service.segment_noun,
-    ), status
-
-
-def _send(event, form: MessageForm):
-    """Raises DomainError from the service; commits and redirects on success."""
-    segment = form.chosen_segment()
-    message = message_service.send_message(
-        event,
-        segment=segment,
-        subject=form.subject.data,
-        body=form.body.data,
-        sent_by=current_user.email,
-        confirmed_count=form.confirmed_count(),
-    )
-    db.session.commit()
-    flash(
-        f"Sent “{message.subject}” to {message_service.segment_noun(segment, message.recipients)}. "
-        "The e-mails are going out now; the history below counts them as they are delivered."
-    )
-    return redirect(url_for("admin.messages", event_id=event.id))
+    ), (422 if form.errors or form.form_errors else 200)

@@ -5,9 +5,8 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor
 from eventsite.admin.people_forms import RetentionForm
-from eventsite.errors import form_error
-from eventsite.extensions import db
-from eventsite.services import DomainError, people, privacy
+from eventsite.services import people, privacy
+from eventsite.web import REFUSED, attempt, form_page
 
 
 @bp.get("/people")
@@ -43,17 +42,12 @@ def person_detail(rsvp_id: int):
 def retention():
     current = privacy.settings()
     form = RetentionForm(obj=current)
-    if form.validate_on_submit():
-        try:
-            privacy.set_retention(form.retention_days.data, actor=actor())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            days = form.retention_days.data
-            flash(f"Saved: personal data is anonymised {days:,} days after each event." if days else
-                  "Saved: personal data is kept until a guest deletes it.")  # fmt: skip
-            return redirect(url_for("admin.people_list"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/retention.html", form=form, current=current, due=privacy.due_for_retention()), status
+    if (
+        form.validate_on_submit()
+        and attempt(form, privacy.set_retention, form.retention_days.data, actor=actor()) is not REFUSED
+    ):
+        days = form.retention_days.data
+        flash(f"Saved: personal data is anonymised {days:,} days after each event." if days else
+              "Saved: personal data is kept until a guest deletes it.")  # fmt: skip
+        return redirect(url_for("admin.people_list"))
+    return form_page("admin/retention.html", form, current=current, due=privacy.due_for_retention())

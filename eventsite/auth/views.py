@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, EqualTo
 from eventsite.auth.blueprint import bp
 from eventsite.extensions import db
 from eventsite.form_widgets import Form
-from eventsite.services import DomainError, accounts
+from eventsite.services import accounts
+from eventsite.web import REFUSED, attempt
 
 
 class LoginForm(Form):
@@ -93,15 +94,9 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors = ["That is not your current password."]
         else:
-            try:
-                signed_out = accounts.change_password(
-                    current_user, form.password.data, keep_token=current_user.get_id()
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                form.password.errors = [exc.message]
-            else:
-                db.session.commit()
+            signed_out = attempt(form, accounts.change_password, current_user, form.password.data,
+                                 keep_token=current_user.get_id())  # fmt: skip
+            if signed_out is not REFUSED:
                 others = f" {signed_out} other sign-in(s) were signed out." if signed_out else ""
                 flash("Your password was changed." + others)
                 return redirect(url_for("admin.events"))

@@ -8,7 +8,6 @@ guest through the signed session cookie written when they opened that link (``re
 from flask import Response, abort, jsonify, redirect, render_template, request, session, url_for
 
 from eventsite.auth import guessing
-from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp
 from eventsite.public.blueprint import bp
@@ -17,6 +16,7 @@ from eventsite.public.forms import GuestDetailsForm
 from eventsite.public.manage_page import manage_context
 from eventsite.public.views import load_rsvp, remember_guest
 from eventsite.services import DomainError, contacts, tickets, tokens
+from eventsite.web import REFUSED, attempt, attempt_or_abort, form_status
 
 
 def load_guest(token: str) -> Rsvp:
@@ -35,15 +35,8 @@ def load_guest(token: str) -> Rsvp:
 def networking(token: str):
     rsvp = load_rsvp(token)
     form = NetworkingForm()
-    if form.validate():
-        try:
-            contacts.update_preferences(rsvp, **form.networking_fields())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            return redirect(url_for("public.manage", token=token, networking=1, _anchor="networking"))
+    if form.validate() and attempt(form, contacts.update_preferences, rsvp, **form.networking_fields()) is not REFUSED:
+        return redirect(url_for("public.manage", token=token, networking=1, _anchor="networking"))
 
     page = render_template(
         "public/manage.html", **manage_context(rsvp, networking_form=form), form=GuestDetailsForm(obj=rsvp)
@@ -83,20 +76,12 @@ def guest_directory(token: str):
 def meet(token: str):
     rsvp = load_guest(token)
     form = ScanForm()
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            try:
-                result = contacts.save_scanned(rsvp, form.code.data, note=form.note.data or "")
-            except DomainError as exc:
-                db.session.rollback()
-                form_error(form, exc)
-            else:
-                db.session.commit()
-                if result.saved is None:
-                    return redirect(url_for("public.meet", token=token, not_shared=result.contact.display_name))
-                return redirect(url_for("public.meet", token=token, saved=result.saved.id))
+    if form.validate_on_submit():
+        result = attempt(form, contacts.save_scanned, rsvp, form.code.data, note=form.note.data or "")
+        if result is not REFUSED and result.saved is None:
+            return redirect(url_for("public.meet", token=token, not_shared=result.contact.display_name))
+        if result is not REFUSED:
+            return redirect(url_for("public.meet", token=token, saved=result.saved.id))
     rows = contacts.my_contacts(rsvp)
     saved_id = request.args.get("saved", "")
     saved = next((c for c in rows if str(c.id) == saved_id), None)
@@ -109,7 +94,7 @@ def meet(token: str):
         not_shared=request.args.get("not_shared", "")[:100],
         count=len(rows),
     )
-    return page, status
+    return page, form_status(form)
 
 
 @bp.get("/r/<token>/meet/lookup")
@@ -160,11 +145,7 @@ def contact_note(token: str, saved_id: int):
     form = NoteForm()
     if not form.validate():
         abort(400, "That note is too long (200 characters at most).")
-    try:
-        contacts.update_note(rsvp, saved_id, form.note.data or "")
-    except DomainError as exc:
-        abort(404, exc.message)
-    db.session.commit()
+    attempt_or_abort(404, contacts.update_note, rsvp, saved_id, form.note.data or "")
     return redirect(url_for("public.my_contacts", token=token, edited=saved_id, _anchor=f"contact-{saved_id}"))
 
 
@@ -173,11 +154,7 @@ def contact_remove(token: str, saved_id: int):
     rsvp = load_guest_or_past(token)
     if not NoteForm().validate():
         abort(400)
-    try:
-        contacts.remove_contact(rsvp, saved_id)
-    except DomainError as exc:
-        abort(404, exc.message)
-    db.session.commit()
+    attempt_or_abort(404, contacts.remove_contact, rsvp, saved_id)
     return redirect(url_for("public.my_contacts", token=token))
 
 
@@ -250,10 +227,5 @@ def badge_save(code: str):
     form = SaveBadgeForm()
     if not form.validate():
         abort(400, "That note is too long (200 characters at most).")
-    try:
-        contacts.save_contact(viewer, scanned, note=form.note.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        abort(400, exc.message)
-    db.session.commit()
+    attempt_or_abort(400, contacts.save_contact, viewer, scanned, note=form.note.data or "")
     return redirect(url_for("public.badge_check", code=code, saved=1))

@@ -11,6 +11,7 @@ from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsFor
 from eventsite.public.manage_page import manage_context
 from eventsite.public.views import load_rsvp
 from eventsite.services import DomainError, email_change
+from eventsite.web import saved
 
 
 @bp.post("/r/<token>/email")
@@ -19,14 +20,12 @@ def change_email(token: str):
     form = EmailChangeForm()
     if form.validate():
         try:
-            email_change.request_change(rsvp, form.new_email.data)
+            saved(email_change.request_change, rsvp, form.new_email.data)
         except DomainError as exc:
-            db.session.rollback()
             if exc.field is None:  # cancelled meanwhile (another tab): the page says so
                 return redirect(url_for("public.manage", token=token))
             form_error(form, exc)
         else:
-            db.session.commit()
             return redirect(url_for("public.manage", token=token, email_sent=1) + "#change-email")
     context = {**manage_context(rsvp), "email_form": form}
     return render_template("public/manage.html", **context, form=GuestDetailsForm(obj=rsvp, formdata=None)), 422
@@ -41,8 +40,7 @@ def confirm_email(change: str):
     try:
         pending = email_change.read_link(change)
         if form.validate_on_submit():
-            email_change.confirm_change(pending)
-            db.session.commit()
+            saved(email_change.confirm_change, pending)
             return redirect(
                 url_for("public.manage", token=pending.rsvp.manage_token, email_changed=1) + "#change-email"
             )

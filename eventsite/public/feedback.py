@@ -1,13 +1,11 @@
 """Guest feedback pages: the form by personal link or manage link, and the poster's start page."""
 
-import contextlib
-
 from flask import abort, redirect, render_template, request, session, url_for
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
 from eventsite.auth import guessing, submissions
-from eventsite.database import write_intent
+from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
 from eventsite.form_widgets import Form, email_checks
 from eventsite.models import utcnow
@@ -15,6 +13,7 @@ from eventsite.public.blueprint import bp
 from eventsite.public.views import load_event, load_rsvp
 from eventsite.security import private_page
 from eventsite.services import DomainError, feedback, tickets
+from eventsite.web import saved
 
 
 class BadgeCodeForm(Form):
@@ -33,22 +32,10 @@ class LinkByEmailForm(Form):
     )
 
 
-@contextlib.contextmanager
-def reads_first():
-    """Load and check a submission in a plain read transaction (no SQLite write lock), so the
-    lock is held only for the few inserts of ``save_submission``: guests answering at once
-    then queue for a millisecond each instead of for the whole request."""
-    token = write_intent.set(False)
-    try:
-        yield
-    finally:
-        write_intent.reset(token)
-
-
 @bp.route("/f/<token>", methods=["GET", "POST"])
 def feedback_form(token: str):
     guessing.guard(guessing.Secret.FEEDBACK)
-    with reads_first():
+    with reading():
         invitation = feedback.find_invitation(token)
         if invitation is None or invitation.rsvp.is_anonymised:
             guessing.miss(guessing.Secret.FEEDBACK)
@@ -59,7 +46,7 @@ def feedback_form(token: str):
 
 @bp.route("/r/<token>/feedback", methods=["GET", "POST"])
 def manage_feedback(token: str):
-    with reads_first():
+    with reading():
         rsvp = load_rsvp(token)
     return answer_page(rsvp, url_for("public.manage_feedback", token=token))
 
@@ -72,18 +59,12 @@ def answer_page(rsvp, here: str):
     if request.method == "POST":  # the service checks the window and the receipt itself
         values = {k: request.form.getlist(k) for k in request.form if k.startswith("q")}
         try:
-            with reads_first():
-                submission = feedback.check_submission(rsvp, values)
-            db.session.rollback()  # end the read; the write transaction begins locked
-            feedback.save_submission(submission)
+            _save_answers(rsvp, values)
         except feedback.InvalidAnswers as exc:
-            db.session.rollback()
             errors, message, status = exc.errors, exc.message, 422
         except DomainError as exc:
-            db.session.rollback()
             message, status = exc.message, (200 if exc.code == "already_answered" else 409)
         else:
-            db.session.commit()
             return redirect(f"{here}?thanks=1")
     state = feedback.form_state(rsvp)
     if state is None:
@@ -104,6 +85,19 @@ def answer_page(rsvp, here: str):
     return page, status
 
 
+def _save_answers(rsvp, values: dict[str, list[str]]) -> None:
+    """Check the answers in a plain read (no SQLite write lock), then save them under the lock,
+    held only for the few inserts: guests answering at once queue for a millisecond each."""
+    try:
+        with reading():
+            submission = feedback.check_submission(rsvp, values)
+    except DomainError:
+        db.session.rollback()
+        raise
+    with write_after_read():
+        saved(feedback.save_submission, submission)
+
+
 @bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
 @private_page
 def feedback_start(slug: str):
@@ -114,47 +108,44 @@ def feedback_start(slug: str):
     if form is None or event.is_cancelled:
         abort(404, "This event has no feedback form.")
     code_form, email_form = BadgeCodeForm(), LinkByEmailForm()
-    status, headers = 200, {}
-    now = utcnow()
-    if not form.is_open(now):
-        pass  # the page says when it opens or that it closed; nothing to submit
-    elif request.form.get("which") == "badge":
-        if code_form.validate_on_submit():
-            guessing.guard(guessing.Secret.BADGE)
-            rsvp = feedback.find_guest_by_badge_code(event, tickets.parse_code(code_form.code.data) or "")
-            if rsvp is None:
-                guessing.miss(guessing.Secret.BADGE)
-            else:
-                invitation = feedback.invitation_for(rsvp, form)
-                db.session.commit()
-                return redirect(url_for("public.feedback_form", token=invitation.token))
-            code_form.code.errors.append(
-                "We don't know this badge code for this event. Check it, or use your e-mail below."
-            )
-        status = 422
-    elif request.form.get("which") == "email":
-        status = 422
-        if email_form.validate_on_submit():
-            held = submissions.wait_message("feedback-link", email_form.email.data)
-            if held is None:
-                feedback.send_link_by_email(event, email_form.email.data)
-                db.session.commit()
-                session["feedback_link_to"] = email_form.email.data
-                return redirect(url_for("public.feedback_start", slug=slug, sent=1))
-            email_form.email.errors.append(held[0])
-            status = 429
-            headers["Retry-After"] = str(held[1])
-    return (
-        render_template(
-            "public/feedback_start.html",
-            event=event,
-            form=form,
-            is_open=form.is_open(now),
-            not_yet=now < form.effective_opens_at,
-            code_form=code_form,
-            email_form=email_form,
-            sent_to=session.get("feedback_link_to", "") if request.args.get("sent") == "1" else None,
-        ),
-        status,
-        headers,
-    )
+    answer, now = (200, {}), utcnow()
+    if form.is_open(now) and request.form.get("which") == "badge":
+        answer = _by_badge_code(event, form, code_form)
+    elif form.is_open(now) and request.form.get("which") == "email":
+        answer = _by_email(event, email_form)
+    if not isinstance(answer, tuple):  # a redirect: the form, or "sent"
+        return answer
+    page = render_template(
+        "public/feedback_start.html", event=event, form=form, is_open=form.is_open(now),
+        not_yet=now < form.effective_opens_at, code_form=code_form, email_form=email_form,
+        sent_to=session.get("feedback_link_to", "") if request.args.get("sent") == "1" else None,
+    )  # fmt: skip
+    return page, *answer
+
+
+def _by_badge_code(event, form, code_form: BadgeCodeForm):
+    """Open the form for the badge code typed in; (422, {}) with the reason next to the field."""
+    if code_form.validate_on_submit():
+        guessing.guard(guessing.Secret.BADGE)
+        rsvp = feedback.find_guest_by_badge_code(event, tickets.parse_code(code_form.code.data) or "")
+        if rsvp is not None:
+            invitation = saved(feedback.invitation_for, rsvp, form)
+            return redirect(url_for("public.feedback_form", token=invitation.token))
+        guessing.miss(guessing.Secret.BADGE)
+        code_form.code.errors.append(
+            "We don't know this badge code for this event. Check it, or use your e-mail below."
+        )
+    return 422, {}
+
+
+def _by_email(event, email_form: LinkByEmailForm):
+    """Send the guest's link to the address typed in (if it is a guest's); 422 or 429 otherwise."""
+    if not email_form.validate_on_submit():
+        return 422, {}
+    held = submissions.wait_message("feedback-link", email_form.email.data)
+    if held is not None:
+        email_form.email.errors.append(held[0])
+        return 429, {"Retry-After": str(held[1])}
+    saved(feedback.send_link_by_email, event, email_form.email.data)
+    session["feedback_link_to"] = email_form.email.data
+    return redirect(url_for("public.feedback_start", slug=event.slug, sent=1))

@@ -6,14 +6,14 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from markupsafe import Markup
 
 from eventsite.auth import guessing, submissions
-from eventsite.database import reading, writing
-from eventsite.errors import form_error
+from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, utcnow
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.public.manage_page import manage_context
 from eventsite.services import DomainError, calendar, capacity, contacts, events, links, rsvps, tokens
+from eventsite.web import REFUSED, attempt, form_status, saved
 
 
 def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
@@ -23,10 +23,8 @@ def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
     """
     if not rsvps.events_with_due_offers(now, event):
         return False
-    db.session.commit()  # end the read transaction; the expiry starts a locked one
-    with writing():
-        rsvps.expire_offers(now=now, event=event)
-        db.session.commit()
+    with write_after_read():
+        saved(rsvps.expire_offers, now=now, event=event)
     return True
 
 
@@ -135,20 +133,14 @@ def _event_page(slug: str):
 
 def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> bool:
     """Save the RSVP under the write lock and commit; False with the message next to its field."""
-    db.session.commit()  # end the read transaction; the write begins with the lock
-    try:
-        with writing():
-            result = rsvps.submit_rsvp(
-                event, email=form.email.data, mail_when_full=True, now=now, **form.service_fields()
-            )
-            if result.created and form.networking_chosen():
-                contacts.update_preferences(result.rsvp, **form.networking_fields())
-            db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        form_error(form, exc)
-        return False
-    return True
+    with write_after_read():
+        return attempt(form, _submit_rsvp, event, form, now) is not REFUSED
+
+
+def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> None:
+    result = rsvps.submit_rsvp(event, email=form.email.data, mail_when_full=True, now=now, **form.service_fields())
+    if result.created and form.networking_chosen():
+        contacts.update_preferences(result.rsvp, **form.networking_fields())
 
 
 @bp.get("/e/<slug>/check-inbox")
@@ -162,25 +154,14 @@ def manage(token: str):
     rsvp = load_rsvp(token)
     remember_guest(rsvp)
     form = GuestDetailsForm(obj=rsvp)
-    saved = False
-    status = 200
-    if form.is_submitted():
-        if form.validate():
-            try:
-                saved = bool(rsvps.change_rsvp(rsvp, **form.service_fields()))
-            except DomainError as exc:
-                db.session.rollback()
-                form_error(form, exc)
-                status = 422
-            else:
-                db.session.commit()
-                return redirect(url_for("public.manage", token=token, saved=int(saved)))
-        else:
-            status = 422
-    else:
+    if form.validate_on_submit():
+        changed = attempt(form, rsvps.change_rsvp, rsvp, **form.service_fields())
+        if changed is not REFUSED:
+            return redirect(url_for("public.manage", token=token, saved=int(bool(changed))))
+    elif not form.is_submitted():
         apply_due_expiries(utcnow(), rsvp.event)
         db.session.refresh(rsvp)
-    return render_template("public/manage.html", **manage_context(rsvp), form=form), status
+    return render_template("public/manage.html", **manage_context(rsvp), form=form), form_status(form)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
@@ -188,8 +169,7 @@ def cancel(token: str):
     rsvp = load_rsvp(token)
     form = ConfirmForm()
     if form.validate_on_submit():
-        rsvps.cancel_rsvp(rsvp)
-        db.session.commit()
+        saved(rsvps.cancel_rsvp, rsvp)
         return redirect(url_for("public.manage", token=token))
     return render_template("public/cancel.html", rsvp=rsvp, event=rsvp.event, form=form)
 
