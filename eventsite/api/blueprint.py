@@ -20,22 +20,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 #: DomainError codes and the HTTP status each maps to; anything else is 422.
-STATUS_BY_CODE = {
-    "bad_json": 400,
-    "login_required": 401,
-    "door_not_found": 401,
-    "pin_required": 401,
-    "bad_pin": 401,
-    "too_many_attempts": 429,
-    "door_revoked": 403,
-    "door_not_yet_open": 403,
-    "door_expired": 403,
-    "forbidden": 403,
-    "not_found": 404,
-    "nonce_reused": 409,
-    "not_admitted": 409,
-    "already_registered": 409,
-}
 PUBLIC_ENDPOINTS = {"api.openapi"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -44,17 +28,12 @@ class ApiError(DomainError):
     """A refusal raised by the API layer itself (authentication, malformed input)."""
 
 
-def error_response(code: str, message: str, status: int | None = None, field: str | None = None):
-    status = status or STATUS_BY_CODE.get(code, 422)
-    extra = {"field": field} if field else {}
-    return jsonify(error=code, reason=code, message=message, **extra), status
-
-
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
-
+    """A refusal as JSON, with the HTTP status its code answers with (``ErrorCode.status``)."""
     db.session.rollback()
-    return error_response(exc.code, exc.message, field=exc.field)
+    extra = {"field": exc.field} if exc.field else {}
+    return jsonify(error=exc.code, reason=exc.code, message=exc.message, **extra), exc.code.status
 
 
 def check_door_pin(door, pin: str | None) -> None:

@@ -1,6 +1,7 @@
 """The OpenAPI 3 description of /api, served at /api/openapi.json (and fuzzed by the test suite)."""
 
 from eventsite.models import TrainingLevel
+from eventsite.services import ErrorCode
 from eventsite.services.checkin import MAX_UPLOAD, MIN_SEARCH, Reason, UploadStatus
 from eventsite.services.roster import SCHEME
 from eventsite.services.tickets import MAX_CODE
@@ -9,7 +10,11 @@ ERROR = {
     "type": "object",
     "required": ["error", "reason", "message"],
     "properties": {
-        "error": {"type": "string", "description": "Stable code, same as reason."},
+        "error": {
+            "type": "string",
+            "description": "Stable code, same as reason: one of ErrorCode (each response lists its own).",
+            "examples": sorted(code.value for code in ErrorCode if code.status == 422),
+        },
         "reason": {"type": "string"},
         "message": {"type": "string", "description": "For people: what happened and what to do."},
         "field": {"type": "string", "description": "The input field the message belongs next to, if any."},
@@ -143,6 +148,12 @@ STATS = {
 }
 
 
+def _codes(status: int) -> str:
+    """The codes an error of ``status`` may carry, as ErrorCode lists them."""
+    codes = [f"`{code}`" for code in ErrorCode if code.status == status]
+    return f". Codes: {', '.join(codes)}" if codes and status != 422 else ""
+
+
 def _errors(*statuses: int) -> dict:
     words = {
         400: "Malformed request",
@@ -155,7 +166,7 @@ def _errors(*statuses: int) -> dict:
     }
     return {
         str(s): {
-            "description": words[s],
+            "description": words[s] + _codes(s),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
         for s in statuses

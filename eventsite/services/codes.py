@@ -1,0 +1,111 @@
+"""The stable codes of ``DomainError``: one list that services raise, views compare, the
+API's JSON errors carry (with the HTTP status each code answers with) and /api/openapi.json
+documents. A code not listed here cannot be raised (``DomainError`` checks)."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """A refusal's stable code; ``status``: the HTTP status of the API's JSON answer."""
+
+    status: int
+
+    def __new__(cls, value: str, status: int = 422):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.status = status
+        return member
+
+    # 400
+    BAD_JSON = "bad_json", 400  # the request body is not a JSON object
+    # 401
+    LOGIN_REQUIRED = "login_required", 401  # neither a door link nor a signed-in organizer
+    DOOR_NOT_FOUND = "door_not_found", 401  # no door link has this token
+    PIN_REQUIRED = "pin_required", 401  # the door link needs its PIN
+    BAD_PIN = "bad_pin", 401  # the PIN is wrong
+    # 403
+    DOOR_REVOKED = "door_revoked", 403
+    DOOR_NOT_YET_OPEN = "door_not_yet_open", 403
+    DOOR_EXPIRED = "door_expired", 403
+    FORBIDDEN = "forbidden", 403  # signed in, but not allowed
+    # 404
+    NOT_FOUND = "not_found", 404
+    # 409
+    ALREADY_REGISTERED = "already_registered", 409
+    NONCE_REUSED = "nonce_reused", 409  # the scan id belongs to another scan
+    NOT_ADMITTED = "not_admitted", 409  # nothing to undo
+    # 429
+    TOO_MANY_ATTEMPTS = "too_many_attempts", 429  # wrong PINs for this door
+    # 422: the input breaks a rule; ``field`` names where, when it can
+    ALREADY_ANSWERED = "already_answered"
+    ALREADY_DELETED = "already_deleted"
+    ANONYMISED = "anonymised"
+    ANONYMITY_LOCKED = "anonymity_locked"
+    BAD_CODE = "bad_code"
+    BAD_DELAY = "bad_delay"
+    BAD_EMAIL = "bad_email"
+    BAD_FIRST_NAME = "bad_first_name"
+    BAD_LABEL = "bad_label"
+    BAD_LAST_NAME = "bad_last_name"
+    BAD_LAYOUT = "bad_layout"
+    BAD_LINK = "bad_link"
+    BAD_NONCE = "bad_nonce"
+    BAD_OFFSET = "bad_offset"
+    BAD_PROGRAM = "bad_program"
+    BAD_QUERY = "bad_query"
+    BAD_REMINDER = "bad_reminder"
+    BAD_RETENTION = "bad_retention"
+    BAD_SCANNED_AT = "bad_scanned_at"
+    BAD_SCANS = "bad_scans"
+    BAD_SCANS_FILE = "bad_scans_file"
+    BAD_SELECTION = "bad_selection"
+    BAD_SLOT = "bad_slot"
+    BAD_SLUG = "bad_slug"
+    BAD_TIMEZONE = "bad_timezone"
+    BAD_TRAINING_LEVEL = "bad_training_level"
+    BAD_URL = "bad_url"
+    BAD_WINDOW = "bad_window"
+    CAPACITY_BELOW_CONFIRMED = "capacity_below_confirmed"
+    CHOICE_IN_USE = "choice_in_use"
+    CLOSES_BEFORE_OPENS = "closes_before_opens"
+    DEADLINE_AFTER_START = "deadline_after_start"
+    DIRECTORY_OFF = "directory_off"
+    DUPLICATE = "duplicate"
+    EMAIL_TAKEN = "email_taken"
+    EMPTY_SEGMENT = "empty_segment"
+    END_BEFORE_START = "end_before_start"
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_FULL = "event_full"
+    EVENT_NOT_PUBLISHED = "event_not_published"
+    FEEDBACK_CLOSED = "feedback_closed"
+    FEEDBACK_NOT_OPEN = "feedback_not_open"
+    INVALID_ANSWERS = "invalid_answers"  # feedback answers: each message sits by its question
+    LINK_EXPIRED = "link_expired"
+    LINK_USED = "link_used"
+    NO_BADGES = "no_badges"
+    NO_FORM = "no_form"
+    NO_GUESTS = "no_guests"
+    NO_OFFER = "no_offer"
+    NO_WAITLIST = "no_waitlist"
+    NOBODY_WAITING = "nobody_waiting"
+    NOT_A_GUEST = "not_a_guest"
+    NOT_CONFIRMED = "not_confirmed"
+    NOT_LIVE = "not_live"
+    OFFER_EXPIRED = "offer_expired"
+    OVER_CAPACITY = "over_capacity"
+    OWN_BADGE = "own_badge"
+    PHONE_MISSING = "phone_missing"
+    QUERY_TOO_SHORT = "query_too_short"
+    QUESTION_ANSWERED = "question_answered"
+    RECIPIENTS_CHANGED = "recipients_changed"
+    RSVP_CLOSED = "rsvp_closed"
+    SAME_EMAIL = "same_email"
+    SLUG_TAKEN = "slug_taken"
+    TOO_FEW_CHOICES = "too_few_choices"
+    TOO_MANY_CHOICES = "too_many_choices"
+    TOO_MANY_QUESTIONS = "too_many_questions"
+    UNKNOWN_CODE = "unknown_code"
+    UNKNOWN_PLACEHOLDER = "unknown_placeholder"
+    WEAK_PASSWORD = "weak_password"
+    WRONG_EVENT = "wrong_event"
+    WRONG_STATUS = "wrong_status"
