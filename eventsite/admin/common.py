@@ -1,6 +1,5 @@
-"""Helpers shared by the admin views: loading objects, actor names, errors onto forms."""
+"""Helpers shared by the admin views: loading an event or a guest, the actor's name in history."""
 
-from flask import abort
 from flask_login import current_user
 
 from eventsite.extensions import db
@@ -18,8 +17,3 @@ def get_rsvp(rsvp_id: int) -> Rsvp:
 def actor() -> str:
     """How organizer actions appear in an RSVP's history."""
     return f"organizer:{current_user.email}"
-
-
-def require_event_of(rsvp: Rsvp, event_id: int) -> None:
-    if rsvp.event_id != event_id:
-        abort(404)
