@@ -12,6 +12,7 @@ from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import RsvpStatus, TrainingLevel
 from eventsite.services import DomainError, capacity, exports, guests, history, people, rsvps
+from eventsite.services.guest_details import GuestDetails
 
 
 @bp.get("/events/<int:event_id>/guests")
@@ -52,11 +53,10 @@ def add_guest(event_id: int):
         try:
             outcome = guests.add_guest(
                 event,
-                email=form.email.data,
+                GuestDetails.from_mapping(form.data),
                 source=form.source.data,
                 confirm_over_capacity=form.confirm_over_capacity.data,
                 actor=actor(),
-                **form.service_fields(),
             )
         except DomainError as exc:
             db.session.rollback()

@@ -14,6 +14,7 @@ from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.public.manage_page import manage_context
 from eventsite.services import DomainError, calendar, capacity, contacts, events, links, rsvps, tokens
+from eventsite.services.guest_details import GuestDetails
 
 
 def apply_due_expiries(now: dt.datetime, event: Event) -> bool:
@@ -138,9 +139,7 @@ def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> bool:
     db.session.commit()  # end the read transaction; the write begins with the lock
     try:
         with writing():
-            result = rsvps.submit_rsvp(
-                event, email=form.email.data, mail_when_full=True, now=now, **form.service_fields()
-            )
+            result = rsvps.submit_rsvp(event, GuestDetails.from_mapping(form.data), mail_when_full=True, now=now)
             if result.created and form.networking_chosen():
                 contacts.update_preferences(result.rsvp, **form.networking_fields())
             db.session.commit()

@@ -37,6 +37,7 @@ from eventsite.models import (
 )
 from eventsite.services import DomainError, history, mail, rsvps
 from eventsite.services.capacity import seats_taken
+from eventsite.services.guest_details import GuestDetails
 
 PER_PAGE = 50
 
@@ -356,16 +357,8 @@ def _require(rsvp: Rsvp, *statuses: RsvpStatus, doing: str) -> None:
 
 def add_guest(
     event: Event,
+    details: GuestDetails,
     *,
-    email: str,
-    first_name: str,
-    last_name: str,
-    institution: str,
-    training_level: TrainingLevel | str,
-    badge_name: str = "",
-    pronouns: str = "",
-    dietary_notes: str = "",
-    accessibility_notes: str = "",
     source: str = "organizer",
     confirm_over_capacity: bool = False,
     actor: str,
@@ -383,7 +376,7 @@ def add_guest(
     if source not in MANUAL_SOURCES:
         raise ValueError(f"source must be one of {MANUAL_SOURCES}")
     now = now or utcnow()
-    address, key = rsvps.normalise_email(email)
+    address, key = rsvps.normalise_email(details.email)
     lock_event(event.id)
     db.session.refresh(event)
     if event.is_cancelled:
@@ -403,21 +396,13 @@ def add_guest(
     note = f"{label}, over capacity ({taken + 1}/{event.capacity})" if full else label
     rsvp = rsvps.insert_rsvp(
         event,
-        email=address,
+        dataclasses.replace(details, email=address),
         email_key=key,
         status=RsvpStatus.CONFIRMED,
         now=now,
         actor=actor,
         source=source,
         note=note,
-        first_name=first_name,
-        last_name=last_name,
-        badge_name=badge_name,
-        pronouns=pronouns,
-        institution=institution,
-        training_level=training_level,
-        dietary_notes=dietary_notes,
-        accessibility_notes=accessibility_notes,
     )
     return Outcome(rsvp, over_capacity=(taken + 1, event.capacity) if full else None)
 

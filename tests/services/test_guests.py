@@ -23,7 +23,7 @@ from eventsite.models import (
 )
 from eventsite.services import DomainError, exports, guests, history, rsvps, spreadsheets
 from eventsite.services.capacity import seats_taken
-from factories import guest_fields, make_event, make_rsvp
+from factories import guest_details, make_event, make_rsvp
 
 ORGANIZER = "organizer:olivia@example.org"
 
@@ -47,9 +47,10 @@ def changes(rsvp) -> list[tuple[str, str, str]]:
     return [(c.action.value, c.actor, c.detail) for c in rows]
 
 
-def add(event, **overrides):
-    fields = guest_fields(**overrides)
-    return guests.add_guest(event, actor=ORGANIZER, **fields)
+def add(event, *, source="organizer", confirm_over_capacity=False, **details):
+    return guests.add_guest(
+        event, guest_details(**details), source=source, confirm_over_capacity=confirm_over_capacity, actor=ORGANIZER
+    )
 
 
 # --- adding by hand ------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def test_adding_an_address_that_already_has_a_live_rsvp_is_refused_next_to_the_e
 
 def test_approval_events_drafts_and_closed_rsvps_still_take_hand_added_guests(app_ctx):
     event = make_event(requires_approval=True, status=EventStatus.DRAFT, rsvp_deadline=utcnow() + dt.timedelta(days=1))
-    outcome = guests.add_guest(event, actor=ORGANIZER, now=utcnow() + dt.timedelta(days=2), **guest_fields())
+    outcome = guests.add_guest(event, guest_details(), actor=ORGANIZER, now=utcnow() + dt.timedelta(days=2))
     assert outcome.rsvp.status == RsvpStatus.CONFIRMED
 
 
@@ -408,11 +409,10 @@ def crowd(app_ctx):
     ]
     made = {}
     for i, (first, last, program, level, email) in enumerate(people):
-        made[first] = rsvps.submit_rsvp(
-            event,
-            now=t0 + dt.timedelta(hours=i),
-            **guest_fields(first_name=first, last_name=last, institution=program, training_level=level, email=email),
-        ).rsvp
+        details = guest_details(
+            first_name=first, last_name=last, institution=program, training_level=level, email=email
+        )
+        made[first] = rsvps.submit_rsvp(event, details, now=t0 + dt.timedelta(hours=i)).rsvp
     rsvps.cancel_rsvp(made["Ana"])
     make_rsvp(other, first_name="Maria", last_name="Elsewhere")
     db.session.commit()
