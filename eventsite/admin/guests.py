@@ -13,13 +13,14 @@ from eventsite.extensions import db
 from eventsite.models import RsvpStatus, TrainingLevel
 from eventsite.services import DomainError, capacity, exports, guests, history, people, rsvps
 from eventsite.services.guest_details import GuestDetails
+from eventsite.services.guest_list import SORTS, SOURCES, GuestFilter, checked_in_at, guest_page
 
 
 @bp.get("/events/<int:event_id>/guests")
 def guest_list(event_id: int):
     event = get_event(event_id)
-    filters = guests.GuestFilter.from_args(request.args)
-    page = guests.guest_page(event, filters)
+    filters = GuestFilter.from_args(request.args)
+    page = guest_page(event, filters)
     return render_template(
         "admin/guest_list.html",
         event=event,
@@ -27,8 +28,8 @@ def guest_list(event_id: int):
         page=page,
         tracks=people.guest_tracks(event, [row.id for row in page.rows]),
         counts=capacity.place_counts(event),
-        sorts=guests.SORTS,
-        sources=guests.SOURCES,
+        sorts=SORTS,
+        sources=SOURCES,
         statuses=list(RsvpStatus),
         levels=list(TrainingLevel),
     )
@@ -37,7 +38,7 @@ def guest_list(event_id: int):
 @bp.get("/events/<int:event_id>/guests.csv")
 def guest_list_csv(event_id: int):
     event = get_event(event_id)
-    lines = exports.guest_csv(event, guests.GuestFilter.from_args(request.args))
+    lines = exports.guest_csv(event, GuestFilter.from_args(request.args))
     return Response(
         stream_with_context(lines),
         mimetype="text/csv",
@@ -97,8 +98,8 @@ def guest_detail(rsvp_id: int):
         actions=[] if rsvp.is_anonymised else [(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
         history=history.lines(rsvp),
         position=rsvps.waitlist_position(rsvp),
-        checked_in_at=guests.checked_in_at(rsvp),
-        sources=guests.SOURCES,
+        checked_in_at=checked_in_at(rsvp),
+        sources=SOURCES,
     ), status
 
 

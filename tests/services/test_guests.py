@@ -21,7 +21,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, exports, guests, history, rsvps, spreadsheets
+from eventsite.services import DomainError, exports, guest_list, guests, history, rsvps, spreadsheets
 from eventsite.services.capacity import seats_taken
 from factories import guest_details, make_event, make_rsvp
 
@@ -391,7 +391,7 @@ def names(page) -> list[str]:
 
 
 def listing(event, **args):
-    return guests.guest_page(event, guests.GuestFilter.from_args({k: str(v) for k, v in args.items()}))
+    return guest_list.guest_page(event, guest_list.GuestFilter.from_args({k: str(v) for k, v in args.items()}))
 
 
 @pytest.fixture()
@@ -470,9 +470,9 @@ def test_filter_by_status_and_level_and_sort_both_ways(crowd):
 
 def test_unknown_filter_values_fall_back_to_defaults(crowd):
     event, _ = crowd
-    f = guests.GuestFilter.from_args({"status": "bogus", "level": "x", "sort": "email; drop", "page": "-3"})
+    f = guest_list.GuestFilter.from_args({"status": "bogus", "level": "x", "sort": "email; drop", "page": "-3"})
     assert (f.status, f.level, f.sort, f.page) == (None, None, "name", 1)
-    assert guests.guest_page(event, f).total == 5
+    assert guest_list.guest_page(event, f).total == 5
 
 
 def test_pages_of_fifty_and_a_page_past_the_end_shows_the_last(app_ctx):
@@ -489,7 +489,7 @@ def test_pages_of_fifty_and_a_page_past_the_end_shows_the_last(app_ctx):
 
 
 def test_page_numbers_leave_gaps():
-    page = guests.GuestPage(rows=[], positions={}, checked_in={}, total=1000, page=10, pages=20, per_page=50)
+    page = guest_list.GuestPage(rows=[], positions={}, checked_in={}, total=1000, page=10, pages=20, per_page=50)
     assert page.page_numbers() == [1, None, 8, 9, 10, 11, 12, None, 20]
 
 
@@ -507,11 +507,11 @@ def test_checked_in_comes_from_a_standing_admission_and_waitlist_position_is_sho
     page = listing(event)
     assert set(page.checked_in) == {made["José"].id}
     assert page.positions == {made["Maria"].id: 1}
-    assert guests.checked_in_at(made["José"]) is not None and guests.checked_in_at(made["Zoë"]) is None
+    assert guest_list.checked_in_at(made["José"]) is not None and guest_list.checked_in_at(made["Zoë"]) is None
 
 
 def test_filter_args_keep_only_what_differs_from_the_defaults():
-    f = guests.GuestFilter.from_args({"q": "  maria   lopez ", "status": "confirmed", "dir": "desc", "page": "3"})
+    f = guest_list.GuestFilter.from_args({"q": "  maria   lopez ", "status": "confirmed", "dir": "desc", "page": "3"})
     assert f.q == "maria lopez"
     assert f.args() == {"q": "maria lopez", "status": "confirmed", "dir": "desc", "page": 3}
     assert f.args(page=1, sort="level") == {"q": "maria lopez", "status": "confirmed", "sort": "level", "dir": "desc"}
@@ -541,7 +541,7 @@ def test_formula_cells_are_neutralised(value, expected):
 
 def test_csv_lines_start_with_the_bom_and_the_header(crowd):
     event, _ = crowd
-    lines = list(exports.guest_csv(event, guests.GuestFilter()))
+    lines = list(exports.guest_csv(event, guest_list.GuestFilter()))
     assert lines[0].startswith("\ufeffRSVP id,First name,Last name")
     table = list(csv.reader(io.StringIO("".join(lines).removeprefix("\ufeff"))))
     assert len(table) == 6 and all(len(row) == len(exports.COLUMNS) for row in table)

@@ -22,7 +22,7 @@ from eventsite.models import (
     Segment,
     utcnow,
 )
-from eventsite.services import DomainError, checkin, events, guests, mail, messages, people, privacy, rsvps
+from eventsite.services import DomainError, checkin, events, guest_list, mail, messages, people, privacy, rsvps
 from factories import make_event, make_rsvp
 from helpers import db_session
 
@@ -106,7 +106,7 @@ def test_deleting_a_confirmed_place_cancels_it_passes_it_on_and_removes_the_pers
     ]
     # Nobody can find Zoë any more; deleting twice is refused.
     assert people.people_page(people.PeopleFilter(q="zoe")).total == 0
-    assert guests.guest_page(event, guests.GuestFilter(q="ng")).total == 0
+    assert guest_list.guest_page(event, guest_list.GuestFilter(q="ng")).total == 0
     with pytest.raises(DomainError) as exc:
         privacy.delete_own_data(zoe)
     assert exc.value.code == "already_deleted"

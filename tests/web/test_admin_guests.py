@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, TrainingLevel, utcnow
-from eventsite.services import exports, guests, rsvps, spreadsheets
+from eventsite.services import exports, guest_list, guests, rsvps, spreadsheets
 from factories import guest_details, make_event, make_rsvp
 from helpers import db_session, deliver, field_box, form_values, page_text, post_form
 
@@ -407,11 +407,11 @@ def test_csv_round_trips_nasty_values_and_neutralises_formulas(app, admin):
         made.append(raw)
         db.session.add(CheckIn(event_id=event.id, rsvp_id=made[1].id, result=CheckInResult.ADMITTED))
         db.session.flush()
-        context = exports.Context(event.tz, {}, guests.checked_in_times(event))
+        context = exports.Context(event.tz, {}, guest_list.checked_in_times(event))
         expected = {
             r.id: [spreadsheets.neutralise(cell(row, context)) for _, cell in exports.COLUMNS]
             for r in made
-            for row in [guests.guest_rows(event, guests.GuestFilter(q=r.email)).one()]
+            for row in [guest_list.guest_rows(event, guest_list.GuestFilter(q=r.email)).one()]
         }
         event_id, slug = event.id, event.slug
         made = [r.id for r in made]
