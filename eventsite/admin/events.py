@@ -12,7 +12,7 @@ from eventsite.errors import form_error
 from eventsite.extensions import db
 from eventsite.models import utcnow
 from eventsite.public.forms import RsvpForm
-from eventsite.services import DomainError, capacity, events
+from eventsite.services import DomainError, capacity, event_figures, events
 
 TABS = ("upcoming", "drafts", "past")
 
@@ -26,7 +26,7 @@ def index():
 def events_list():
     tab = request.args.get("tab", "upcoming")
     tab = tab if tab in TABS else "upcoming"
-    return render_template("admin/events.html", rows=events.admin_event_rows(tab), tab=tab, tabs=TABS)
+    return render_template("admin/events.html", rows=event_figures.admin_event_rows(tab), tab=tab, tabs=TABS)
 
 
 def local_fields(form) -> dict:
@@ -96,7 +96,7 @@ def edit_event(event_id: int):
 @bp.get("/events/<int:event_id>")
 def event_dashboard(event_id: int):
     event = get_event(event_id)
-    figures = events.dashboard(event)
+    figures = event_figures.dashboard(event)
     return render_template(
         "admin/dashboard.html",
         event=event,
