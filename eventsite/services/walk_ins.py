@@ -48,7 +48,7 @@ def _replay(event: Event, nonce: str) -> WalkIn | None:
     rsvp = row.rsvp
     if row.event_id != event.id or rsvp is None or rsvp.source != WALK_IN:
         raise DomainError("This request id was already used for something else.", "nonce_reused", "nonce")
-    return WalkIn(rsvp=rsvp, verdict=checkin._verdict(row, rsvp, replayed=True), replayed=True)
+    return WalkIn(rsvp=rsvp, verdict=checkin.verdict_of(row, rsvp, replayed=True), replayed=True)
 
 
 def _clean(value: str, field: str, label: str, limit: int, *, required: bool) -> str:
