@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus, OutboxMessage
 from eventsite.services import accounts, checkin, contacts, events, feedback, rsvps
+from eventsite.services.guest_details import GuestDetails
 
 DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
 
@@ -160,8 +161,7 @@ def load_demo(now: dt.datetime) -> list[str]:
 def _add_demo_guests(event: Event, now: dt.datetime) -> None:
     ids = []
     for first, last, badge, pronouns, program, level in DEMO_GUESTS[: 8 if "Los Angeles" in event.title else 3]:
-        result = rsvps.submit_rsvp(
-            event,
+        details = GuestDetails(
             first_name=first,
             last_name=last,
             badge_name=badge,
@@ -169,9 +169,8 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
             email=f"demo.guest{len(ids) + 1}@example.org",
             institution=program,
             training_level=level,
-            actor="cli",
-            now=now,
         )
+        result = rsvps.submit_rsvp(event, details, actor="cli", now=now)
         ids.append(result.rsvp.id)
         if "Los Angeles" in event.title and first in DEMO_ASK_ME_ABOUT:
             contacts.update_preferences(
@@ -210,16 +209,14 @@ def add_demo_feedback(event: Event) -> None:
     rng = random.Random(event.slug)
     ids, rsvp_list = [], []
     for i in range(40):
-        result = rsvps.submit_rsvp(
-            event,
+        details = GuestDetails(
             first_name=FIRST[i % len(FIRST)],
             last_name=LAST[(i * 7) % len(LAST)],
             email=f"demo.boston{i + 1}@example.org",
             institution=PROGRAMS[i % len(PROGRAMS)],
             training_level=LEVELS[i % len(LEVELS)],
-            actor="cli",
-            now=event.starts_at - dt.timedelta(days=30 - i // 3),
         )
+        result = rsvps.submit_rsvp(event, details, actor="cli", now=event.starts_at - dt.timedelta(days=30 - i // 3))
         ids.append(result.rsvp.id)
         rsvp_list.append(result.rsvp)
     for i, rsvp in enumerate(rsvp_list[:34]):

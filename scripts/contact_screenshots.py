@@ -30,6 +30,7 @@ from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import utcnow  # noqa: E402
 from eventsite.services import accounts, contacts, rsvps  # noqa: E402
+from eventsite.services.guest_details import GuestDetails  # noqa: E402
 from factories import make_event  # noqa: E402
 from scripts.screenshots import CHROMIUM_ARGS, WIDTHS, free_port  # noqa: E402
 
@@ -53,8 +54,9 @@ def build(app):
         )
         made = []
         for n, (first, last, badge, program, level, ask, shares) in enumerate(GUESTS):
-            rsvp = rsvps.submit_rsvp(event, first_name=first, last_name=last, badge_name=badge, email=f"g{n}@example.org",
-                                     institution=program, training_level=level).rsvp  # fmt: skip
+            details = GuestDetails(first_name=first, last_name=last, badge_name=badge, email=f"g{n}@example.org",
+                                   institution=program, training_level=level)  # fmt: skip
+            rsvp = rsvps.submit_rsvp(event, details).rsvp
             contacts.update_preferences(rsvp, in_directory=True, ask_me_about=ask, share_contact=shares,
                                         share_email=shares, share_phone=shares and n % 2 == 1, phone=f"+1 310 555 01{n:02d}",
                                         profile_url=f"https://www.linkedin.com/in/example-{n}" if shares else "")  # fmt: skip

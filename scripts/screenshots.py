@@ -31,6 +31,7 @@ from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import Event, Rsvp, RsvpStatus  # noqa: E402
 from eventsite.services import rsvps  # noqa: E402
+from eventsite.services.guest_details import GuestDetails  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DEVICES  # noqa: E402  (the browser tests' Chromium)
 
 WIDTHS = {375: DEVICES["phone"], 1280: DEVICES["laptop"]}
@@ -62,14 +63,14 @@ def fill_event(app, slug: str, *, waitlisted: int) -> None:
             ("Grace", "Oyelaran", "grace@example.org"),
         ][:waitlisted]
         for first, last, email in guests:
-            rsvps.submit_rsvp(
-                event,
+            details = GuestDetails(
                 first_name=first,
                 last_name=last,
                 email=email,
                 institution="Harbor-UCLA Medical Center",
                 training_level="pgy3",
             )
+            rsvps.submit_rsvp(event, details)
         db.session.commit()
         # One confirmed guest drops out: the first in the queue gets an offer.
         first_filler = db.session.scalar(sa.select(Rsvp).where(Rsvp.email == "filler0@example.org"))

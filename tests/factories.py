@@ -5,6 +5,7 @@ import itertools
 
 from eventsite.models import EventStatus, utcnow
 from eventsite.services import events, rsvps
+from eventsite.services.guest_details import GuestDetails
 
 _seq = itertools.count(1)
 
@@ -41,6 +42,7 @@ def make_event(*, days_ahead: float = 30, status: EventStatus = EventStatus.PUBL
 
 
 def guest_fields(n: int | None = None, **overrides) -> dict:
+    """A guest's details as the RSVP form posts them."""
     n = n if n is not None else next(_seq)
     fields = dict(
         first_name=f"Guest{n}",
@@ -53,10 +55,14 @@ def guest_fields(n: int | None = None, **overrides) -> dict:
     return fields
 
 
-def make_rsvp(event, **overrides):
+def guest_details(n: int | None = None, **overrides) -> GuestDetails:
+    """``guest_fields`` as the services take them."""
+    return GuestDetails(**guest_fields(n, **overrides))
+
+
+def make_rsvp(event, *, now=None, **overrides):
     """Submit an RSVP through the service (so every rule applies) and return the Rsvp."""
-    now = overrides.pop("now", None)
-    return rsvps.submit_rsvp(event, now=now, **guest_fields(**overrides)).rsvp
+    return rsvps.submit_rsvp(event, guest_details(**overrides), now=now).rsvp
 
 
 def next_year_evening(month: int = 9, day: int = 12) -> tuple[dt.datetime, dt.datetime]:

@@ -1,4 +1,4 @@
-"""Forms for the organizer's door-link screen: shape only; services.checkin checks the rules."""
+"""Forms for the organizer's door-link screen: shape only; services.doors checks the rules."""
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, PasswordField, StringField

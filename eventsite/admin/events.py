@@ -10,7 +10,7 @@ from eventsite.admin.doors import door_figures
 from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, EventForm
 from eventsite.models import utcnow
 from eventsite.public.forms import RsvpForm
-from eventsite.services import capacity, events
+from eventsite.services import capacity, event_figures, events
 from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
 
 TABS = ("upcoming", "drafts", "past")
@@ -25,7 +25,7 @@ def index():
 def events_list():
     tab = request.args.get("tab", "upcoming")
     tab = tab if tab in TABS else "upcoming"
-    return render_template("admin/events.html", rows=events.admin_event_rows(tab), tab=tab, tabs=TABS)
+    return render_template("admin/events.html", rows=event_figures.admin_event_rows(tab), tab=tab, tabs=TABS)
 
 
 def _slug(form) -> str:
@@ -75,7 +75,7 @@ def edit_event(event_id: int):
 @bp.get("/events/<int:event_id>")
 def event_dashboard(event_id: int):
     event = get_event(event_id)
-    figures = events.dashboard(event)
+    figures = event_figures.dashboard(event)
     return render_template(
         "admin/dashboard.html",
         event=event,

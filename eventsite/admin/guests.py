@@ -10,14 +10,16 @@ from eventsite.admin.common import actor, get_event, get_rsvp
 from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
 from eventsite.models import Rsvp, RsvpStatus, TrainingLevel
 from eventsite.services import DomainError, capacity, exports, guests, history, people, rsvps
+from eventsite.services.guest_details import GuestDetails
+from eventsite.services.guest_list import SORTS, SOURCES, GuestFilter, checked_in_at, guest_page
 from eventsite.web import REFUSED, attempt, form_page, of_event, saved
 
 
 @bp.get("/events/<int:event_id>/guests")
 def guest_list(event_id: int):
     event = get_event(event_id)
-    filters = guests.GuestFilter.from_args(request.args)
-    page = guests.guest_page(event, filters)
+    filters = GuestFilter.from_args(request.args)
+    page = guest_page(event, filters)
     return render_template(
         "admin/guest_list.html",
         event=event,
@@ -25,8 +27,8 @@ def guest_list(event_id: int):
         page=page,
         tracks=people.guest_tracks(event, [row.id for row in page.rows]),
         counts=capacity.place_counts(event),
-        sorts=guests.SORTS,
-        sources=guests.SOURCES,
+        sorts=SORTS,
+        sources=SOURCES,
         statuses=list(RsvpStatus),
         levels=list(TrainingLevel),
     )
@@ -35,7 +37,7 @@ def guest_list(event_id: int):
 @bp.get("/events/<int:event_id>/guests.csv")
 def guest_list_csv(event_id: int):
     event = get_event(event_id)
-    lines = exports.guest_csv(event, guests.GuestFilter.from_args(request.args))
+    lines = exports.guest_csv(event, GuestFilter.from_args(request.args))
     return Response(
         stream_with_context(lines),
         mimetype="text/csv",
@@ -49,8 +51,8 @@ def add_guest(event_id: int):
     form = AddGuestForm()
     if form.validate_on_submit():
         outcome = attempt(
-            form, guests.add_guest, event, email=form.email.data, source=form.source.data,
-            confirm_over_capacity=form.confirm_over_capacity.data, actor=actor(), **form.service_fields(),
+            form, guests.add_guest, event, GuestDetails.from_mapping(form.data), source=form.source.data,
+            confirm_over_capacity=form.confirm_over_capacity.data, actor=actor(),
         )  # fmt: skip
         if outcome is not REFUSED:
             flash(f"{outcome.rsvp.full_name} was added as confirmed and e-mailed their private link." + _over(outcome))
@@ -80,8 +82,8 @@ def guest_page_context(rsvp: Rsvp) -> dict:
         "actions": [] if rsvp.is_anonymised else [(name, ACTIONS[name]) for name in STATUS_ACTIONS[rsvp.status]],
         "history": history.lines(rsvp),
         "position": rsvps.waitlist_position(rsvp),
-        "checked_in_at": guests.checked_in_at(rsvp),
-        "sources": guests.SOURCES,
+        "checked_in_at": checked_in_at(rsvp),
+        "sources": SOURCES,
     }
 
 

@@ -13,6 +13,7 @@ from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.public.manage_page import manage_context
 from eventsite.services import DomainError, calendar, capacity, contacts, events, links, rsvps, tokens
+from eventsite.services.guest_details import GuestDetails
 from eventsite.web import REFUSED, attempt, form_status, saved
 
 
@@ -138,7 +139,7 @@ def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> bool:
 
 
 def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> None:
-    result = rsvps.submit_rsvp(event, email=form.email.data, mail_when_full=True, now=now, **form.service_fields())
+    result = rsvps.submit_rsvp(event, GuestDetails.from_mapping(form.data), mail_when_full=True, now=now)
     if result.created and form.networking_chosen():
         contacts.update_preferences(result.rsvp, **form.networking_fields())
 

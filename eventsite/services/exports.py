@@ -12,7 +12,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from eventsite.models import Event
-from eventsite.services.guests import SOURCES, GuestFilter, checked_in_times, guest_rows, queue_positions
+from eventsite.services.guest_list import SOURCES, GuestFilter, checked_in_times, guest_rows, queue_positions
 from eventsite.services.spreadsheets import Line, neutralise
 
 

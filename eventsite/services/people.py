@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Event, EventStatus, FeedbackReceipt, Rsvp, RsvpStatus, utcnow
-from eventsite.services.guests import Paged, unicode_lower
+from eventsite.services.guest_list import Paged, unicode_lower
 from eventsite.services.spreadsheets import neutralise
 
 PER_PAGE = 50

@@ -5,7 +5,7 @@ also be lost, so the roster must not be a guest list. It holds no e-mail address
 every guest's details are encrypted under a key that only that guest's own ticket code yields:
 whoever holds the phone can read a guest only by scanning (or typing) their badge.
 
-The construction, per guest, with ``code`` the normalised ticket code (``checkin.parse_code``):
+The construction, per guest, with ``code`` the normalised ticket code (``tickets.parse_code``):
 
 - ``salt`` = HMAC-SHA-256(SECRET_KEY, "roster-salt:<event id>"), one per event, sent in the
   clear with the roster. It makes the same code give unrelated keys in different events and

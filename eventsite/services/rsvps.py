@@ -24,6 +24,7 @@ from eventsite.models import (
 )
 from eventsite.services import DomainError, history, mail, tokens
 from eventsite.services.capacity import seats_taken
+from eventsite.services.guest_details import GuestDetails
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -81,16 +82,8 @@ def find_live_rsvp(event: Event, email_key: str) -> Rsvp | None:
 
 def submit_rsvp(
     event: Event,
+    details: GuestDetails,
     *,
-    first_name: str,
-    last_name: str,
-    email: str,
-    institution: str,
-    training_level: TrainingLevel | str,
-    badge_name: str = "",
-    pronouns: str = "",
-    dietary_notes: str = "",
-    accessibility_notes: str = "",
     actor: str = "guest",
     mail_when_full: bool = False,
     now: dt.datetime | None = None,
@@ -107,7 +100,7 @@ def submit_rsvp(
     ``event_full``, ``bad_email`` (field ``email``).
     """
     now = now or utcnow()
-    address, key = normalise_email(email)
+    address, key = normalise_email(details.email)
     # The id from the identity map: the caller may have ended the transaction it loaded the
     # event in (expiring it), and the refresh below reads it once, under the lock.
     lock_event(sa.inspect(event).identity[0])
@@ -126,40 +119,19 @@ def submit_rsvp(
         return SubmitResult(None, created=False)
 
     rsvp = insert_rsvp(
-        event,
-        email=address,
-        email_key=key,
-        status=status,
-        now=now,
-        actor=actor,
-        first_name=first_name,
-        last_name=last_name,
-        badge_name=badge_name,
-        pronouns=pronouns,
-        institution=institution,
-        training_level=training_level,
-        dietary_notes=dietary_notes,
-        accessibility_notes=accessibility_notes,
+        event, dataclasses.replace(details, email=address), email_key=key, status=status, now=now, actor=actor
     )
     return SubmitResult(rsvp, created=True)
 
 
 def insert_rsvp(
     event: Event,
+    details: GuestDetails,
     *,
-    email: str,
     email_key: str,
     status: RsvpStatus,
     now: dt.datetime,
     actor: str,
-    first_name: str,
-    last_name: str,
-    institution: str,
-    training_level: TrainingLevel | str,
-    badge_name: str = "",
-    pronouns: str = "",
-    dietary_notes: str = "",
-    accessibility_notes: str = "",
     source: str = "rsvp",
     note: str = "",
     queue_mail: bool = True,
@@ -167,21 +139,22 @@ def insert_rsvp(
     """Add a new RSVP with fresh secrets, record its creation and queue the e-mail for ``status``.
 
     The caller has checked the rules (open, duplicate, places) under the event lock and
-    normalised the address (``normalise_email``). ``note`` is appended to the history line.
-    ``queue_mail`` False: no e-mail (a walk-in who gave no address).
+    normalised the address: ``details.email`` is the address as stored and ``email_key`` its
+    key (``normalise_email``). ``note`` is appended to the history line. ``queue_mail`` False:
+    no e-mail (a walk-in who gave no address).
     """
     rsvp = Rsvp(
         event=event,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        badge_name=badge_name.strip(),
-        pronouns=pronouns.strip(),
-        email=email,
+        first_name=details.first_name.strip(),
+        last_name=details.last_name.strip(),
+        badge_name=details.badge_name.strip(),
+        pronouns=details.pronouns.strip(),
+        email=details.email,
         email_key=email_key,
-        institution=institution.strip(),
-        training_level=TrainingLevel(training_level),
-        dietary_notes=dietary_notes.strip(),
-        accessibility_notes=accessibility_notes.strip(),
+        institution=details.institution.strip(),
+        training_level=TrainingLevel(details.training_level),
+        dietary_notes=details.dietary_notes.strip(),
+        accessibility_notes=details.accessibility_notes.strip(),
         status=status,
         manage_token=tokens.new_token(),
         ticket_code=tokens.new_ticket_code(),

@@ -22,6 +22,7 @@ from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, Rsvp, RsvpStatus, TrainingLevel, utcnow
 from eventsite.services import DomainError, checkin, rsvps
 from eventsite.services.capacity import seats_taken
+from eventsite.services.guest_details import GuestDetails
 
 WALK_IN = "walk_in"
 #: How long the "Print badge" link a door gets for its walk-in works.
@@ -47,7 +48,7 @@ def _replay(event: Event, nonce: str) -> WalkIn | None:
     rsvp = row.rsvp
     if row.event_id != event.id or rsvp is None or rsvp.source != WALK_IN:
         raise DomainError("This request id was already used for something else.", "nonce_reused", "nonce")
-    return WalkIn(rsvp=rsvp, verdict=checkin._verdict(row, rsvp, replayed=True), replayed=True)
+    return WalkIn(rsvp=rsvp, verdict=checkin.verdict_of(row, rsvp, replayed=True), replayed=True)
 
 
 def _clean(value: str, field: str, label: str, limit: int, *, required: bool) -> str:
@@ -120,19 +121,16 @@ def register_walk_in(
     full = event.capacity is not None and taken >= event.capacity
     where = door.label if door is not None else by
     note = f"walk-in at {where}" + (f", over capacity ({taken + 1}/{event.capacity})" if full else "")
+    details = GuestDetails(first_name=first, last_name=last, email=address, institution=program, training_level=level)
     rsvp = rsvps.insert_rsvp(
         event,
-        email=address,
+        details,
         email_key=key,
         status=RsvpStatus.CONFIRMED,
         now=now,
         actor=f"door:{where}"[:120],
         source=WALK_IN,
         note=note,
-        first_name=first,
-        last_name=last,
-        institution=program,
-        training_level=level,
         queue_mail=bool(address),
     )
     verdict = checkin.check_in_guest(event, rsvp.id, door=door, by=by, nonce=nonce, now=now)

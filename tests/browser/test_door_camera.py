@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CheckInResult, utcnow
-from eventsite.services import badges, checkin, doors
+from eventsite.models import CheckIn, CheckInResult, Rsvp, utcnow
+from eventsite.services import badges, doors
 from factories import make_event, make_rsvp
 from helpers import db_session, pdf_pages
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 def badge_video(app, rsvp_id: int, path) -> str:
     """Render the guest's badge PDF, crop its QR (with a margin of badge around it), write the video."""
     with db_session(app):
-        rsvp = db.session.get(checkin.Rsvp, rsvp_id)
+        rsvp = db.session.get(Rsvp, rsvp_id)
         pdf = badges.print_badge(rsvp)
         payload = badges.qr_payload(rsvp)
     [page] = pdf_pages(pdf, dpi=200)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, utcnow
+from eventsite.models import CheckIn, CheckInResult, Event, Rsvp, RsvpStatus, utcnow
 from eventsite.services import checkin, doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import db_session, page_text, post_form, sign_in
@@ -78,7 +78,7 @@ def test_offline_verdicts_come_from_the_roster_and_upload_when_back(page, door, 
     expect(verdict).to_contain_text("Unknown badge")
     # Meanwhile Ben came in through another door; this phone still thinks he is outside.
     with db_session(app):
-        event = db.session.get(checkin.Event, door["event_id"])
+        event = db.session.get(Event, door["event_id"])
         checkin.check_in(event, door["ben"], by="Door 9")
     scan_typed(page, door["ben"])
     expect(page.locator("#verdict-name")).to_have_text("Ben")

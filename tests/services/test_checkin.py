@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from eventsite.database import writing
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CheckInResult, Event, EventStatus, RsvpStatus, utcnow
+from eventsite.models import CheckIn, CheckInResult, DoorLink, Event, EventStatus, RsvpStatus, utcnow
 from eventsite.services import DomainError, checkin, doors, rsvps
+from eventsite.services.checkin import scanning
 from eventsite.services.links import base_url
 from factories import make_event, make_rsvp
 
@@ -258,7 +259,7 @@ def test_ten_doors_scanning_one_badge_at_once_admit_it_once(app):
             with app.app_context(), writing():
                 barrier.wait()  # before the first query: on SQLite that query's BEGIN IMMEDIATE takes the lock
                 ev = db.session.get(Event, event_id)
-                door = db.session.get(checkin.DoorLink, door_ids[i])
+                door = db.session.get(DoorLink, door_ids[i])
                 verdict = checkin.check_in(ev, code, door=door, nonce=f"door-{i}")
                 db.session.commit()
                 results[i] = verdict
@@ -299,7 +300,7 @@ def test_a_lost_race_is_caught_in_a_savepoint_and_reported_amber(app_ctx, monkey
     guest = make_rsvp(event)
     db.session.commit()
     checkin.check_in(event, guest.ticket_code, by="Door A")
-    monkeypatch.setattr(checkin, "standing_admission_before_insert", lambda rsvp_id: None)
+    monkeypatch.setattr(scanning, "standing_admission_before_insert", lambda rsvp_id: None)
     verdict = checkin.check_in(event, guest.ticket_code, by="Door B", nonce="late")
     db.session.commit()  # the transaction survived the failed insert
     assert (verdict.colour, verdict.previous_door) == ("amber", "Door A")

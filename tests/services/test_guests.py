@@ -21,9 +21,9 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, exports, guests, history, rsvps, spreadsheets
+from eventsite.services import DomainError, exports, guest_list, guests, history, rsvps, spreadsheets
 from eventsite.services.capacity import seats_taken
-from factories import guest_fields, make_event, make_rsvp
+from factories import guest_details, make_event, make_rsvp
 
 ORGANIZER = "organizer:olivia@example.org"
 
@@ -47,9 +47,10 @@ def changes(rsvp) -> list[tuple[str, str, str]]:
     return [(c.action.value, c.actor, c.detail) for c in rows]
 
 
-def add(event, **overrides):
-    fields = guest_fields(**overrides)
-    return guests.add_guest(event, actor=ORGANIZER, **fields)
+def add(event, *, source="organizer", confirm_over_capacity=False, **details):
+    return guests.add_guest(
+        event, guest_details(**details), source=source, confirm_over_capacity=confirm_over_capacity, actor=ORGANIZER
+    )
 
 
 # --- adding by hand ------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def test_adding_an_address_that_already_has_a_live_rsvp_is_refused_next_to_the_e
 
 def test_approval_events_drafts_and_closed_rsvps_still_take_hand_added_guests(app_ctx):
     event = make_event(requires_approval=True, status=EventStatus.DRAFT, rsvp_deadline=utcnow() + dt.timedelta(days=1))
-    outcome = guests.add_guest(event, actor=ORGANIZER, now=utcnow() + dt.timedelta(days=2), **guest_fields())
+    outcome = guests.add_guest(event, guest_details(), actor=ORGANIZER, now=utcnow() + dt.timedelta(days=2))
     assert outcome.rsvp.status == RsvpStatus.CONFIRMED
 
 
@@ -390,7 +391,7 @@ def names(page) -> list[str]:
 
 
 def listing(event, **args):
-    return guests.guest_page(event, guests.GuestFilter.from_args({k: str(v) for k, v in args.items()}))
+    return guest_list.guest_page(event, guest_list.GuestFilter.from_args({k: str(v) for k, v in args.items()}))
 
 
 @pytest.fixture()
@@ -408,11 +409,10 @@ def crowd(app_ctx):
     ]
     made = {}
     for i, (first, last, program, level, email) in enumerate(people):
-        made[first] = rsvps.submit_rsvp(
-            event,
-            now=t0 + dt.timedelta(hours=i),
-            **guest_fields(first_name=first, last_name=last, institution=program, training_level=level, email=email),
-        ).rsvp
+        details = guest_details(
+            first_name=first, last_name=last, institution=program, training_level=level, email=email
+        )
+        made[first] = rsvps.submit_rsvp(event, details, now=t0 + dt.timedelta(hours=i)).rsvp
     rsvps.cancel_rsvp(made["Ana"])
     make_rsvp(other, first_name="Maria", last_name="Elsewhere")
     db.session.commit()
@@ -470,9 +470,9 @@ def test_filter_by_status_and_level_and_sort_both_ways(crowd):
 
 def test_unknown_filter_values_fall_back_to_defaults(crowd):
     event, _ = crowd
-    f = guests.GuestFilter.from_args({"status": "bogus", "level": "x", "sort": "email; drop", "page": "-3"})
+    f = guest_list.GuestFilter.from_args({"status": "bogus", "level": "x", "sort": "email; drop", "page": "-3"})
     assert (f.status, f.level, f.sort, f.page) == (None, None, "name", 1)
-    assert guests.guest_page(event, f).total == 5
+    assert guest_list.guest_page(event, f).total == 5
 
 
 def test_pages_of_fifty_and_a_page_past_the_end_shows_the_last(app_ctx):
@@ -489,7 +489,7 @@ def test_pages_of_fifty_and_a_page_past_the_end_shows_the_last(app_ctx):
 
 
 def test_page_numbers_leave_gaps():
-    page = guests.GuestPage(rows=[], positions={}, checked_in={}, total=1000, page=10, pages=20, per_page=50)
+    page = guest_list.GuestPage(rows=[], positions={}, checked_in={}, total=1000, page=10, pages=20, per_page=50)
     assert page.page_numbers() == [1, None, 8, 9, 10, 11, 12, None, 20]
 
 
@@ -507,11 +507,11 @@ def test_checked_in_comes_from_a_standing_admission_and_waitlist_position_is_sho
     page = listing(event)
     assert set(page.checked_in) == {made["José"].id}
     assert page.positions == {made["Maria"].id: 1}
-    assert guests.checked_in_at(made["José"]) is not None and guests.checked_in_at(made["Zoë"]) is None
+    assert guest_list.checked_in_at(made["José"]) is not None and guest_list.checked_in_at(made["Zoë"]) is None
 
 
 def test_filter_args_keep_only_what_differs_from_the_defaults():
-    f = guests.GuestFilter.from_args({"q": "  maria   lopez ", "status": "confirmed", "dir": "desc", "page": "3"})
+    f = guest_list.GuestFilter.from_args({"q": "  maria   lopez ", "status": "confirmed", "dir": "desc", "page": "3"})
     assert f.q == "maria lopez"
     assert f.args() == {"q": "maria lopez", "status": "confirmed", "dir": "desc", "page": 3}
     assert f.args(page=1, sort="level") == {"q": "maria lopez", "status": "confirmed", "sort": "level", "dir": "desc"}
@@ -541,7 +541,7 @@ def test_formula_cells_are_neutralised(value, expected):
 
 def test_csv_lines_start_with_the_bom_and_the_header(crowd):
     event, _ = crowd
-    lines = list(exports.guest_csv(event, guests.GuestFilter()))
+    lines = list(exports.guest_csv(event, guest_list.GuestFilter()))
     assert lines[0].startswith("\ufeffRSVP id,First name,Last name")
     table = list(csv.reader(io.StringIO("".join(lines).removeprefix("\ufeff"))))
     assert len(table) == 6 and all(len(row) == len(exports.COLUMNS) for row in table)

@@ -22,7 +22,7 @@ from eventsite.models import (
     Segment,
     utcnow,
 )
-from eventsite.services import DomainError, checkin, events, guests, mail, messages, people, privacy, rsvps
+from eventsite.services import DomainError, checkin, event_figures, guest_list, mail, messages, people, privacy, rsvps
 from factories import make_event, make_rsvp
 from helpers import db_session
 
@@ -31,7 +31,7 @@ PERSONAL = ("first_name", "last_name", "badge_name", "pronouns", "email", "insti
 
 
 def figures(event) -> tuple:
-    d = events.dashboard(event)
+    d = event_figures.dashboard(event)
     return d.counts.confirmed, d.counts.offered, d.counts.waitlisted, d.cancelled, d.checked_in
 
 
@@ -106,7 +106,7 @@ def test_deleting_a_confirmed_place_cancels_it_passes_it_on_and_removes_the_pers
     ]
     # Nobody can find Zoë any more; deleting twice is refused.
     assert people.people_page(people.PeopleFilter(q="zoe")).total == 0
-    assert guests.guest_page(event, guests.GuestFilter(q="ng")).total == 0
+    assert guest_list.guest_page(event, guest_list.GuestFilter(q="ng")).total == 0
     with pytest.raises(DomainError) as exc:
         privacy.delete_own_data(zoe)
     assert exc.value.code == "already_deleted"
@@ -304,4 +304,4 @@ def test_the_overview_counts_a_deleted_guest_under_data_deleted(app_ctx):
     db.session.commit()
     privacy.delete_own_data(gone)
     db.session.commit()
-    assert sorted(events.dashboard(event).by_program) == [("Data deleted", 1), ("UCLA", 1)]
+    assert sorted(event_figures.dashboard(event).by_program) == [("Data deleted", 1), ("UCLA", 1)]

@@ -9,7 +9,7 @@ from eventsite.extensions import db
 from eventsite.models import EventStatus, OutboxMessage, Rsvp, RsvpAction, RsvpChange, RsvpStatus, utcnow
 from eventsite.services import DomainError, rsvps
 from eventsite.services.tokens import TICKET_ALPHABET
-from factories import guest_fields, make_event, make_rsvp
+from factories import guest_details, make_event, make_rsvp
 
 
 def statuses(event):
@@ -36,7 +36,7 @@ def test_same_address_any_case_gets_its_link_again_not_a_second_rsvp(app_ctx):
     event = make_event()
     first = make_rsvp(event, email="Maria.Lopez@Example.org")
     db.session.commit()
-    again = rsvps.submit_rsvp(event, **guest_fields(email="maria.lopez@EXAMPLE.ORG"))
+    again = rsvps.submit_rsvp(event, guest_details(email="maria.lopez@EXAMPLE.ORG"))
     db.session.commit()
     assert again.created is False and again.rsvp.id == first.id
     kinds = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.rsvp_id == first.id)).all()
@@ -58,7 +58,7 @@ def test_database_allows_one_live_rsvp_per_address(app_ctx):
     db.session.rollback()
     rsvps.cancel_rsvp(db.session.get(Rsvp, first.id))
     db.session.commit()
-    again = rsvps.submit_rsvp(event, **guest_fields(email="dup@example.org"))
+    again = rsvps.submit_rsvp(event, guest_details(email="dup@example.org"))
     assert again.created is True
 
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, TrainingLevel, utcnow
-from eventsite.services import exports, guests, rsvps, spreadsheets
-from factories import guest_fields, make_event, make_rsvp
+from eventsite.services import exports, guest_list, guests, rsvps, spreadsheets
+from factories import guest_details, make_event, make_rsvp
 from helpers import db_session, deliver, field_box, form_values, page_text, post_form
 
 
@@ -33,8 +33,8 @@ def test_guest_list_shows_every_column_in_the_events_zone(app, admin):
         event = make_event(capacity=1, timezone="America/Chicago")
         dan = make_rsvp(event, first_name="Daniel", last_name="Kim", badge_name="Dan", email="dan@example.org")
         make_rsvp(event, first_name="Maria", last_name="Lopez", institution="Harbor-UCLA", training_level="pgy4")
-        guests.add_guest(event, actor="organizer:o@example.org", source="walk_in", confirm_over_capacity=True,
-                         **guest_fields(first_name="Walk", last_name="In"))  # fmt: skip
+        guests.add_guest(event, guest_details(first_name="Walk", last_name="In"), actor="organizer:o@example.org",
+                         source="walk_in", confirm_over_capacity=True)  # fmt: skip
         db.session.add(CheckIn(event_id=event.id, rsvp_id=dan.id, result=CheckInResult.ADMITTED))
         event_id, created, tz = event.id, dan.created_at, event.tz
     html = admin.get(f"/admin/events/{event_id}/guests").get_data(as_text=True)
@@ -407,11 +407,11 @@ def test_csv_round_trips_nasty_values_and_neutralises_formulas(app, admin):
         made.append(raw)
         db.session.add(CheckIn(event_id=event.id, rsvp_id=made[1].id, result=CheckInResult.ADMITTED))
         db.session.flush()
-        context = exports.Context(event.tz, {}, guests.checked_in_times(event))
+        context = exports.Context(event.tz, {}, guest_list.checked_in_times(event))
         expected = {
             r.id: [spreadsheets.neutralise(cell(row, context)) for _, cell in exports.COLUMNS]
             for r in made
-            for row in [guests.guest_rows(event, guests.GuestFilter(q=r.email)).one()]
+            for row in [guest_list.guest_rows(event, guest_list.GuestFilter(q=r.email)).one()]
         }
         event_id, slug = event.id, event.slug
         made = [r.id for r in made]

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, utcnow
-from eventsite.services import checkin, doors
+from eventsite.models import CheckIn, Event, utcnow
+from eventsite.services import doors
 from factories import make_event, make_organizer, make_rsvp
 from helpers import db_session, sign_in
 
@@ -103,7 +103,7 @@ def test_the_arrivals_chart_covers_the_events_window_whatever_is_stored(client, 
         "per_quarter"
     ]
     with app.app_context():
-        event = db.session.get(checkin.Event, door["event_id"])
+        event = db.session.get(Event, door["event_id"])
         first, last = doors.default_window(event)
     assert len(quarters) <= (last - first) / dt.timedelta(minutes=15) + 1
     assert sum(q["admitted"] for q in quarters) == 1

@@ -53,7 +53,7 @@
       return index || {};
     }
 
-    // The ticket code in what was scanned, as the server's checkin.parse_code reads it.
+    // The ticket code in what was scanned, as the server's tickets.parse_code reads it.
     function parseCode(scanned) {
       var value = (scanned || "").trim();
       if (!value || value.length > 300) return null;

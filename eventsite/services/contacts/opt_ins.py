@@ -1,0 +1,79 @@
+"""The guest's networking choices: listed in the directory or not, what they share with the
+guests who save their card (e-mail, phone, profile link), and who may network at all."""
+
+from urllib.parse import urlsplit
+
+from eventsite.extensions import db
+from eventsite.models import EventStatus, GuestProfile, Rsvp, RsvpStatus
+from eventsite.services import DomainError
+
+
+def get_profile(rsvp: Rsvp) -> GuestProfile | None:
+    return db.session.get(GuestProfile, rsvp.id)
+
+
+def profile_for(rsvp: Rsvp) -> GuestProfile:
+    """The guest's networking row, added (all opt-ins off) when it does not exist yet."""
+    profile = get_profile(rsvp)
+    if profile is None:
+        profile = GuestProfile(rsvp_id=rsvp.id)
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def check_profile_url(url: str) -> str:
+    """The link stripped; raises DomainError ``bad_url`` (field ``profile_url``) unless http(s)."""
+    url = url.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise DomainError("Please give a web address starting with https:// (or http://).", "bad_url", "profile_url")
+    return url
+
+
+def update_preferences(
+    rsvp: Rsvp,
+    *,
+    in_directory: bool = False,
+    ask_me_about: str = "",
+    share_contact: bool = False,
+    share_email: bool = False,
+    share_phone: bool = False,
+    phone: str = "",
+    profile_url: str = "",
+) -> GuestProfile:
+    """Record the guest's choices (at RSVP or on the manage page); returns the profile.
+
+    Leaving the directory or turning sharing off takes effect at once for every reader.
+    Raises DomainError ``rsvp_closed`` for a cancelled or declined RSVP, ``bad_url`` (field
+    ``profile_url``), ``phone_missing`` (field ``phone``) when sharing a phone without one.
+    """
+    if not rsvp.is_live:
+        raise DomainError("This RSVP is no longer active.", "rsvp_closed")
+    phone = " ".join(phone.split())
+    url = check_profile_url(profile_url)
+    if share_contact and share_phone and not phone:
+        raise DomainError("Please enter the phone number to share, or untick it.", "phone_missing", "phone")
+    profile = profile_for(rsvp)
+    profile.in_directory = bool(in_directory)
+    profile.ask_me_about = " ".join(ask_me_about.split())
+    profile.share_contact = bool(share_contact)
+    profile.share_email = bool(share_contact and share_email)
+    profile.share_phone = bool(share_contact and share_phone)
+    profile.phone = phone
+    profile.profile_url = url
+    db.session.flush()
+    return profile
+
+
+def can_network(rsvp: Rsvp) -> bool:
+    """Confirmed guests of an event that still takes place may use the directory and Meet page."""
+    return rsvp.status == RsvpStatus.CONFIRMED and rsvp.event.status != EventStatus.CANCELLED
+
+
+def require_guest(rsvp: Rsvp) -> None:
+    """Raises DomainError ``not_confirmed`` unless ``rsvp`` may network (``can_network``)."""
+    if not can_network(rsvp):
+        raise DomainError("Meeting other guests is open to confirmed guests of this event.", "not_confirmed")
