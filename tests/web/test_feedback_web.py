@@ -8,6 +8,7 @@ import re
 
 import sqlalchemy as sa
 
+from eventsite.admin.feedback import CHARTS
 from eventsite.extensions import db
 from eventsite.models import FeedbackInvitation, FeedbackReceipt, FeedbackResponse, OutboxMessage, Rsvp, utcnow
 from eventsite.services import checkin, feedback
@@ -306,3 +307,12 @@ def test_the_poster_page_says_when_the_form_is_closed(app, client):
     text = page_text(client.get(f"/e/{slug}/feedback").get_data(as_text=True))
     assert "Feedback for this evening closed on" in text
     assert "E-mail me my link" not in text
+
+
+def test_every_question_type_names_an_input_a_results_block_and_a_chart_that_exist(app):
+    inputs = app.jinja_env.get_template("public/_feedback_inputs.html").module
+    results = app.jinja_env.get_template("admin/_feedback_results.html").module
+    for kind in feedback.KINDS.values():
+        assert callable(getattr(inputs, kind.input_macro, None)), kind
+        assert callable(getattr(results, kind.results_macro, None)), kind
+        assert kind.chart is None or kind.chart in CHARTS, kind

@@ -3,6 +3,7 @@ results, a CSV and a view across the series.
 
 One module per concern; callers use the names below from ``eventsite.services.feedback``:
 
+- ``kinds``: one class per question kind (checks, results, CSV cell, input), in ``KINDS``;
 - ``editor``: the form and its questions, as the organizer edits them;
 - ``audience``: who may answer, and the personal link they answer through;
 - ``answers``: checking a guest's answers and storing them exactly once;
@@ -42,12 +43,15 @@ from eventsite.services.feedback.editor import (
     update_settings,
 )
 from eventsite.services.feedback.invitations import send_invitations, send_reminders
+from eventsite.services.feedback.kinds import KINDS, QuestionType, question_type
 from eventsite.services.feedback.poster import render_poster_pdf
 from eventsite.services.feedback.results import QuestionResult, answers_csv, feedback_summary, series_view
 
 __all__ = [
     "InvalidAnswers",
+    "KINDS",
     "QuestionResult",
+    "QuestionType",
     "add_question",
     "answers_csv",
     "check_submission",
@@ -57,15 +61,16 @@ __all__ = [
     "ensure_form",
     "feedback_link",
     "feedback_summary",
+    "field_name",
     "find_guest_by_badge_code",
     "find_invitation",
     "form_state",
-    "field_name",
     "get_form",
     "has_answered",
     "invitation_for",
     "may_answer",
     "move_question",
+    "question_type",
     "remove_question",
     "render_poster_pdf",
     "response_count",

@@ -25,7 +25,6 @@ from eventsite.models import (
     FeedbackQuestion,
     FeedbackReceipt,
     FeedbackResponse,
-    QuestionKind,
     Rsvp,
     utcnow,
 )
@@ -33,9 +32,7 @@ from eventsite.models.feedback import new_response_key
 from eventsite.services import DomainError
 from eventsite.services.feedback.audience import NOT_IN_AUDIENCE, has_answered, may_answer
 from eventsite.services.feedback.editor import get_form
-
-TEXT_LIMITS = {QuestionKind.SHORT_TEXT: 300, QuestionKind.LONG_TEXT: 4000}
-NUMERIC_RANGES = {QuestionKind.RATING: range(1, 6), QuestionKind.NPS: range(0, 11)}
+from eventsite.services.feedback.kinds import BadAnswer, question_type
 
 
 class InvalidAnswers(DomainError):
@@ -57,31 +54,16 @@ def clean_answers(form: FeedbackForm, data: Mapping[str, list[str]]) -> dict[int
     errors: dict[str, str] = {}
     for q in form.questions:
         name = field_name(q)
+        kind = question_type(q)
         values = [v.strip() for v in data.get(name, []) if v and v.strip()]
         if not values:
             if q.required:
-                errors[name] = "Please answer this question." if not q.kind.is_text else "Please write an answer."
+                errors[name] = kind.missing
             continue
-        if q.kind.is_numeric:
-            allowed = NUMERIC_RANGES[q.kind]
-            if len(values) != 1 or not values[0].isdigit() or int(values[0]) not in allowed:
-                errors[name] = f"Choose a number from {allowed.start} to {allowed.stop - 1}."
-                continue
-            out[q.id] = [int(values[0])]
-        elif q.kind.has_choices:
-            if any(v not in q.choices for v in values) or (q.kind == QuestionKind.SINGLE and len(values) > 1):
-                errors[name] = (
-                    "Choose one of the options." if q.kind == QuestionKind.SINGLE else "Choose from the options."
-                )
-                continue
-            out[q.id] = [c for c in q.choices if c in values]  # the form's order, each once
-        else:
-            text = values[0] if len(values) == 1 else "\n".join(values)
-            limit = TEXT_LIMITS[q.kind]
-            if len(text) > limit:
-                errors[name] = f"Please keep it under {limit} characters (now {len(text)})."
-                continue
-            out[q.id] = [text]
+        try:
+            out[q.id] = kind.clean(q, values)
+        except BadAnswer as exc:
+            errors[name] = str(exc)
     if errors:
         raise InvalidAnswers(errors)
     return out

@@ -21,6 +21,7 @@ from eventsite.models import (
     QuestionKind,
 )
 from eventsite.services import DomainError
+from eventsite.services.feedback.kinds import question_type
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
 DEFAULT_QUESTIONS = (
@@ -31,7 +32,6 @@ DEFAULT_QUESTIONS = (
     ("support", QuestionKind.LONG_TEXT, "How can the society better support residents?", "", False, []),
     ("anything_else", QuestionKind.LONG_TEXT, "Anything else you'd like to tell us?", "", False, []),
 )  # fmt: skip
-MAX_CHOICES = 12
 MAX_QUESTIONS = 30
 
 
@@ -140,13 +140,7 @@ def _clean_choices(kind: QuestionKind, choices: list[str]) -> list[str]:
         choice = " ".join(choice.split())[:120]
         if choice and choice not in cleaned:
             cleaned.append(choice)
-    if kind.has_choices:
-        if len(cleaned) < 2:
-            raise DomainError("Give at least two options, one per line.", "too_few_choices", "choices")
-        if len(cleaned) > MAX_CHOICES:
-            raise DomainError(f"Give at most {MAX_CHOICES} options.", "too_many_choices", "choices")
-        return cleaned
-    return []
+    return question_type(kind).clean_options(cleaned)
 
 
 def _new_key(form: FeedbackForm, prompt: str) -> str:
@@ -192,7 +186,7 @@ def update_question(
     Raises DomainError ``choice_in_use`` (choices) when an option guests chose would disappear,
     and what ``add_question`` raises for options."""
     cleaned = _clean_choices(question.kind, list(choices))
-    if question.kind.has_choices:
+    if question_type(question).has_choices:
         missing = sorted(_answered_values(question) - set(cleaned))
         if missing:
             raise DomainError(

@@ -5,7 +5,7 @@ import csv
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -25,8 +25,8 @@ from eventsite.models import (
     Rsvp,
     utcnow,
 )
-from eventsite.services.feedback.answers import NUMERIC_RANGES
 from eventsite.services.feedback.editor import get_form
+from eventsite.services.feedback.kinds import KINDS, QuestionType, question_type
 from eventsite.services.spreadsheets import Line, neutralise
 
 # --- One event's results ----------------------------------------------------------------------
@@ -46,6 +46,10 @@ class QuestionResult:
     #: (text, local date, guest name or "") for text questions, newest first.
     texts: list[tuple[str, dt.date, str]] = dataclasses.field(default_factory=list)
 
+    @property
+    def type(self) -> QuestionType:
+        return question_type(self.question)
+
 
 @dataclasses.dataclass
 class Summary:
@@ -61,17 +65,6 @@ class Summary:
         """Answered as a share of invited (or of checked in, before invitations went out), in %."""
         base = self.invited or self.checked_in
         return round(100 * self.answered / base) if base else None
-
-
-def nps_parts(counts: Mapping[int, int]) -> tuple[int | None, int, int, int]:
-    """(NPS, promoters, passives, detractors) from {score 0–10: count}; NPS is % promoters − % detractors."""
-    promoters = sum(n for v, n in counts.items() if v >= 9)
-    passives = sum(n for v, n in counts.items() if 7 <= v <= 8)
-    detractors = sum(n for v, n in counts.items() if v <= 6)
-    total = promoters + passives + detractors
-    if not total:
-        return None, 0, 0, 0
-    return round(100 * (promoters - detractors) / total), promoters, passives, detractors
 
 
 def feedback_summary(event: Event) -> Summary:
@@ -97,7 +90,7 @@ def feedback_summary(event: Event) -> Summary:
     grouped = db.session.execute(
         sa.select(FeedbackAnswer.question_id, FeedbackAnswer.value_int, FeedbackAnswer.value_text, sa.func.count())
         .join(FeedbackQuestion, FeedbackQuestion.id == FeedbackAnswer.question_id)
-        .where(in_form, FeedbackQuestion.kind.in_([k for k in QuestionKind if not k.is_text]))
+        .where(in_form, FeedbackQuestion.kind.in_([k for k, t in KINDS.items() if not t.is_text]))
         .group_by(FeedbackAnswer.question_id, FeedbackAnswer.value_int, FeedbackAnswer.value_text)
     ).all()
     counts: dict[int, dict] = defaultdict(dict)
@@ -116,28 +109,18 @@ def feedback_summary(event: Event) -> Summary:
         .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
         .join(FeedbackQuestion, FeedbackQuestion.id == FeedbackAnswer.question_id)
         .outerjoin(Rsvp, Rsvp.id == FeedbackResponse.rsvp_id)
-        .where(in_form, FeedbackQuestion.kind.in_([k for k in QuestionKind if k.is_text]))
+        .where(in_form, FeedbackQuestion.kind.in_([k for k, t in KINDS.items() if t.is_text]))
         .order_by(FeedbackResponse.submitted_on.desc(), FeedbackAnswer.response_id)
     ).all()
     for question_id, text, on, rsvp in text_rows:
         texts[question_id].append((text, on, rsvp.full_name if rsvp is not None else ""))
-    results = []
-    for q in form.questions:
-        r = QuestionResult(q, answered=answered_per_q.get(q.id, 0))
-        c = counts.get(q.id, {})
-        if q.kind.is_numeric:
-            scale = NUMERIC_RANGES[q.kind]
-            total = sum(c.values())
-            r.average = sum(v * n for v, n in c.items()) / total if total else None
-            r.distribution = [(str(v), c.get(v, 0)) for v in scale]
-            if q.kind == QuestionKind.NPS:
-                r.nps, r.promoters, r.passives, r.detractors = nps_parts(c)
-        elif q.kind.has_choices:
-            extra = [k for k in c if k not in q.choices]  # options since renamed away (kept, not lost)
-            r.distribution = [(option, c.get(option, 0)) for option in [*q.choices, *extra]]
-        else:
-            r.texts = texts.get(q.id, [])
-        results.append(r)
+    results = [
+        QuestionResult(
+            q, answered=answered_per_q.get(q.id, 0),
+            **question_type(q).summarise(q, counts.get(q.id, {}), texts.get(q.id, [])),
+        )
+        for q in form.questions
+    ]  # fmt: skip
     return Summary(form, responses, answered, invited, checked_in, results)
 
 
@@ -156,7 +139,7 @@ def answers_csv(event: Event, *, batch: int = 200) -> Iterator[str]:
         .where(FeedbackResponse.form_id == (form.id if form else 0))
         .order_by(FeedbackResponse.submitted_on, FeedbackResponse.id)
     ).all()
-    values: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    values: dict[str, dict[int, list[int | str]]] = defaultdict(lambda: defaultdict(list))
     answers = db.session.execute(
         sa.select(FeedbackAnswer.response_id, FeedbackAnswer.question_id, FeedbackAnswer.value_int,
                   FeedbackAnswer.value_text)
@@ -164,7 +147,7 @@ def answers_csv(event: Event, *, batch: int = 200) -> Iterator[str]:
         .order_by(FeedbackAnswer.response_id, FeedbackAnswer.question_id, FeedbackAnswer.ordinal)
     )  # fmt: skip
     for response_id, question_id, value_int, value_text in answers:
-        values[response_id][question_id].append(str(value_int) if value_int is not None else value_text)
+        values[response_id][question_id].append(value_int if value_int is not None else value_text)
     named = form is not None and not form.is_anonymous
     return _csv_lines(questions, responses, values, named=named, batch=batch)
 
@@ -179,7 +162,7 @@ def _csv_lines(questions, responses, values, *, named: bool, batch: int) -> Iter
         cells = [n, on.isoformat()]
         if named:
             cells += [f"{first or ''} {last or ''}".strip(), email or ""]
-        cells += ["; ".join(got.get(q.id, [])) for q in questions]
+        cells += [question_type(q).csv_cell(got.get(q.id, [])) for q in questions]
         chunk.append(writer.writerow([neutralise(c) for c in cells]))
         if len(chunk) >= batch:
             yield "".join(chunk)
@@ -196,6 +179,10 @@ class SeriesColumn:
     key: str
     prompt: str
     kind: QuestionKind
+
+    @property
+    def type(self) -> QuestionType:
+        return question_type(self.kind)
 
 
 @dataclasses.dataclass
@@ -230,7 +217,7 @@ def series_view(*, now: dt.datetime | None = None) -> tuple[list[SeriesColumn], 
         .join(FeedbackAnswer, FeedbackAnswer.question_id == FeedbackQuestion.id)
         .where(
             FeedbackQuestion.form_id.in_(form_ids),
-            FeedbackQuestion.kind.in_([QuestionKind.RATING, QuestionKind.NPS]),
+            FeedbackQuestion.kind.in_([k for k, t in KINDS.items() if t.is_numeric]),
         )
         .group_by(FeedbackQuestion.form_id, FeedbackQuestion.key, FeedbackAnswer.value_int)
     ).all()
@@ -242,15 +229,12 @@ def series_view(*, now: dt.datetime | None = None) -> tuple[list[SeriesColumn], 
     for form in forms:  # newest first: the newest wording of a key names its column
         values = {}
         for q in form.questions:
-            if not q.kind.is_numeric:
+            kind = question_type(q)
+            if not kind.is_numeric:
                 continue
             columns.setdefault(q.key, SeriesColumn(q.key, q.prompt, q.kind))
             c = counts.get((form.id, q.key))
-            if not c:
-                continue
-            if q.kind == QuestionKind.NPS:
-                values[q.key] = nps_parts(c)[0]
-            else:
-                values[q.key] = sum(v * n for v, n in c.items()) / sum(c.values())
+            if c:
+                values[q.key] = kind.series_figure(c)
         rows.append(SeriesRow(form.event, responses.get(form.id, 0), values))
     return list(columns.values()), rows
