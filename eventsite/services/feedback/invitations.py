@@ -40,6 +40,19 @@ def due_forms(now: dt.datetime) -> list[FeedbackForm]:
     return [f for f in forms if f.invite_at <= now < f.effective_closes_at]
 
 
+def _claim(invitation: FeedbackInvitation, sent_at: str, now: dt.datetime) -> bool:
+    """Set the invitation's ``sent_at`` column (invited_at, reminded_at) if still empty; whether
+    this runner did, and so sends the e-mail."""
+    column = getattr(FeedbackInvitation, sent_at)
+    claim = db.session.execute(
+        sa.update(FeedbackInvitation)
+        .where(FeedbackInvitation.id == invitation.id, column.is_(None))
+        .values({sent_at: now})
+        .execution_options(synchronize_session=False)
+    )
+    return claim.rowcount == 1
+
+
 def send_invitations(*, now: dt.datetime | None = None) -> int:
     """E-mail each guest in the form's audience who has neither been invited nor answered their
     personal link, once; returns how many were queued. Call inside ``writing()``; caller commits."""
@@ -68,13 +81,7 @@ def send_invitations(*, now: dt.datetime | None = None) -> int:
         ).all()
         by_id = {r.id: r for r in candidates}
         for invitation in due:
-            claim = db.session.execute(
-                sa.update(FeedbackInvitation)
-                .where(FeedbackInvitation.id == invitation.id, FeedbackInvitation.invited_at.is_(None))
-                .values(invited_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if claim.rowcount != 1:
+            if not _claim(invitation, "invited_at", now):
                 continue
             rsvp = by_id[invitation.rsvp_id]
             queue_link_mail(invitation, rsvp, event, INVITE_KIND, f"How was the evening? {event.title}")
@@ -106,13 +113,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
             .with_for_update(skip_locked=True, of=FeedbackInvitation)
         ).all()
         for invitation, rsvp in due:
-            claim = db.session.execute(
-                sa.update(FeedbackInvitation)
-                .where(FeedbackInvitation.id == invitation.id, FeedbackInvitation.reminded_at.is_(None))
-                .values(reminded_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if claim.rowcount != 1:
+            if not _claim(invitation, "reminded_at", now):
                 continue
             queue_link_mail(
                 invitation, rsvp, event, REMINDER_KIND, f"Reminder: two minutes of feedback on {event.title}"
