@@ -10,23 +10,24 @@ from eventsite.admin.common import get_event
 from eventsite.admin.feedback_forms import FeedbackSettingsForm, QuestionForm
 from eventsite.admin.forms import ActionForm
 from eventsite.extensions import db
-from eventsite.models import FeedbackQuestion, QuestionKind
+from eventsite.models import FeedbackQuestion
 from eventsite.services import feedback
 from eventsite.web import REFUSED, attempt, attempt_or_flash, form_status
 
 RED, GREY, GREEN = "#a4161a", "#8a94a3", "#146c2e"
 NPS_COLOURS = [RED] * 7 + [GREY] * 2 + [GREEN] * 2
 
+#: The results page's charts, by the name a question type gives (QuestionType.chart).
+CHARTS = {
+    "scores": lambda rows, title: score_columns(rows, title=title, width=340, height=150),
+    "nps": lambda rows, title: score_columns(rows, title=title, colours=NPS_COLOURS, width=340, height=150),
+    "bars": lambda rows, title: horizontal_bars(rows, title=title, width=360),
+}
+
 
 def question_chart(result: feedback.QuestionResult):
-    q = result.question
-    if q.kind == QuestionKind.NPS:
-        return score_columns(result.distribution, title=q.prompt, colours=NPS_COLOURS, width=340, height=150)
-    if q.kind == QuestionKind.RATING:
-        return score_columns(result.distribution, title=q.prompt, width=340, height=150)
-    if q.kind.has_choices:
-        return horizontal_bars(result.distribution, title=q.prompt, width=360)
-    return None
+    draw = CHARTS.get(result.type.chart)
+    return draw(result.distribution, result.question.prompt) if draw else None
 
 
 @bp.get("/events/<int:event_id>/feedback")
@@ -133,7 +134,10 @@ def edit_feedback_question(event_id: int, question_id: int):
     ):
         flash("Question saved.")
         return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
-    page = render_template("admin/feedback_question.html", event=event, question=question, edit=edit)
+    page = render_template(
+        "admin/feedback_question.html", event=event, question=question, edit=edit,
+        question_type=feedback.question_type(question),
+    )  # fmt: skip
     return page, form_status(edit)
 
 

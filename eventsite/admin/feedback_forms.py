@@ -1,4 +1,4 @@
-"""Admin forms for the feedback form editor: shape only; services/feedback.py checks the rules."""
+"""Admin forms for the feedback form editor: shape only; services/feedback/editor.py checks the rules."""
 
 import datetime as dt
 

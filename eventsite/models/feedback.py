@@ -18,6 +18,9 @@ from eventsite.models.base import Base, TimestampMixin, UTCDateTime, str_enum, u
 
 
 class QuestionKind(enum.StrEnum):
+    """The kind of a question as stored. What each kind does (checks, results, CSV, input) is its
+    class in ``services/feedback/kinds.py``."""
+
     RATING = "rating"
     NPS = "nps"
     SINGLE = "single"
@@ -35,18 +38,6 @@ class QuestionKind(enum.StrEnum):
             "short_text": "Short text",
             "long_text": "Long text",
         }[self.value]
-
-    @property
-    def has_choices(self) -> bool:
-        return self in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
-
-    @property
-    def is_numeric(self) -> bool:
-        return self in (QuestionKind.RATING, QuestionKind.NPS)
-
-    @property
-    def is_text(self) -> bool:
-        return self in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
 
 
 class FeedbackAudience(enum.StrEnum):

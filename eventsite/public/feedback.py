@@ -81,6 +81,7 @@ def answer_page(rsvp, here: str):
         thanks=request.args.get("thanks") == "1",
         action=here,
         field_name=feedback.field_name,
+        question_type=feedback.question_type,
     )
     return page, status
 

@@ -30,9 +30,9 @@ def test_door_page_has_a_heading_and_no_serious_axe_violation(app, new_page):
 
 
 def any_answer(question, text: str) -> str:
-    if question.kind.is_text:
+    if feedback.question_type(question).is_text:
         return text
-    return question.choices[0] if question.kind.has_choices else "4"
+    return question.choices[0] if feedback.question_type(question).has_choices else "4"
 
 
 def test_feedback_results_free_text_list_scrolls_by_keyboard(app, new_page):
@@ -42,7 +42,7 @@ def test_feedback_results_free_text_list_scrolls_by_keyboard(app, new_page):
         guests = [make_rsvp(event, email=f"guest{i}@example.org") for i in range(30)]
         event.starts_at, event.ends_at = utcnow() - 5 * H, utcnow() - 3 * H  # it took place this evening
         form = feedback.ensure_form(event)
-        [text_q, *_] = [q for q in form.questions if q.kind.is_text]
+        [text_q, *_] = [q for q in form.questions if feedback.question_type(q).is_text]
         for i, guest in enumerate(guests):
             checkin.check_in(event, guest.ticket_code, now=event.starts_at + 0.5 * H)
             answer = f"Answer {i}: more mentoring evenings, and a session on fellowship applications, please."

@@ -56,6 +56,12 @@ def outbox(kind: str) -> list[str]:
     return sorted(db.session.scalars(sa.select(OutboxMessage.to_address).where(OutboxMessage.kind == kind)))
 
 
+def test_every_stored_question_kind_has_one_type():
+    assert list(feedback.KINDS) == list(QuestionKind)
+    assert all(feedback.question_type(kind).kind == kind for kind in QuestionKind)
+    assert feedback.question_type("nps") is feedback.KINDS[QuestionKind.NPS]
+
+
 def test_a_new_event_gets_the_series_form_and_next_in_series_copies_it(app_ctx):
     source = make_event()
     form = feedback.get_form(source)

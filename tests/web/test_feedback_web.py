@@ -8,6 +8,7 @@ import re
 
 import sqlalchemy as sa
 
+from eventsite.admin.feedback import CHARTS
 from eventsite.extensions import db
 from eventsite.models import FeedbackInvitation, FeedbackReceipt, FeedbackResponse, OutboxMessage, Rsvp, utcnow
 from eventsite.services import checkin, feedback
@@ -325,3 +326,12 @@ def test_a_window_that_closes_before_it_opens_is_refused_next_to_closes(app, adm
         from eventsite.models import Event
 
         assert feedback.get_form(db.session.get(Event, event_id)).intro != "Kept"
+
+
+def test_every_question_type_names_an_input_a_results_block_and_a_chart_that_exist(app):
+    inputs = app.jinja_env.get_template("public/_feedback_inputs.html").module
+    results = app.jinja_env.get_template("admin/_feedback_results.html").module
+    for kind in feedback.KINDS.values():
+        assert callable(getattr(inputs, kind.input_macro, None)), kind
+        assert callable(getattr(results, kind.results_macro, None)), kind
+        assert kind.chart is None or kind.chart in CHARTS, kind

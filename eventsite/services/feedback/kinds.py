@@ -1,0 +1,219 @@
+"""Question kinds: one class per ``QuestionKind`` saying how its answers are checked, summed up
+for the results page, written to the CSV and shown on the form (as Indico's registration field
+types do for their fields).
+
+``models/feedback.py:QuestionKind`` is what the database stores, with its label; what a kind
+*does* lives here. ``KINDS`` holds one instance per stored kind and ``question_type`` finds it
+for a question or a kind. Templates draw a question with the macro its type names:
+``input_macro`` in ``templates/public/_feedback_inputs.html``, ``results_macro`` in
+``templates/admin/_feedback_results.html``.
+"""
+
+from collections.abc import Mapping
+
+from eventsite.models import FeedbackQuestion, QuestionKind
+from eventsite.services import DomainError
+
+MAX_CHOICES = 12
+
+
+class BadAnswer(ValueError):
+    """An answer that doesn't fit its question; the message goes next to the question."""
+
+
+def average(counts: Mapping[int, int]) -> float | None:
+    """The mean of {score: count}, None without answers."""
+    total = sum(counts.values())
+    return sum(v * n for v, n in counts.items()) / total if total else None
+
+
+def nps_parts(counts: Mapping[int, int]) -> tuple[int | None, int, int, int]:
+    """(NPS, promoters, passives, detractors) from {score 0–10: count}; NPS is % promoters − % detractors."""
+    promoters = sum(n for v, n in counts.items() if v >= 9)
+    passives = sum(n for v, n in counts.items() if 7 <= v <= 8)
+    detractors = sum(n for v, n in counts.items() if v <= 6)
+    total = promoters + passives + detractors
+    if not total:
+        return None, 0, 0, 0
+    return round(100 * (promoters - detractors) / total), promoters, passives, detractors
+
+
+class QuestionType:
+    """What a question of one kind does. A subclass per kind sets the attributes and overrides
+    ``clean`` and ``summarise``; the rest has defaults that suit most kinds."""
+
+    kind: QuestionKind
+    #: The macro of templates/public/_feedback_inputs.html that draws the input.
+    input_macro: str
+    #: The macro of templates/admin/_feedback_results.html that shows the results.
+    results_macro: str
+    #: The chart on the results page (admin/feedback.py:CHARTS), or None.
+    chart: str | None = None
+    #: What a required question left empty says.
+    missing = "Please answer this question."
+    #: The organizer lists options (``FeedbackQuestion.choices``).
+    has_choices = False
+    #: A number on a scale: averaged, and shown across the series.
+    is_numeric = False
+    #: Free text: the results list the answers one by one instead of counting them.
+    is_text = False
+
+    def clean(self, question: FeedbackQuestion, values: list[str]) -> list[int | str]:
+        """The answer to store, from what the guest sent (stripped, none empty); raises BadAnswer."""
+        raise NotImplementedError
+
+    def summarise(self, question: FeedbackQuestion, counts: Mapping, texts: list) -> dict:
+        """The fields of the question's ``QuestionResult``, from {stored value: count} (counted
+        kinds) or [(text, date, guest name)] (text kinds)."""
+        raise NotImplementedError
+
+    def csv_cell(self, values: list[int | str]) -> str:
+        """The answer's CSV cell; several values (multiple choice) are joined with "; "."""
+        return "; ".join(str(v) for v in values)
+
+    def clean_options(self, options: list[str]) -> list[str]:
+        """The options a question of this kind keeps, from the organizer's cleaned list."""
+        return []
+
+
+class ScaleQuestion(QuestionType):
+    """A number on a fixed scale, one radio button per point."""
+
+    input_macro = "scale"
+    is_numeric = True
+    scale: range
+    #: The words under the two ends of the scale.
+    ends: tuple[str, str]
+    #: How the series view prints the event's figure, and what its column adds to the prompt.
+    figure_format = "%.1f"
+    figure_name = ""
+
+    @property
+    def top(self) -> int:
+        return self.scale[-1]
+
+    def clean(self, question, values):
+        if len(values) != 1 or not values[0].isdigit() or int(values[0]) not in self.scale:
+            raise BadAnswer(f"Choose a number from {self.scale.start} to {self.top}.")
+        return [int(values[0])]
+
+    def summarise(self, question, counts, texts):
+        return {"average": average(counts), "distribution": [(str(v), counts.get(v, 0)) for v in self.scale]}
+
+    def series_figure(self, counts: Mapping[int, int]) -> float | None:
+        """The one figure the series view shows for an event's answers."""
+        return average(counts)
+
+
+class Rating(ScaleQuestion):
+    kind = QuestionKind.RATING
+    scale = range(1, 6)
+    ends = ("1 · Poor", "5 · Excellent")
+    results_macro = "rating"
+    chart = "scores"
+
+
+class Recommend(ScaleQuestion):
+    """The "how likely are you to recommend" scale (0–10), summed up as a Net Promoter Score."""
+
+    kind = QuestionKind.NPS
+    scale = range(0, 11)
+    ends = ("0 · Not at all likely", "10 · Extremely likely")
+    results_macro = "nps"
+    chart = "nps"
+    figure_format = "%+d"
+    figure_name = " (NPS)"
+
+    def summarise(self, question, counts, texts):
+        nps, promoters, passives, detractors = nps_parts(counts)
+        fields = super().summarise(question, counts, texts)
+        return fields | dict(nps=nps, promoters=promoters, passives=passives, detractors=detractors)
+
+    def series_figure(self, counts):
+        return nps_parts(counts)[0]
+
+
+class ChoiceQuestion(QuestionType):
+    """One or several of the organizer's options."""
+
+    input_macro = "options"
+    results_macro = "counts"
+    chart = "bars"
+    has_choices = True
+    #: Several options may be ticked.
+    several: bool
+    #: What an answer outside the options (or too many of them) says.
+    wrong: str
+
+    @property
+    def input_type(self) -> str:
+        """Each option's input on the form."""
+        return "checkbox" if self.several else "radio"
+
+    def clean(self, question, values):
+        if any(v not in question.choices for v in values) or (not self.several and len(values) > 1):
+            raise BadAnswer(self.wrong)
+        return [c for c in question.choices if c in values]  # the form's order, each once
+
+    def summarise(self, question, counts, texts):
+        extra = [k for k in counts if k not in question.choices]  # options since renamed away (kept, not lost)
+        return {"distribution": [(option, counts.get(option, 0)) for option in [*question.choices, *extra]]}
+
+    def clean_options(self, options):
+        if len(options) < 2:
+            raise DomainError("Give at least two options, one per line.", "too_few_choices", "choices")
+        if len(options) > MAX_CHOICES:
+            raise DomainError(f"Give at most {MAX_CHOICES} options.", "too_many_choices", "choices")
+        return options
+
+
+class SingleChoice(ChoiceQuestion):
+    kind = QuestionKind.SINGLE
+    several = False
+    wrong = "Choose one of the options."
+
+
+class MultipleChoice(ChoiceQuestion):
+    kind = QuestionKind.MULTIPLE
+    several = True
+    wrong = "Choose from the options."
+
+
+class TextQuestion(QuestionType):
+    """Free text up to ``limit`` characters, listed on the results page with its date and guest."""
+
+    results_macro = "texts"
+    missing = "Please write an answer."
+    is_text = True
+    limit: int
+
+    def clean(self, question, values):
+        text = "\n".join(values)
+        if len(text) > self.limit:
+            raise BadAnswer(f"Please keep it under {self.limit} characters (now {len(text)}).")
+        return [text]
+
+    def summarise(self, question, counts, texts):
+        return {"texts": texts}
+
+
+class ShortText(TextQuestion):
+    kind = QuestionKind.SHORT_TEXT
+    input_macro = "line"
+    limit = 300
+
+
+class LongText(TextQuestion):
+    kind = QuestionKind.LONG_TEXT
+    input_macro = "box"
+    limit = 4000
+
+
+KINDS: dict[QuestionKind, QuestionType] = {
+    t.kind: t for t in (Rating(), Recommend(), SingleChoice(), MultipleChoice(), ShortText(), LongText())
+}
+
+
+def question_type(of: FeedbackQuestion | QuestionKind | str) -> QuestionType:
+    """The type of a question, or of a kind (member or stored value)."""
+    return KINDS[QuestionKind(of.kind if isinstance(of, FeedbackQuestion) else of)]
