@@ -16,7 +16,6 @@ does not answer 200 or the query count grows with the guest count.
 import argparse
 import datetime as dt
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -24,14 +23,15 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 
 from eventsite import create_app  # noqa: E402
 from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
-from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, TrainingLevel, utcnow  # noqa: E402
+from eventsite.models import TrainingLevel, utcnow  # noqa: E402
+from seeding import minutes_apart, seed_guests, up_to_capacity  # noqa: E402
 
 TARGET_PAGE_P50_MS = 150
 TARGET_CSV_S = 1.0
@@ -88,33 +88,14 @@ def seed(app, guests: int) -> tuple[int, int]:
 
 
 def insert_guests(event_id: int, n: int, capacity: int) -> None:
-    now = utcnow()
-    levels = list(TrainingLevel)
-    rows = []
-    for i in range(n):
-        status = RsvpStatus.CONFIRMED if i < capacity else RsvpStatus.WAITLISTED
-        if i % 97 == 0:
-            status = RsvpStatus.CANCELLED
-        at = now - dt.timedelta(minutes=n - i)
-        rows.append(
-            dict(
-                event_id=event_id, first_name=FIRST[i % len(FIRST)], last_name=LAST[(i * 5) % len(LAST)],
-                badge_name="Doc" if i % 11 == 0 else "", email=f"guest{event_id}.{i}@example.org",
-                email_key=f"guest{event_id}.{i}@example.org", institution=PROGRAMS[i % len(PROGRAMS)],
-                training_level=levels[i % len(levels)], status=status, manage_token=secrets.token_urlsafe(32),
-                ticket_code=f"{event_id:06d}{i:026d}", created_at=at, updated_at=at,
-                confirmed_at=at if status == RsvpStatus.CONFIRMED else None,
-                waitlisted_at=at if status == RsvpStatus.WAITLISTED else None,
-                dietary_notes="Vegetarian" if i % 13 == 0 else "",
-            )
-        )  # fmt: skip
-    db.session.execute(sa.insert(Rsvp), rows)
-    confirmed = db.session.scalars(
-        sa.select(Rsvp.id).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.CONFIRMED).order_by(Rsvp.id)
-    ).all()
-    db.session.execute(
-        sa.insert(CheckIn), [dict(event_id=event_id, rsvp_id=i, result=CheckInResult.ADMITTED) for i in confirmed[::3]]
-    )
+    """``n`` guests a minute apart (every 97th cancelled, waitlisted past ``capacity``), a third of
+    the confirmed ones checked in."""
+    seed_guests(
+        event_id, n, status=up_to_capacity(capacity, cancelled_every=97), created_at=minutes_apart(n),
+        first_name=FIRST, last_name=lambda i: LAST[i * 5 % len(LAST)], badge_name=lambda i: "Doc" if i % 11 == 0 else "",
+        email="guest{event_id}.{i}@example.org", institution=PROGRAMS, training_level=list(TrainingLevel),
+        dietary_notes=lambda i: "Vegetarian" if i % 13 == 0 else "", check_in_every=3,
+    )  # fmt: skip
 
 
 def sign_in(client) -> None:

@@ -54,8 +54,9 @@ from bench_public import HOST, Server, free_port, run_wrk  # noqa: E402
 from eventsite import create_app  # noqa: E402
 from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
-from eventsite.models import CheckIn, EventStatus, Rsvp, RsvpStatus, TrainingLevel, utcnow  # noqa: E402
-from eventsite.services import badges, doors, events, tokens  # noqa: E402
+from eventsite.models import CheckIn, EventStatus, Rsvp, TrainingLevel, utcnow  # noqa: E402
+from eventsite.services import badges, doors, events  # noqa: E402
+from seeding import seed_guests  # noqa: E402
 
 TARGET_P50_MS = 300
 TARGET_P95_MS = 600
@@ -100,20 +101,11 @@ def seed_event(app, title: str, guests: int) -> dict:
             timezone="UTC", venue_name="Hall", street_address="1 Main St", city="Los Angeles", capacity=guests,
             status=EventStatus.PUBLISHED,
         )  # fmt: skip
-        now = utcnow()
-        levels = list(TrainingLevel)
-        rows = [
-            dict(
-                event_id=event.id, first_name=FIRST[i % len(FIRST)], last_name=LAST[(i * 5) % len(LAST)],
-                badge_name=f"{FIRST[i % len(FIRST)]} {i}", email=f"door{event.id}.{i}@example.org",
-                email_key=f"door{event.id}.{i}@example.org", institution=PROGRAMS[i % len(PROGRAMS)],
-                training_level=levels[i % len(levels)], status=RsvpStatus.CONFIRMED,
-                manage_token=secrets.token_urlsafe(32), ticket_code=tokens.new_ticket_code(),
-                created_at=now, updated_at=now, confirmed_at=now,
-            )
-            for i in range(guests)
-        ]  # fmt: skip
-        db.session.execute(sa.insert(Rsvp), rows)
+        seed_guests(
+            event.id, guests, first_name=FIRST, last_name=lambda i: LAST[i * 5 % len(LAST)],
+            badge_name=lambda i: f"{FIRST[i % len(FIRST)]} {i}", email="door{event_id}.{i}@example.org",
+            institution=PROGRAMS, training_level=list(TrainingLevel),
+        )  # fmt: skip
         link = doors.create_door_link(event, label="Bench door")
         db.session.commit()
         codes = db.session.scalars(sa.select(Rsvp.ticket_code).where(Rsvp.event_id == event.id).order_by(Rsvp.id))

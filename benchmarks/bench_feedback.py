@@ -26,8 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(REPO), str(REPO / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 from bench_admin import QueryCounter, get, sign_in  # noqa: E402
@@ -37,16 +36,13 @@ from eventsite import create_app  # noqa: E402
 from eventsite.database import writing  # noqa: E402
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import (  # noqa: E402
-    CheckIn,
-    CheckInResult,
     FeedbackAnswer,
     FeedbackInvitation,
     FeedbackReceipt,
     FeedbackResponse,
-    Rsvp,
-    RsvpStatus,
     utcnow,
 )
+from seeding import seed_guests  # noqa: E402
 
 TARGET_PAGE_P50_MS = 200
 TARGET_SUBMIT_RPS = 200
@@ -68,23 +64,10 @@ def add_guests(event, n: int, tag: str) -> list[int]:
     """``n`` confirmed, checked-in guests with a personal feedback link each; returns rsvp ids."""
     from eventsite.services import feedback
 
-    at = event.starts_at - dt.timedelta(days=3)
-    db.session.execute(
-        sa.insert(Rsvp),
-        [
-            dict(
-                event_id=event.id, first_name="Bench", last_name=f"Guest {i}", email=f"{tag}.{i}@example.org",
-                email_key=f"{tag}.{i}@example.org", institution="UCLA", training_level="pgy2",
-                status=RsvpStatus.CONFIRMED, manage_token=secrets.token_urlsafe(32),
-                ticket_code=f"{tag}{i:026d}"[-32:], created_at=at, updated_at=at, confirmed_at=at,
-            )
-            for i in range(n)
-        ],
+    ids = seed_guests(
+        event.id, n, first_name="Bench", last_name="Guest {i}", email=lambda i: f"{tag}.{i}@example.org",
+        institution="UCLA", training_level="pgy2", created_at=event.starts_at - dt.timedelta(days=3), check_in_every=1,
     )  # fmt: skip
-    ids = db.session.scalars(sa.select(Rsvp.id).where(Rsvp.event_id == event.id).order_by(Rsvp.id)).all()
-    db.session.execute(
-        sa.insert(CheckIn), [dict(event_id=event.id, rsvp_id=i, result=CheckInResult.ADMITTED) for i in ids]
-    )
     form = feedback.get_form(event)
     db.session.execute(
         sa.insert(FeedbackInvitation),

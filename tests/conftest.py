@@ -15,6 +15,8 @@ from aiosmtpd.controller import Controller
 
 from eventsite import create_app
 from eventsite.extensions import db as _db
+from factories import make_organizer
+from helpers import db_session, sign_in
 from pgserver import start_throwaway_postgres
 
 TEMPLATE_DB = "eventsite_tpl"
@@ -29,26 +31,55 @@ def pytest_report_header(config):
     return f"database backend: {config.getoption('--db')}"
 
 
+#: Markers that keep a test out of one pass: (marker, pass it is deselected in, how the summary names it).
+#: ``no_db`` tests (badge PDFs drawn from plain data, say) cannot depend on the backend, so they
+#: run once, in the SQLite pass.
+ONE_PASS_MARKERS = (
+    ("postgres_only", "sqlite", "PostgreSQL-only {tests} deselected in this pass; {they_run} with --db=postgres."),
+    ("sqlite_only", "postgres", "SQLite-only {tests} deselected in this pass; {they_run} with --db=sqlite."),
+    ("no_db", "postgres", "{tests} using no database deselected in this pass; {they_run} once, with --db=sqlite."),
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests about one engine's own mechanics (SKIP LOCKED, restarting the server, SQLite's write
-    lock) are marked ``postgres_only`` / ``sqlite_only`` and run in that engine's pass only:
-    they are deselected in the other pass, never skipped, and the run says how many and why."""
-    other = "sqlite_only" if config.getoption("--db") == "postgres" else "postgres_only"
-    keep, drop = [], []
+    lock) are marked ``postgres_only`` / ``sqlite_only`` and run in that engine's pass only; tests
+    that use no database at all are marked ``no_db`` and run in the SQLite pass only. In the other
+    pass they are deselected, never skipped, and the run says how many and why. A ``no_db`` test
+    that does reach the database (through the ``backend`` fixture) is an error, not a silent loss."""
+    misplaced = [item.nodeid for item in items if item.get_closest_marker("no_db") and "backend" in item.fixturenames]
+    if misplaced:
+        raise pytest.UsageError("marked no_db but uses the database: " + ", ".join(misplaced))
+    this_pass = config.getoption("--db")
+    keep, dropped = [], {}
     for item in items:
-        (drop if item.get_closest_marker(other) else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
+        marker = next((m for m, off, _ in ONE_PASS_MARKERS if off == this_pass and item.get_closest_marker(m)), None)
+        if marker:
+            dropped.setdefault(marker, []).append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=[item for group in dropped.values() for item in group])
         items[:] = keep
-        config._engine_deselected = (len(drop), other)
+        config._one_pass_deselected = {marker: len(group) for marker, group in dropped.items()}
+        config._only_one_pass_tests = not keep
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    dropped = getattr(config, "_engine_deselected", None)
-    if dropped:
-        n, marker = dropped
-        engine, option = ("PostgreSQL", "postgres") if marker == "postgres_only" else ("SQLite", "sqlite")
-        terminalreporter.write_line(f"{n} {engine}-only tests deselected in this pass; they run with --db={option}.")
+    dropped = getattr(config, "_one_pass_deselected", {})
+    for marker, _off, words in ONE_PASS_MARKERS:
+        if marker in dropped:
+            n = dropped[marker]
+            one = n == 1
+            line = words.format(tests="test" if one else "tests", they_run="it runs" if one else "they run")
+            terminalreporter.write_line(f"{n} {line}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every test picked runs in the other pass only (e.g. PYTEST_ARGS naming a no_db test in
+    `make test`): nothing ran here, and that is no failure."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and getattr(session.config, "_only_one_pass_tests", False):
+        session.exitstatus = pytest.ExitCode.OK
 
 
 def free_port() -> int:
@@ -203,6 +234,15 @@ def app_ctx(app):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def admin(app, client):
+    """The test client, signed in as the demo organizer (organizer@example.org)."""
+    with db_session(app):
+        make_organizer()
+    assert sign_in(client, "organizer@example.org").status_code == 302
+    return client
 
 
 @pytest.fixture()

@@ -168,6 +168,13 @@ def sign_in(client, email: str, password: str = ORGANIZER_PASSWORD, *, next_url:
     return post_form(client, url, {"email": email, "password": password})
 
 
+def sign_in_page(page, email: str = "organizer@example.org", password: str = ORGANIZER_PASSWORD) -> None:
+    """In a browser (Playwright): fill in and send the sign-in form ``page`` shows, as the organizer does."""
+    page.get_by_role("textbox", name="E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 # --- PDFs and QR codes, read back the way a printer and a phone would (badges) -----------------
 
 

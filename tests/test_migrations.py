@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from eventsite import create_app
 from eventsite.extensions import db
+from eventsite.models import CheckIn, CheckInResult
 
 
 def schema_diff(engine) -> list:
@@ -38,7 +39,16 @@ def test_partial_unique_index_is_in_the_migrated_schema(app_ctx):
     assert indexes["uq_rsvps_live_email"]["unique"]
 
 
-@pytest.mark.sqlite_only
+def test_the_database_enforces_foreign_keys(app_ctx):
+    """On both engines (SQLite only with PRAGMA foreign_keys, which every connection sets): a row
+    pointing at an event that does not exist is refused by the database itself."""
+    db.session.add(CheckIn(event_id=999_999, result=CheckInResult.ADMITTED))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.sqlite_only  # the settings themselves are SQLite's; foreign keys are checked on both above
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app_ctx):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from eventsite.models import utcnow
 from eventsite.services import checkin, doors, feedback
 from factories import make_event, make_organizer, make_rsvp
-from helpers import ORGANIZER_PASSWORD, db_session
+from helpers import db_session, sign_in_page
 from page_checks import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -50,9 +50,7 @@ def test_feedback_results_free_text_list_scrolls_by_keyboard(app, new_page):
         event_id, prompt = event.id, text_q.prompt
     page = new_page(bypass_csp=True)
     page.goto("/login")
-    page.get_by_role("textbox", name="E-mail").fill("organizer@example.org")
-    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page)
     page.goto(f"/admin/events/{event_id}/feedback")
     answers = page.get_by_role("region", name=f"Answers to: {prompt}")
     expect(answers).to_contain_text("Answer 29")

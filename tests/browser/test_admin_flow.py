@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from eventsite.models import Event, Rsvp, RsvpStatus
 from factories import make_organizer
-from helpers import ORGANIZER_PASSWORD, db_session, deliver
+from helpers import db_session, deliver, sign_in_page
 from tests.browser.conftest import TIMEOUT_MS
 
 ORGANIZER_SCREENS = {
@@ -45,9 +45,7 @@ def test_organizer_runs_an_event_from_the_browser(app, live_server, browser, mai
     page = context.new_page()
 
     page.goto("/admin/events")
-    page.get_by_role("textbox", name="E-mail").fill("organizer@example.org")
-    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page)
     page.get_by_role("heading", name="Events").wait_for()
 
     page.get_by_role("link", name="New event").first.click()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from eventsite.models import utcnow
 from eventsite.services import doors
 from factories import make_event, make_organizer, make_rsvp
-from helpers import ORGANIZER_PASSWORD, db_session
+from helpers import db_session, sign_in_page
 from tests.browser.test_door_page import wait_for_roster
 
 pytestmark = pytest.mark.browser
@@ -132,9 +132,7 @@ def test_organizer_pages_break_no_policy(new_page, evening):
     watch = Watch(page)
     seen = {}
     page.goto("/login")
-    page.get_by_role("textbox", name="E-mail").fill("organizer@example.org")
-    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page)
     page.get_by_role("heading", name="Events").wait_for()
     watch.check("/admin/events", seen)
     event_id, rsvp_id = evening["event_id"], evening["rsvp_id"]

@@ -14,12 +14,10 @@ from playwright.sync_api import expect
 from eventsite.models import utcnow
 from eventsite.services import checkin, doors
 from factories import make_event, make_organizer, make_rsvp
-from helpers import db_session
+from helpers import db_session, sign_in_page
 from tests.browser.conftest import DEVICES, TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
 
 
 def latest_bar_height(page) -> float:
@@ -45,9 +43,7 @@ def test_a_scan_at_the_door_reaches_the_organizers_overview_without_a_reload(app
         admin = laptop.new_page()
         admin.set_default_timeout(TIMEOUT_MS)
         admin.goto(f"/admin/events/{event_id}")
-        admin.get_by_label("E-mail").fill("organizer@example.org")
-        admin.get_by_label("Password").fill(PASSWORD)
-        admin.get_by_role("button", name="Sign in").click()
+        sign_in_page(admin)
         admin.goto(f"/admin/events/{event_id}")
         figures = admin.locator(".door-figures")
         expect(figures.locator('[data-figure="checked_in"]')).to_have_text("1")
@@ -109,9 +105,7 @@ def test_the_overview_draws_the_chart_without_javascript(app, new_page):
         event_id = event.id
     page = new_page(java_script_enabled=False)
     page.goto("/login")
-    page.get_by_label("E-mail").fill("organizer@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page)
     page.goto(f"/admin/events/{event_id}")
     bars = page.locator(".door-figures .arrivals-bar")
     expect(bars.last).to_have_attribute("data-count", "3")

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Event, Rsvp, RsvpStatus, utcnow
 from eventsite.services import checkin, doors
-from factories import make_event, make_organizer, make_rsvp
-from helpers import db_session, page_text, post_form, sign_in
+from factories import make_event, make_rsvp
+from helpers import db_session, page_text, post_form
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import camera_args
 from tests.browser.test_door_camera import badge_video
@@ -356,7 +356,7 @@ def test_the_closed_link_page_hands_in_what_an_old_visit_kept(page, door, app):
     assert check_ins(app) == [(CheckInResult.ADMITTED, door["ana_id"])]
 
 
-def test_a_revoked_link_offers_its_unsent_scans_as_a_file_the_organizer_uploads(page, door, app, tmp_path):
+def test_a_revoked_link_offers_its_unsent_scans_as_a_file_the_organizer_uploads(page, door, app, admin, tmp_path):
     page.goto(f"/door/{door['token']}")
     wait_for_roster(page)
     page.context.set_offline(True)
@@ -382,10 +382,6 @@ def test_a_revoked_link_offers_its_unsent_scans_as_a_file_the_organizer_uploads(
     expect(page.locator("#unsent")).to_contain_text("2 scans were not sent")
     assert check_ins(app) == []
 
-    with db_session(app):
-        make_organizer()
-    admin = app.test_client()
-    sign_in(admin, "organizer@example.org")
     door_tab = f"/admin/events/{door['event_id']}/doors"
     with saved.open("rb") as file:
         response = post_form(admin, f"{door_tab}/scans", {"file": (file, saved.name)}, page=door_tab)

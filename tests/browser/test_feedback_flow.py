@@ -9,7 +9,7 @@ import pytest
 from eventsite.models import utcnow
 from eventsite.services import checkin, feedback
 from factories import make_event, make_organizer, make_rsvp
-from helpers import ORGANIZER_PASSWORD, db_session, deliver, text_body
+from helpers import db_session, deliver, sign_in_page, text_body
 from tests.browser.conftest import TIMEOUT_MS
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -66,9 +66,7 @@ def test_guest_answers_from_the_invitation_and_the_organizer_sees_the_chart(app,
     laptop.set_default_timeout(TIMEOUT_MS)
     page = laptop.new_page()
     page.goto(f"/admin/events/{event_id}")
-    page.get_by_role("textbox", name="E-mail").fill("organizer@example.org")
-    page.get_by_label("Password").fill(ORGANIZER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page)
     page.get_by_role("link", name="See the results").click()
     page.get_by_role("heading", name="Feedback", exact=True).wait_for()
     main = page.inner_text("main")

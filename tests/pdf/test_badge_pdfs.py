@@ -342,6 +342,7 @@ def test_markup_in_names_is_printed_as_text_and_nothing_is_fetched_or_attached(a
     assert b"/EmbeddedFile" not in streams and b"root:" not in streams
 
 
+@pytest.mark.no_db
 @pytest.mark.parametrize(
     "url",
     [
@@ -361,6 +362,7 @@ def test_fetcher_refuses_everything_but_data_and_our_static_files(url):
         fetcher(url)
 
 
+@pytest.mark.no_db
 def test_fetcher_serves_data_uris_and_static_files():
     fetcher = badges.StaticOnlyFetcher()
     css = fetcher("static:css/badges-print.css")
@@ -370,6 +372,7 @@ def test_fetcher_serves_data_uris_and_static_files():
     assert png.read().startswith(b"\x89PNG") and png.content_type == "image/png"
 
 
+@pytest.mark.no_db
 def test_even_raw_markup_reaching_weasyprint_cannot_fetch_or_attach(listener, caplog):
     """Defence in depth: if a template ever let markup through, the fetcher still refuses."""
     html = (

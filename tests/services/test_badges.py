@@ -55,6 +55,7 @@ def test_payload_is_base_url_b_and_the_ticket_code_only(app_ctx):
     assert rsvp.manage_token not in badges.qr_payload(rsvp)
 
 
+@pytest.mark.no_db
 def test_qr_png_decodes_to_the_payload_with_level_m_and_a_four_module_quiet_zone():
     payload = "https://events.example.org/b/" + "k" * 32
     png = badges.qr_png(payload)
@@ -71,6 +72,7 @@ def test_qr_png_decodes_to_the_payload_with_level_m_and_a_four_module_quiet_zone
     assert min(rows[size - 5]) == 0 and min(rows[size - 4]) == 255
 
 
+@pytest.mark.no_db
 def test_printed_qr_symbol_is_at_least_an_inch():
     fitted = badges.fit_badge(badge_for())
     png = badges.qr_png(fitted.data.payload)
@@ -82,6 +84,7 @@ def test_printed_qr_symbol_is_at_least_an_inch():
 # --- Geometry -------------------------------------------------------------------------------
 
 
+@pytest.mark.no_db
 @pytest.mark.parametrize(
     "fields",
     [
@@ -127,6 +130,7 @@ def test_blocks_stay_inside_the_badge_and_off_the_qr_and_each_other(fields):
         assert "".join(value.split()) in "".join(printed.split())
 
 
+@pytest.mark.no_db
 def test_long_name_and_program_shrink_then_wrap_to_two_or_three_lines():
     assert len(LONG_PROGRAM) == 120
     fitted = badges.fit_badge(badge_for(name=LONG_NAME, full_name=LONG_NAME, program=LONG_PROGRAM))
@@ -136,12 +140,14 @@ def test_long_name_and_program_shrink_then_wrap_to_two_or_three_lines():
     assert badges.fit_badge(badge_for()).block("name").fit.size == 36  # a short name stays large
 
 
+@pytest.mark.no_db
 def test_characters_no_font_has_are_dropped_not_boxed():
     fitted = badges.fit_badge(badge_for(name="Sam\ue000\U0010fffd", full_name="Sam 🎉 Lee"))
     assert fitted.block("name").fit.lines == ("Sam",)
     assert "🎉" in fitted.block("full").fit.lines[0]
 
 
+@pytest.mark.no_db
 def test_layout_geometry_matches_the_avery_template():
     avery = badges.LAYOUTS["avery-5392"]
     assert (avery.page_w, avery.page_h) == (612, 792)

@@ -11,6 +11,7 @@ from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, EventStatus, Rsvp, utcnow
 from eventsite.services import people, rsvps
 from factories import make_event, make_rsvp
+from seeding import seed_guests
 
 
 def admit(rsvp, *, undone: bool = False) -> None:
@@ -158,22 +159,11 @@ def test_guest_list_track_marks_returning_guests_and_past_no_shows(app_ctx):
 def bulk_people(n: int) -> None:
     """``n`` people, each with an RSVP to two past events (one checked in)."""
     first, second = past_event(40, capacity=None), past_event(20, capacity=None)
-    now = utcnow()
-    for event in (first, second):
-        db.session.execute(
-            sa.insert(Rsvp),
-            [
-                dict(event_id=event.id, first_name=f"P{i:04d}", last_name="Bulk", email=f"p{i}@example.org",
-                     email_key=f"p{i}@example.org", institution="UCLA", training_level="pgy1", status="confirmed",
-                     manage_token=f"t{event.id}-{i}", ticket_code=f"{event.id:04d}{i:028d}", created_at=now,
-                     updated_at=now, confirmed_at=now)
-                for i in range(n)
-            ],
+    for event, check_in_every in ((first, 1), (second, None)):
+        seed_guests(
+            event.id, n, first_name="P{i:04d}", email="p{i}@example.org", institution="UCLA", training_level="pgy1",
+            check_in_every=check_in_every,
         )  # fmt: skip
-    ids = db.session.scalars(sa.select(Rsvp.id).where(Rsvp.event_id == first.id)).all()
-    db.session.execute(
-        sa.insert(CheckIn), [dict(event_id=first.id, rsvp_id=i, result=CheckInResult.ADMITTED) for i in ids]
-    )
     db.session.commit()
 
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, utcnow
 from eventsite.services import checkin, doors
-from factories import make_event, make_organizer, make_rsvp
-from helpers import db_session, decode_qr, field_box, page_text, post_form, sign_in
+from factories import make_event, make_rsvp
+from helpers import db_session, decode_qr, field_box, page_text, post_form
 
 
 @pytest.fixture()
@@ -99,22 +99,20 @@ def scans_file(event_id: int, scans: list, door: str = "Door 2") -> tuple[io.Byt
     return io.BytesIO(json.dumps(content).encode()), "door-scans.json"
 
 
-def test_organizer_uploads_the_scans_a_phone_could_not_send(app, client):
+def test_organizer_uploads_the_scans_a_phone_could_not_send(app, admin):
     """Issue 12.3: the file a closed door page offers is settled scan by scan on the Door tab."""
     with db_session(app):
-        make_organizer()
         event = make_event(starts_at=utcnow() + dt.timedelta(minutes=30))
         ana, ben = make_rsvp(event, first_name="Ana", last_name="Lopez"), make_rsvp(event, first_name="Ben")
         checkin.check_in(event, ben.ticket_code, nonce="sent-before")
         event_id, codes = event.id, (ana.ticket_code, ben.ticket_code)
-    sign_in(client, "organizer@example.org")
     scans = [
         {"code": codes[0], "nonce": "file-1", "scanned_at": utcnow().isoformat()},
         {"code": codes[1], "nonce": "sent-before"},
         {"code": "BEGIN:VCARD\nFN:Jane Doe\nEND:VCARD", "nonce": "file-3"},
     ]
     page = f"/admin/events/{event_id}/doors"
-    response = post_form(client, f"{page}/scans", {"file": scans_file(event_id, scans)}, page=page)
+    response = post_form(admin, f"{page}/scans", {"file": scans_file(event_id, scans)}, page=page)
     assert response.status_code == 200
     text = page_text(response.get_data(as_text=True))
     assert "3 scans in the file: 1 recorded now, 1 already recorded, 1 not usable." in text
@@ -123,7 +121,7 @@ def test_organizer_uploads_the_scans_a_phone_could_not_send(app, client):
         rows = db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)).all()
         assert [(r.nonce, r.door) for r in rows][-1] == ("file-1", "Door 2 (file uploaded by organizer@example.org)")
     # The same file again records nothing more.
-    again = post_form(client, f"{page}/scans", {"file": scans_file(event_id, scans)}, page=page)
+    again = post_form(admin, f"{page}/scans", {"file": scans_file(event_id, scans)}, page=page)
     assert "0 recorded now, 2 already recorded, 1 not usable." in page_text(again.get_data(as_text=True))
 
 
@@ -136,13 +134,11 @@ def test_organizer_uploads_the_scans_a_phone_could_not_send(app, client):
          "These scans are from another event's door."),
     ],
 )  # fmt: skip
-def test_a_wrong_scans_file_gets_a_message_next_to_the_field(app, client, upload, message):
+def test_a_wrong_scans_file_gets_a_message_next_to_the_field(app, admin, upload, message):
     with db_session(app):
-        make_organizer()
         event_id = make_event().id
-    sign_in(client, "organizer@example.org")
     page = f"/admin/events/{event_id}/doors"
-    response = post_form(client, f"{page}/scans", {"file": upload} if upload else {}, page=page)
+    response = post_form(admin, f"{page}/scans", {"file": upload} if upload else {}, page=page)
     assert response.status_code == 422
     assert message in field_box(response.get_data(as_text=True), "file")
 

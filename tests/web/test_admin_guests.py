@@ -4,15 +4,15 @@ one guest's page (details, history, edit, actions with their confirm steps), and
 import csv
 import datetime as dt
 import io
-import secrets
 
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, TrainingLevel, utcnow
+from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, TrainingLevel
 from eventsite.services import exports, guest_list, guests, rsvps, spreadsheets
 from factories import guest_details, make_event, make_rsvp
 from helpers import db_session, deliver, field_box, form_values, page_text, post_form
+from seeding import minutes_apart, seed_guests, up_to_capacity
 
 
 def follow(client, response) -> str:
@@ -76,36 +76,18 @@ def test_search_filters_sort_and_page_links_keep_each_other(app, admin):
     assert "No guests match." in nothing
 
 
-LEVELS = list(TrainingLevel)
 PROGRAMS = ["UCLA Orthopaedic Surgery", "Cedars-Sinai", "LAC+USC", "Keck USC", "Harbor-UCLA"]
 
 
 def bulk_guests(event_id: int, n: int, capacity: int) -> None:
-    """``n`` guests in one INSERT (the factories' per-guest e-mails would take minutes), with a
-    quarter of the confirmed ones checked in."""
-    now = utcnow()
-    rows = []
-    for i in range(n):
-        status = RsvpStatus.CONFIRMED if i < capacity else RsvpStatus.WAITLISTED
-        if i % 97 == 0:
-            status = RsvpStatus.CANCELLED
-        at = now - dt.timedelta(minutes=n - i)
-        rows.append(
-            dict(
-                event_id=event_id, first_name=f"Guest{i:05d}", last_name=f"Bulk{i % 13}", email=f"bulk{i}@example.org",
-                email_key=f"bulk{i}@example.org", institution=PROGRAMS[i % len(PROGRAMS)], training_level=LEVELS[i % len(LEVELS)],
-                status=status, manage_token=secrets.token_urlsafe(32), ticket_code=f"{event_id:06d}{i:026d}", created_at=at, updated_at=at,
-                confirmed_at=at if status == RsvpStatus.CONFIRMED else None,
-                waitlisted_at=at if status == RsvpStatus.WAITLISTED else None,
-                badge_name="Bee" if i % 7 == 0 else "",
-            )
-        )  # fmt: skip
-    db.session.execute(sa.insert(Rsvp), rows)
-    ids = db.session.scalars(
-        sa.select(Rsvp.id).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.CONFIRMED).order_by(Rsvp.id)
-    ).all()
-    checkins = [dict(event_id=event_id, rsvp_id=i, result=CheckInResult.ADMITTED) for i in ids[::4]]
-    db.session.execute(sa.insert(CheckIn), checkins)
+    """``n`` guests a minute apart, the first ``capacity`` confirmed and the rest waitlisted
+    (every 97th cancelled), a quarter of the confirmed ones checked in."""
+    seed_guests(
+        event_id, n, status=up_to_capacity(capacity, cancelled_every=97), created_at=minutes_apart(n),
+        first_name="Guest{i:05d}", last_name=lambda i: f"Bulk{i % 13}", email="bulk{i}@example.org",
+        institution=PROGRAMS, training_level=list(TrainingLevel), badge_name=lambda i: "Bee" if i % 7 == 0 else "",
+        check_in_every=4,
+    )  # fmt: skip
 
 
 def count_queries(app, client, url: str) -> tuple[int, str]:

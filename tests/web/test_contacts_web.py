@@ -125,16 +125,14 @@ def test_directory_filter_by_level(app, client):
     assert "Vendorina" in text(client.get(f"/r/{token}/guests?level=industry"))
 
 
-def test_organizer_switches_the_directory_off_in_the_event_form(app, client):
+def test_organizer_switches_the_directory_off_in_the_event_form(app, admin):
     with db_session(app):
-        make_organizer()
         event = make_event()
         event_id = event.id
-    sign_in(client, "organizer@example.org")
-    html = client.get(f"/admin/events/{event_id}/edit").get_data(as_text=True)
+    html = admin.get(f"/admin/events/{event_id}/edit").get_data(as_text=True)
     values = {k: v for k, v in form_values(html).items() if k != "directory_enabled" and v not in ("", None)}
     assert "directory_enabled" in form_values(html)  # ticked by default
-    response = client.post(f"/admin/events/{event_id}/edit", data=values)
+    response = admin.post(f"/admin/events/{event_id}/edit", data=values)
     assert response.status_code == 302, text(response)
     with db_session(app):
         assert db.session.get(Event, event_id).directory_enabled is False

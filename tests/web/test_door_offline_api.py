@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Rsvp, utcnow
 from eventsite.services import doors, roster
-from factories import make_event, make_organizer, make_rsvp
-from helpers import csrf_token, db_session, pdf_text, sign_in
+from factories import make_event, make_rsvp
+from helpers import csrf_token, db_session, pdf_text
 
 
 @pytest.fixture()
@@ -114,18 +114,15 @@ def test_walk_in_with_a_registered_address_is_sent_to_scan_or_search(client, doo
     assert (body["reason"], body["field"]) == ("already_registered", "email")
 
 
-def test_organizer_registers_a_walk_in_with_csrf_and_gets_the_roster(client, door, app):
-    with db_session(app):
-        make_organizer()
-    sign_in(client, "organizer@example.org")
+def test_organizer_registers_a_walk_in_with_csrf_and_gets_the_roster(admin, door):
     url = f"/api/events/{door['event_id']}/walk-ins"
     body = {"first_name": "Oli", "training_level": "fellow", "nonce": "org-w1"}
-    assert client.post(url, json=body).status_code == 400  # a cookie alone may not write
-    token = csrf_token(client.get("/admin/events/new").get_data(as_text=True))
-    done = client.post(url, json=body, headers={"X-CSRFToken": token})
+    assert admin.post(url, json=body).status_code == 400  # a cookie alone may not write
+    token = csrf_token(admin.get("/admin/events/new").get_data(as_text=True))
+    done = admin.post(url, json=body, headers={"X-CSRFToken": token})
     assert done.status_code == 201
-    assert client.get(done.get_json()["badge_url"]).status_code == 200
-    roster_body = client.get(f"/api/events/{door['event_id']}/roster").get_json()
+    assert admin.get(done.get_json()["badge_url"]).status_code == 200
+    roster_body = admin.get(f"/api/events/{door['event_id']}/roster").get_json()
     assert roster_body["valid_until"] is None and roster_body["count"] == 3
 
 
