@@ -212,11 +212,12 @@ def run_phases(n: int) -> dict:
     from weasyprint import HTML
 
     from eventsite.services import badges
-    from eventsite.services.badge_text import measurer
+    from eventsite.services.badges import render
+    from eventsite.services.badges.text import measurer
 
     layout = badges.LAYOUTS["avery-5392"]
     warm = sample(6, seed=1)
-    badges._render_chunk(badges._chunks(badges._place(warm, layout, (0, 0), 1), layout, 1, 10)[0])
+    render._render_chunk(render._chunks(render._place(warm, layout, (0, 0), 1), layout, 1, 10)[0])
     data = sample(n)
     badges.qr_png.cache_clear()
     phases = {}
@@ -224,7 +225,7 @@ def run_phases(n: int) -> dict:
     for b in data:
         badges.qr_png(b.payload)
     phases["QR images (zxing-cpp + PNG)"] = time.perf_counter() - t
-    placed = badges._place(data, layout, (0, 0), 1)
+    placed = render._place(data, layout, (0, 0), 1)
     pages = badges.page_count(n, layout)
     t = time.perf_counter()
     fitted = [badges.fit_badge(b) for b in data]
@@ -232,15 +233,15 @@ def run_phases(n: int) -> dict:
     t = time.perf_counter()
     by_page = [[] for _ in range(pages)]
     for (page, x, y, _), f in zip(placed, fitted, strict=True):
-        by_page[page].append(badges.PlacedBadge(page, x, y, f))
+        by_page[page].append(render.PlacedBadge(page, x, y, f))
     html = (
-        badges._jinja()
+        render._jinja()
         .get_template("badges/sheet.html")
         .render(layout=layout, pages=by_page, badge_w=badges.BADGE_W, badge_h=badges.BADGE_H)
     )
     phases["HTML (Jinja)"] = time.perf_counter() - t
     m = measurer()
-    with badges._no_gc():  # as the pipeline renders
+    with render._no_gc():  # as the pipeline renders
         t = time.perf_counter()
         document = HTML(string=html, url_fetcher=badges.StaticOnlyFetcher()).render(font_config=m.font_config)
         phases["WeasyPrint parse, style and layout"] = time.perf_counter() - t

@@ -2,7 +2,8 @@
 
 A whole event (up to a few thousand badges) takes longer than a request should, so the request
 only queues a ``BadgePrintJob`` and starts ``run_job`` in a thread; the organizer's page polls
-the job's progress. The thread is a transaction boundary like ``eventsite.jobs.run``: it commits the
+the job's progress. What each step does is ``services.badges.print_jobs``; this module holds the
+thread, which is a transaction boundary like ``eventsite.jobs.run``: it commits the claim, the
 progress after each chunk and the outcome at the end. Rendering itself happens in worker
 processes (``BADGE_RENDER_PROCESSES``, default 2); the PDF is stored in the database with the
 job's outcome (``BadgeJobOutput``), so any app server can hand it out.
@@ -12,13 +13,12 @@ import logging
 import threading
 import time
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 
 from eventsite.database import writing
 from eventsite.extensions import db
-from eventsite.models import BadgeJobStatus, BadgePrintJob, utcnow
-from eventsite.services import DomainError, badges
+from eventsite.models import BadgePrintJob
+from eventsite.services import badges
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,7 @@ def start(job_id: int) -> threading.Thread:
 def _commit_progress(job_id: int, done: int) -> None:
     with writing():
         db.session.rollback()  # the write transaction must begin locked (see eventsite.jobs)
-        db.session.execute(
-            sa.update(BadgePrintJob).where(BadgePrintJob.id == job_id).values(done=done, updated_at=utcnow())
-        )
+        badges.record_progress(job_id, done)
         db.session.commit()
 
 
@@ -50,23 +48,14 @@ def run_job(app: Flask, job_id: int) -> None:
     with _one_at_a_time, app.app_context():
         try:
             with writing():
-                job = db.session.get(BadgePrintJob, job_id)
-                if job is None or job.is_finished:
+                job = badges.claim_print_job(job_id)
+                if job is None:
                     return
-                job.status = BadgeJobStatus.RUNNING
-                job.updated_at = utcnow()
                 db.session.commit()
-            data = badges.job_badges(job)
-            event = job.event
-            offset = (event.badge_offset_x_mm, event.badge_offset_y_mm)
-            layout, first_slot = job.layout, job.first_slot
+            work = badges.job_work(job)
             db.session.commit()  # end the read transaction before the long render
             started = time.perf_counter()
-            pdf = badges.render_badges_pdf(
-                data,
-                layout=layout,
-                offset_mm=offset,
-                first_slot=first_slot,
+            pdf = work.render(
                 processes=app.config.get("BADGE_RENDER_PROCESSES", 2),
                 chunk_pages=app.config.get("BADGE_CHUNK_PAGES", 10),
                 progress=lambda done: _commit_progress(job_id, done),
@@ -79,18 +68,17 @@ def run_job(app: Flask, job_id: int) -> None:
             log.info(
                 "badge job %s: %s badges in %.1fs, %s marked printed",
                 job_id,
-                len(data),
+                len(work.badges),
                 time.perf_counter() - started,
                 marked,
             )
         except Exception as exc:  # keep the reason on the job; the page shows it
             log.exception("badge job %s failed", job_id)
-            message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
             with writing():
                 db.session.rollback()
                 job = db.session.get(BadgePrintJob, job_id)
                 if job is not None:
-                    badges.fail_print_job(job, message)
+                    badges.fail_print_job(job, exc)
                     db.session.commit()
         finally:
             db.session.remove()

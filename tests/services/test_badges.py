@@ -278,6 +278,31 @@ def test_print_job_freezes_codes_and_marks_only_unchanged_badges(app_ctx):
     assert badges.job_pdf(job) == b"%PDF-1.7 the job's pages"
 
 
+def test_a_job_is_claimed_once_renders_its_frozen_choices_and_says_why_it_failed(app_ctx):
+    event = make_event()
+    event.badge_offset_x_mm, event.badge_offset_y_mm = 1.5, -2.0
+    a, b = make_rsvp(event, last_name="Adams"), make_rsvp(event, last_name="Brown")
+    job = badges.start_print_job(
+        event, layout="avery-5392", selection="all", first_slot=3, actor="organizer:o@example.org"
+    )
+    db.session.commit()
+    assert badges.claim_print_job(job.id) is job and job.status == BadgeJobStatus.RUNNING
+    work = badges.job_work(job)
+    assert [d.rsvp_id for d in work.badges] == [a.id, b.id]
+    assert (work.layout, work.offset_mm, work.first_slot) == ("avery-5392", (1.5, -2.0), 3)
+    badges.record_progress(job.id, 1)
+    db.session.commit()
+    db.session.refresh(job)
+    assert job.done == 1
+    badges.fail_print_job(job, DomainError("There are no badges to print.", "no_badges"))
+    assert job.status == BadgeJobStatus.FAILED and job.error == "There are no badges to print."
+    assert badges.claim_print_job(job.id) is None  # finished: nobody runs it again
+    other = badges.start_print_job(event, layout="single", selection="all", actor="organizer:o@example.org")
+    badges.fail_print_job(other, OSError("disk full"))
+    assert other.error == "OSError: disk full"
+    assert badges.claim_print_job(other.id + 1) is None
+
+
 def test_a_job_pdf_is_kept_a_week_and_goes_with_a_deleted_guest(app_ctx):
     event = make_event()
     kept, gone = make_rsvp(event), make_rsvp(event)

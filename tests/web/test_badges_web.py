@@ -448,7 +448,7 @@ def test_a_job_that_fails_says_why_and_marks_nothing(app, admin, event_id, monke
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(badges, "render_badges_pdf", broken)
+    monkeypatch.setattr("eventsite.services.badges.print_jobs.render_badges_pdf", broken)  # where a job renders
     response = post_form(
         admin,
         f"/admin/events/{event_id}/badges/print",
