@@ -9,7 +9,7 @@ from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event, get_rsvp
 from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
 from eventsite.models import Rsvp, RsvpStatus, TrainingLevel
-from eventsite.services import DomainError, capacity, exports, guests, history, people, rsvps
+from eventsite.services import DomainError, ErrorCode, capacity, exports, guests, history, people, rsvps
 from eventsite.services.guest_details import GuestDetails
 from eventsite.services.guest_list import SORTS, SOURCES, GuestFilter, checked_in_at, guest_page
 from eventsite.web import REFUSED, attempt, form_page, of_event, saved
@@ -187,7 +187,7 @@ def guest_action(event_id: int, rsvp_id: int, action: str):
         try:
             outcome = saved(spec.run, rsvp, actor=actor(), **_options(spec, form))
         except DomainError as exc:
-            if exc.code != "over_capacity":
+            if exc.code != ErrorCode.OVER_CAPACITY:
                 flash(exc.message)
                 return redirect(url_for("admin.guest_detail", rsvp_id=rsvp_id))
             warning = exc.message

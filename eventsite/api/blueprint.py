@@ -14,7 +14,7 @@ from flask_login import current_user
 from eventsite.auth import guessing
 from eventsite.auth.gates import is_organizer
 from eventsite.extensions import csrf, db
-from eventsite.services import DomainError, doors
+from eventsite.services import DomainError, ErrorCode, doors
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
@@ -44,13 +44,13 @@ def check_door_pin(door, pin: str | None) -> None:
     if not limiter.allowed("door-pin", key):
         raise ApiError(
             "Too many wrong PINs for this door. Wait 15 minutes or ask the organizer for a new link.",
-            "too_many_attempts",
+            ErrorCode.TOO_MANY_ATTEMPTS,
         )
     if not pin:
-        raise ApiError("This door link needs its PIN.", "pin_required")
+        raise ApiError("This door link needs its PIN.", ErrorCode.PIN_REQUIRED)
     if not doors.check_pin(door, pin):
         limiter.count("door-pin", key)
-        raise ApiError("That PIN is not right.", "bad_pin")
+        raise ApiError("That PIN is not right.", ErrorCode.BAD_PIN)
 
 
 @bp.before_request
@@ -67,7 +67,7 @@ def authenticate():
         except DomainError as exc:
             # Looked up first: a valid door token is never refused for other people's guessing
             # (auth/guessing.py); a wrong one counts against this address's door-link budget.
-            if exc.code == "door_not_found":
+            if exc.code == ErrorCode.DOOR_NOT_FOUND:
                 guessing.guard(guessing.Secret.DOOR)
                 guessing.miss(guessing.Secret.DOOR)
             raise
@@ -75,9 +75,9 @@ def authenticate():
             check_door_pin(g.door, request.headers.get("X-Door-Pin"))
         return None
     if not current_user.is_authenticated:
-        raise ApiError("Open your door link again, or sign in as an organizer.", "login_required")
+        raise ApiError("Open your door link again, or sign in as an organizer.", ErrorCode.LOGIN_REQUIRED)
     if not is_organizer():
-        raise ApiError("Only organizers may use this without a door link.", "forbidden")
+        raise ApiError("Only organizers may use this without a door link.", ErrorCode.FORBIDDEN)
     if request.method not in SAFE_METHODS:
         csrf.protect()  # a cookie alone must not be enough to write
     return None

@@ -10,7 +10,7 @@ from eventsite.api.openapi import openapi_document
 from eventsite.extensions import db
 from eventsite.formatting import clock, event_when
 from eventsite.models import Event
-from eventsite.services import checkin, tickets, walk_ins
+from eventsite.services import ErrorCode, checkin, tickets, walk_ins
 from eventsite.services import roster as roster_service
 
 
@@ -18,7 +18,7 @@ def get_event(event_id: int) -> Event:
     """The event, if this caller may work its door: a door link reaches only its own event."""
     event = db.session.get(Event, event_id) if 0 < event_id < 2**31 else None
     if event is None or (g.door is not None and g.door.event_id != event.id):
-        raise ApiError("There is no such event for this door.", "not_found")
+        raise ApiError("There is no such event for this door.", ErrorCode.NOT_FOUND)
     return event
 
 
@@ -29,21 +29,21 @@ def json_body(*, optional: bool = False) -> dict:
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError("Send a JSON object (this body is not one, or is not valid JSON).", "bad_json", None)
+        raise ApiError("Send a JSON object (this body is not one, or is not valid JSON).", ErrorCode.BAD_JSON, None)
     return data
 
 
 def optional_str(data: dict, key: str) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise ApiError(f"“{key}” must be a string.", f"bad_{key}")
+        raise ApiError(f"“{key}” must be a string.", ErrorCode(f"bad_{key}"))
     return value
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
     parsed, readable = checkin.read_device_time(value)
     if not readable:
-        raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", "bad_scanned_at")
+        raise ApiError("“scanned_at” must be an ISO 8601 time with its offset.", ErrorCode.BAD_SCANNED_AT)
     return parsed
 
 
@@ -101,7 +101,7 @@ def actor_label() -> str:
 def door_info():
     """The door link's own details (only with a door token)."""
     if g.door is None:
-        raise ApiError("Only a door link has door details.", "not_found")
+        raise ApiError("Only a door link has door details.", ErrorCode.NOT_FOUND)
     event = g.door.event
     return jsonify(
         label=g.door.label,
@@ -117,7 +117,7 @@ def check_in(event_id: int):
     data = json_body()
     code = optional_str(data, "code")
     if not code or len(code) > tickets.MAX_CODE:
-        raise ApiError(f"Send the scanned “code” (at most {tickets.MAX_CODE} characters).", "bad_code")
+        raise ApiError(f"Send the scanned “code” (at most {tickets.MAX_CODE} characters).", ErrorCode.BAD_CODE)
     return _answer_scan(event, checkin.check_in, code, data)
 
 
@@ -155,7 +155,7 @@ def check_in_batch(event_id: int):
     event = get_event(event_id)
     scans = json_body().get("scans")
     if not isinstance(scans, list) or not 0 < len(scans) <= checkin.MAX_UPLOAD:
-        raise ApiError(f"Send “scans”: a list of 1 to {checkin.MAX_UPLOAD} scans.", "bad_scans")
+        raise ApiError(f"Send “scans”: a list of 1 to {checkin.MAX_UPLOAD} scans.", ErrorCode.BAD_SCANS)
     uploaded = checkin.upload_scans(event, scans, door=g.door, by=actor_label())
     db.session.commit()
     return jsonify(results=[upload_json(event, u) for u in uploaded])

@@ -15,7 +15,7 @@ from eventsite.form_widgets import Form
 from eventsite.formatting import clock
 from eventsite.models import Event
 from eventsite.models.enums import TRAINING_LEVEL_LABELS
-from eventsite.services import DomainError, badges, checkin, doors, links, tickets, tokens, walk_ins
+from eventsite.services import DomainError, ErrorCode, badges, checkin, doors, links, tickets, tokens, walk_ins
 
 #: The walk-in form's level choices: the RSVP form's training levels, same order and words.
 WALK_IN_LEVELS = [(level.value, text) for level, text in TRAINING_LEVEL_LABELS.items()]
@@ -42,17 +42,17 @@ def door_page(token: str):
         link = doors.open_door_link(token)
     except DomainError as exc:
         # The token is looked up first: a valid door link is never refused for others' guessing.
-        if exc.code == "door_not_found":
+        if exc.code == ErrorCode.DOOR_NOT_FOUND:
             guessing.guard(guessing.Secret.DOOR)
             guessing.miss(guessing.Secret.DOOR)
         # The phone may still hold scans it could not send: an expired link may hand them in
         # (doors.UPLOAD_GRACE); otherwise the page offers them as a file for the organizer.
-        known = doors.find_door_link(token) if exc.code != "door_not_found" else None
-        can_upload = exc.code == "door_expired" and known is not None and known.revoked_at is None
+        known = doors.find_door_link(token) if exc.code != ErrorCode.DOOR_NOT_FOUND else None
+        can_upload = exc.code == ErrorCode.DOOR_EXPIRED and known is not None and known.revoked_at is None
         page = render_template(
             "door/closed.html", message=exc.message, code=exc.code, token=token, link=known, can_upload=can_upload
         )
-        return page, 404 if exc.code == "door_not_found" else 403
+        return page, 404 if exc.code == ErrorCode.DOOR_NOT_FOUND else 403
     return _door_page(link.event, label=link.label, token=token, csrf="", needs_pin=link.has_pin)
 
 

@@ -15,7 +15,7 @@ from eventsite.public.contact_forms import NetworkingForm, NoteForm, SaveBadgeFo
 from eventsite.public.forms import GuestDetailsForm
 from eventsite.public.manage_page import manage_context
 from eventsite.public.views import load_rsvp, remember_guest
-from eventsite.services import DomainError, contacts, tickets, tokens
+from eventsite.services import DomainError, ErrorCode, contacts, tickets, tokens
 from eventsite.web import REFUSED, attempt, attempt_or_abort, form_status
 
 
@@ -108,7 +108,7 @@ def meet_lookup(token: str):
     try:
         found = contacts.preview(rsvp, code)
     except DomainError as exc:
-        if exc.code == "unknown_code":
+        if exc.code == ErrorCode.UNKNOWN_CODE:
             guessing.miss(guessing.Secret.BADGE)
         return jsonify(error=exc.code, message=exc.message), 404
     return jsonify(name=found.name, shares=found.shares, already_saved=found.already_saved, program=found.program)

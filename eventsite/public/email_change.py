@@ -10,7 +10,7 @@ from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm
 from eventsite.public.manage_page import manage_context
 from eventsite.public.views import load_rsvp
-from eventsite.services import DomainError, email_change
+from eventsite.services import DomainError, ErrorCode, email_change
 from eventsite.web import saved
 
 
@@ -46,7 +46,7 @@ def confirm_email(change: str):
             )
     except DomainError as exc:
         db.session.rollback()
-        if exc.code == "bad_link":  # a made-up or mangled link: as unknown as any other token
+        if exc.code == ErrorCode.BAD_LINK:  # a made-up or mangled link: as unknown as any other token
             guessing.miss(guessing.Secret.EMAIL_CHANGE)
             return render_template("public/confirm_email.html", error=exc.message), 404
         return render_template("public/confirm_email.html", error=exc.message), 410

@@ -12,7 +12,7 @@ from eventsite.models import utcnow
 from eventsite.public.blueprint import bp
 from eventsite.public.views import load_event, load_rsvp
 from eventsite.security import private_page
-from eventsite.services import DomainError, feedback, tickets
+from eventsite.services import DomainError, ErrorCode, feedback, tickets
 from eventsite.web import saved
 
 
@@ -63,7 +63,7 @@ def answer_page(rsvp, here: str):
         except feedback.InvalidAnswers as exc:
             errors, message, status = exc.errors, exc.message, 422
         except DomainError as exc:
-            message, status = exc.message, (200 if exc.code == "already_answered" else 409)
+            message, status = exc.message, (200 if exc.code == ErrorCode.ALREADY_ANSWERED else 409)
         else:
             return redirect(f"{here}?thanks=1")
     state = feedback.form_state(rsvp)

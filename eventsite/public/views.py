@@ -12,7 +12,7 @@ from eventsite.models import Event, Rsvp, utcnow
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.public.manage_page import manage_context
-from eventsite.services import DomainError, calendar, capacity, contacts, events, links, rsvps, tokens
+from eventsite.services import DomainError, ErrorCode, calendar, capacity, contacts, events, links, rsvps, tokens
 from eventsite.services.guest_details import GuestDetails
 from eventsite.web import REFUSED, attempt, form_status, saved
 
@@ -185,7 +185,7 @@ def claim(token: str):
             rsvps.claim_offer(rsvp)
         except DomainError as exc:
             error = exc.message
-            if exc.code == "offer_expired":
+            if exc.code == ErrorCode.OFFER_EXPIRED:
                 db.session.commit()  # the expiry and the next guest's offer stand
             else:
                 db.session.rollback()

@@ -9,7 +9,7 @@ from zxcvbn.matching import RANKED_DICTIONARIES
 
 from eventsite.extensions import db
 from eventsite.models import LoginSession, Organizer, OrganizerRole, utcnow
-from eventsite.services import DomainError, tokens
+from eventsite.services import DomainError, ErrorCode, tokens
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
@@ -24,21 +24,23 @@ def check_password_rules(password: str, *, email: str = "") -> None:
     common passwords, and not the account's own e-mail address.
     """
     if len(password) < MIN_PASSWORD:
-        raise DomainError(f"Use at least {MIN_PASSWORD} characters.", "weak_password", "password")
+        raise DomainError(f"Use at least {MIN_PASSWORD} characters.", ErrorCode.WEAK_PASSWORD, "password")
     if len(password) > MAX_PASSWORD:
-        raise DomainError(f"Use at most {MAX_PASSWORD} characters.", "weak_password", "password")
+        raise DomainError(f"Use at most {MAX_PASSWORD} characters.", ErrorCode.WEAK_PASSWORD, "password")
     rank = RANKED_DICTIONARIES["passwords"].get(password.lower())
     if rank is not None and rank <= COMMON_PASSWORD_RANK:
-        raise DomainError("That password is one of the most common ones; choose another.", "weak_password", "password")
+        raise DomainError(
+            "That password is one of the most common ones; choose another.", ErrorCode.WEAK_PASSWORD, "password"
+        )
     if email and password.lower() in (email.lower(), email.split("@")[0].lower()):
-        raise DomainError("Don't use your e-mail address as your password.", "weak_password", "password")
+        raise DomainError("Don't use your e-mail address as your password.", ErrorCode.WEAK_PASSWORD, "password")
 
 
 def normalise_login(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise DomainError(str(exc), "bad_email", "email") from None
+        raise DomainError(str(exc), ErrorCode.BAD_EMAIL, "email") from None
 
 
 def find_organizer(email: str) -> Organizer | None:
@@ -66,7 +68,7 @@ def create_organizer(
     """Create an account. Raises DomainError ``bad_email``, ``email_taken``, ``weak_password``."""
     address = normalise_login(email)
     if find_organizer(address) is not None:
-        raise DomainError("An organizer with this e-mail already exists.", "email_taken", "email")
+        raise DomainError("An organizer with this e-mail already exists.", ErrorCode.EMAIL_TAKEN, "email")
     check_password_rules(password, email=address)
     organizer = Organizer(email=address, name=name.strip() or address.split("@")[0], role=role)
     organizer.set_password(password)

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventsite.extensions import db
 from eventsite.models import DoorLink, Event, utcnow
-from eventsite.services import DomainError, links, tokens
+from eventsite.services import DomainError, ErrorCode, links, tokens
 
 #: A door link works from this long before the start until this long after the end, by default.
 DOOR_MARGIN = dt.timedelta(hours=2)
@@ -38,14 +38,16 @@ def create_door_link(
     """
     label = " ".join((label or "").split())
     if not label or len(label) > 80:
-        raise DomainError("Please give the door a name of up to 80 characters, e.g. “Door 1”.", "bad_label", "label")
+        raise DomainError(
+            "Please give the door a name of up to 80 characters, e.g. “Door 1”.", ErrorCode.BAD_LABEL, "label"
+        )
     pin = (pin or "").strip() or None
     if pin is not None and not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
-        raise DomainError("A PIN is 4 to 12 digits.", "bad_pin", "pin")
+        raise DomainError("A PIN is 4 to 12 digits.", ErrorCode.BAD_PIN, "pin")
     start, end = default_window(event)
     valid_from, valid_until = valid_from or start, valid_until or end
     if valid_until <= valid_from:
-        raise DomainError("The link must stop working after it starts working.", "bad_window", "valid_until")
+        raise DomainError("The link must stop working after it starts working.", ErrorCode.BAD_WINDOW, "valid_until")
     link = DoorLink(
         event=event,
         label=label,
@@ -98,13 +100,13 @@ def open_door_link(token: str, *, now: dt.datetime | None = None, for_upload: bo
     now = now or utcnow()
     link = find_door_link(token)
     if link is None:
-        raise DomainError("This door link is not valid. Ask the organizer for a new one.", "door_not_found")
+        raise DomainError("This door link is not valid. Ask the organizer for a new one.", ErrorCode.DOOR_NOT_FOUND)
     if link.revoked_at is not None:
-        raise DomainError("This door link was switched off by the organizer.", "door_revoked")
+        raise DomainError("This door link was switched off by the organizer.", ErrorCode.DOOR_REVOKED)
     if now < link.valid_from:
-        raise DomainError("This door link is not open yet.", "door_not_yet_open")
+        raise DomainError("This door link is not open yet.", ErrorCode.DOOR_NOT_YET_OPEN)
     if now >= link.valid_until + (UPLOAD_GRACE if for_upload else dt.timedelta(0)):
-        raise DomainError("This door link has expired.", "door_expired")
+        raise DomainError("This door link has expired.", ErrorCode.DOOR_EXPIRED)
     return link
 
 

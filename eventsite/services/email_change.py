@@ -31,7 +31,7 @@ from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.formatting import local_datetime
 from eventsite.models import Rsvp, RsvpAction, utcnow
-from eventsite.services import DomainError, history, links, mail, rsvps, tokens
+from eventsite.services import DomainError, ErrorCode, history, links, mail, rsvps, tokens
 
 MAX_AGE = dt.timedelta(hours=48)
 FIELD = "new_email"
@@ -52,9 +52,9 @@ def _fingerprint(rsvp: Rsvp) -> str:
 
 def _check(rsvp: Rsvp, key: str) -> None:
     if rsvp.is_anonymised or not rsvp.is_live:
-        raise DomainError("This RSVP is cancelled, so its e-mail address can't be changed.", "not_live")
+        raise DomainError("This RSVP is cancelled, so its e-mail address can't be changed.", ErrorCode.NOT_LIVE)
     if key == rsvp.email_key:
-        raise DomainError("That's already the address on your RSVP.", "same_email", FIELD)
+        raise DomainError("That's already the address on your RSVP.", ErrorCode.SAME_EMAIL, FIELD)
 
 
 def _check_free(rsvp: Rsvp, key: str) -> None:
@@ -63,7 +63,7 @@ def _check_free(rsvp: Rsvp, key: str) -> None:
         raise DomainError(
             "This address already has an RSVP for this event, and an address can hold only one. "
             "Use another address, or cancel that RSVP first with the link we e-mailed to it.",
-            "email_taken",
+            ErrorCode.EMAIL_TAKEN,
             FIELD,
         )
 
@@ -122,7 +122,7 @@ _LINK_USED = (
 def read_link(token: str) -> Change:
     """What a confirmation link would change. Raises DomainError ``link_expired``,
     ``link_used`` (the address changed since it was sent) or ``bad_link``."""
-    bad = DomainError("This confirmation link isn't valid. Check that you copied all of it.", "bad_link")
+    bad = DomainError("This confirmation link isn't valid. Check that you copied all of it.", ErrorCode.BAD_LINK)
     raw = (token + "=" * (-len(token) % 4)).encode()
     try:
         payload = json.loads(_fernet().decrypt(raw))
@@ -131,12 +131,14 @@ def read_link(token: str) -> Change:
     except (InvalidToken, ValueError, TypeError, UnicodeError):
         raise bad from None
     if time.time() - made > MAX_AGE.total_seconds():
-        raise DomainError("This confirmation link has expired. Ask for a new one from your RSVP page.", "link_expired")
+        raise DomainError(
+            "This confirmation link has expired. Ask for a new one from your RSVP page.", ErrorCode.LINK_EXPIRED
+        )
     rsvp = db.session.get(Rsvp, rsvp_id) if isinstance(rsvp_id, int) and 0 < rsvp_id < 2**31 else None
     if rsvp is None or not isinstance(address, str):
         raise bad
     if old_key != rsvp.email_key or fingerprint != _fingerprint(rsvp):
-        raise DomainError(_LINK_USED, "link_used")
+        raise DomainError(_LINK_USED, ErrorCode.LINK_USED)
     return Change(rsvp, address, old_key, fingerprint)
 
 
@@ -149,7 +151,7 @@ def confirm_change(change: Change) -> None:
     lock_event(rsvp.event_id)
     db.session.refresh(rsvp)  # as it is now, under the lock
     if change.old_key != rsvp.email_key or change.fingerprint != _fingerprint(rsvp):
-        raise DomainError(_LINK_USED, "link_used")
+        raise DomainError(_LINK_USED, ErrorCode.LINK_USED)
     address, key = rsvps.normalise_email(change.new_email)
     _check(rsvp, key)
     _check_free(rsvp, key)

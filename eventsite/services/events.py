@@ -23,7 +23,7 @@ from eventsite.models import (
     Rsvp,
     utcnow,
 )
-from eventsite.services import DomainError, feedback, mail, rsvps
+from eventsite.services import DomainError, ErrorCode, feedback, mail, rsvps
 from eventsite.services.capacity import seats_taken
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
@@ -81,7 +81,9 @@ def slugify(*parts: str) -> str:
 
 def check_timezone(name: str) -> ZoneInfo:
     if name not in available_timezones():
-        raise DomainError(f"{name!r} is not a time zone name such as America/Los_Angeles.", "bad_timezone", "timezone")
+        raise DomainError(
+            f"{name!r} is not a time zone name such as America/Los_Angeles.", ErrorCode.BAD_TIMEZONE, "timezone"
+        )
     return ZoneInfo(name)
 
 
@@ -108,16 +110,18 @@ def _apply(event: Event, fields: dict, *, local_start, local_end, timezone, loca
     starts_at = local_start.replace(tzinfo=tz).astimezone(dt.UTC)
     ends_at = local_end.replace(tzinfo=tz).astimezone(dt.UTC)
     if ends_at <= starts_at:
-        raise DomainError("The event must end after it starts.", "end_before_start", "local_end")
+        raise DomainError("The event must end after it starts.", ErrorCode.END_BEFORE_START, "local_end")
     deadline = local_deadline.replace(tzinfo=tz).astimezone(dt.UTC) if local_deadline else None
     if deadline is not None and deadline > starts_at:
-        raise DomainError("The RSVP deadline must be before the start.", "deadline_after_start", "local_deadline")
+        raise DomainError(
+            "The RSVP deadline must be before the start.", ErrorCode.DEADLINE_AFTER_START, "local_deadline"
+        )
     slug = fields.get("slug", event.slug)
     if not slug or slugify(slug) != slug:
-        raise DomainError("Use lower-case letters, digits and hyphens only.", "bad_slug", "slug")
+        raise DomainError("Use lower-case letters, digits and hyphens only.", ErrorCode.BAD_SLUG, "slug")
     clash = db.session.scalar(sa.select(Event.id).where(Event.slug == slug, Event.id != (event.id or 0)))
     if clash is not None:
-        raise DomainError("Another event already uses this address.", "slug_taken", "slug")
+        raise DomainError("Another event already uses this address.", ErrorCode.SLUG_TAKEN, "slug")
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise ValueError(f"not event fields: {sorted(unknown)}")
@@ -182,7 +186,7 @@ def update_event(
     if capacity is not None and capacity < taken and not confirm_overbooking:
         raise DomainError(
             f'{taken} guests already hold a place. Tick "Allow overbooking" to set a capacity below that.',
-            "capacity_below_confirmed",
+            ErrorCode.CAPACITY_BELOW_CONFIRMED,
             "capacity",
         )
     _apply(
@@ -240,7 +244,7 @@ def _tell_guests_it_moved(event: Event, old_start: dt.datetime, old_end: dt.date
 def publish_event(event: Event) -> None:
     """Make a draft public. Raises DomainError ``event_cancelled``."""
     if event.is_cancelled:
-        raise DomainError("A cancelled event can't be published again; copy it instead.", "event_cancelled")
+        raise DomainError("A cancelled event can't be published again; copy it instead.", ErrorCode.EVENT_CANCELLED)
     event.status = EventStatus.PUBLISHED
     db.session.flush()
 
@@ -248,7 +252,7 @@ def publish_event(event: Event) -> None:
 def unpublish_event(event: Event) -> None:
     """Back to draft: the public page disappears; guests keep their RSVPs."""
     if event.is_cancelled:
-        raise DomainError("This event is cancelled.", "event_cancelled")
+        raise DomainError("This event is cancelled.", ErrorCode.EVENT_CANCELLED)
     event.status = EventStatus.DRAFT
     db.session.flush()
 
@@ -261,7 +265,7 @@ def cancel_event(event: Event, *, message: str, actor: str, now: dt.datetime | N
     """
 
     if event.is_cancelled:
-        raise DomainError("This event is already cancelled.", "event_cancelled")
+        raise DomainError("This event is already cancelled.", ErrorCode.EVENT_CANCELLED)
     lock_event(event.id)
     event.status = EventStatus.CANCELLED
     event.ics_sequence = (event.ics_sequence or 0) + 1  # calendars mark the entry cancelled

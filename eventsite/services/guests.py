@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.models import Event, Rsvp, RsvpAction, RsvpStatus, utcnow
-from eventsite.services import DomainError, history, mail, rsvps
+from eventsite.services import DomainError, ErrorCode, history, mail, rsvps
 from eventsite.services.capacity import seats_taken
 from eventsite.services.guest_details import GuestDetails
 
@@ -45,7 +45,7 @@ class Outcome:
 
 
 def _full_error(event: Event, taken: int, question: str, field: str = "confirm_over_capacity") -> DomainError:
-    return DomainError(f"This event is full ({taken}/{event.capacity}). {question}", "over_capacity", field)
+    return DomainError(f"This event is full ({taken}/{event.capacity}). {question}", ErrorCode.OVER_CAPACITY, field)
 
 
 def _is_full(event: Event) -> tuple[bool, int]:
@@ -75,13 +75,13 @@ def _lock_and_reload(rsvp: Rsvp, *, seating: bool = False) -> None:
     db.session.refresh(rsvp)
     db.session.refresh(rsvp.event)
     if seating and rsvp.event.is_cancelled:
-        raise DomainError("This event is cancelled, so places can't change.", "event_cancelled")
+        raise DomainError("This event is cancelled, so places can't change.", ErrorCode.EVENT_CANCELLED)
 
 
 def _require(rsvp: Rsvp, *statuses: RsvpStatus, doing: str) -> None:
     if rsvp.status not in statuses:
         raise DomainError(
-            f"{rsvp.full_name} is {rsvp.status.label.lower()} now, so they can't be {doing}.", "wrong_status"
+            f"{rsvp.full_name} is {rsvp.status.label.lower()} now, so they can't be {doing}.", ErrorCode.WRONG_STATUS
         )
 
 
@@ -110,13 +110,13 @@ def add_guest(
     lock_event(event.id)
     db.session.refresh(event)
     if event.is_cancelled:
-        raise DomainError("This event is cancelled, so guests can't be added.", "event_cancelled")
+        raise DomainError("This event is cancelled, so guests can't be added.", ErrorCode.EVENT_CANCELLED)
     existing = rsvps.find_live_rsvp(event, key)
     if existing is not None:
         raise DomainError(
             f"{existing.full_name} already has an RSVP with this address ({existing.status.label.lower()}). "
             "Open it from the guest list to change it.",
-            "already_registered",
+            ErrorCode.ALREADY_REGISTERED,
             "email",
         )
     full, taken = _is_full(event)
@@ -144,7 +144,7 @@ def cancel_guest(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) -> O
     lock_event(rsvp.event_id)
     before = _queue_ids(rsvp.event_id)
     if not rsvps.cancel_rsvp(rsvp, actor=actor, now=now):
-        raise DomainError(f"{rsvp.full_name}'s RSVP is already {rsvp.status.label.lower()}.", "wrong_status")
+        raise DomainError(f"{rsvp.full_name}'s RSVP is already {rsvp.status.label.lower()}.", ErrorCode.WRONG_STATUS)
     return Outcome(rsvp, offered_to=_left_queue(rsvp.event_id, before, but=rsvp))
 
 
@@ -227,12 +227,12 @@ def move_to_waitlist(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) 
     event = rsvp.event
     if not event.waitlist_enabled:
         raise DomainError(
-            "This event has no waitlist. Turn it on in Settings first, or cancel the RSVP.", "no_waitlist"
+            "This event has no waitlist. Turn it on in Settings first, or cancel the RSVP.", ErrorCode.NO_WAITLIST
         )
     before = _queue_ids(event.id)
     refusal = _waitlist_move_refusal(rsvp, waiting=len(before))
     if refusal:
-        raise DomainError(refusal, "nobody_waiting")
+        raise DomainError(refusal, ErrorCode.NOBODY_WAITING)
     rsvp.status = RsvpStatus.WAITLISTED
     rsvp.waitlisted_at = now
     rsvp.confirmed_at = None
@@ -283,7 +283,8 @@ def resend_email(rsvp: Rsvp, *, actor: str) -> Outcome:
     """
     if not rsvp.is_live:
         raise DomainError(
-            f"{rsvp.full_name}'s RSVP is {rsvp.status.label.lower()}; there is nothing to resend.", "wrong_status"
+            f"{rsvp.full_name}'s RSVP is {rsvp.status.label.lower()}; there is nothing to resend.",
+            ErrorCode.WRONG_STATUS,
         )
     mail.queue_guest_message(rsvp, "resent")
     history.record(rsvp, RsvpAction.EMAILED, actor, "resent the RSVP e-mail")

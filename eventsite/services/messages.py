@@ -29,7 +29,7 @@ from eventsite.models import (
     Segment,
     utcnow,
 )
-from eventsite.services import DomainError, calendar, links, mail
+from eventsite.services import DomainError, ErrorCode, calendar, links, mail
 
 #: What each placeholder means, in the order the compose screen documents them.
 PLACEHOLDERS = {
@@ -120,7 +120,7 @@ def check_placeholders(text: str, *, field: str) -> None:
         hint = f" Did you mean {{{guess[0]}}}?" if guess else ""
         raise DomainError(
             f"{match.group(0)} is not a placeholder we can fill.{hint} Use {known}, or remove the braces.",
-            "unknown_placeholder",
+            ErrorCode.UNKNOWN_PLACEHOLDER,
             field,
         )
 
@@ -189,7 +189,7 @@ def _check(event: Event, segment: Segment, subject: str, body: str) -> list[Rsvp
     if not guests:
         raise DomainError(
             f"Nobody is in this group yet: there are no {SEGMENT_NOUNS[Segment(segment)][1]}. Pick another group.",
-            "empty_segment",
+            ErrorCode.EMPTY_SEGMENT,
             "segment",
         )
     return guests
@@ -254,13 +254,15 @@ def send_message(
     guests = _check(event, segment, subject, body)
     if confirmed_count is None:
         raise DomainError(
-            f"Tick the box to confirm sending to {segment_noun(segment, len(guests))}.", "not_confirmed", "confirm"
+            f"Tick the box to confirm sending to {segment_noun(segment, len(guests))}.",
+            ErrorCode.NOT_CONFIRMED,
+            "confirm",
         )
     if confirmed_count != len(guests):
         raise DomainError(
             f"The group changed since you looked: it now has {segment_noun(segment, len(guests))}. "
             "Tick the box again to send to them.",
-            "recipients_changed",
+            ErrorCode.RECIPIENTS_CHANGED,
             "confirm",
         )
     duplicate = db.session.scalar(
@@ -274,7 +276,8 @@ def send_message(
     )
     if duplicate is not None:
         raise DomainError(
-            "You sent this exact message to this group a few minutes ago, so it was not sent again.", "duplicate"
+            "You sent this exact message to this group a few minutes ago, so it was not sent again.",
+            ErrorCode.DUPLICATE,
         )
     message = Message(
         event_id=event.id,

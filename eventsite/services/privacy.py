@@ -30,7 +30,7 @@ from eventsite.models import (
     RsvpChange,
     utcnow,
 )
-from eventsite.services import DomainError, badges, contacts, history, rsvps
+from eventsite.services import DomainError, ErrorCode, badges, contacts, history, rsvps
 
 #: What an anonymised guest is called on the organizer's screens.
 ANONYMOUS_FIRST, ANONYMOUS_LAST = "Anonymised", "guest"
@@ -132,7 +132,7 @@ def delete_own_data(rsvp: Rsvp, *, now: dt.datetime | None = None) -> Deletion:
     """
     now = now or utcnow()
     if rsvp.anonymised_at is not None:
-        raise DomainError("This RSVP's personal data has already been deleted.", "already_deleted")
+        raise DomainError("This RSVP's personal data has already been deleted.", ErrorCode.ALREADY_DELETED)
     event = rsvp.event
     cancelled = will_cancel(rsvp, now) and rsvps.cancel_rsvp(rsvp, actor="guest", now=now)
     anonymise_rsvp(rsvp, actor="guest", reason="deleted by the guest", now=now)
@@ -154,7 +154,7 @@ def set_retention(days: int | None, *, actor: str) -> PrivacySettings:
     if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
         raise DomainError(
             f"Choose from 1 to {MAX_RETENTION_DAYS:,} days, or leave it empty to keep data.",
-            "bad_retention",
+            ErrorCode.BAD_RETENTION,
             "retention_days",
         )
     row = db.session.get(PrivacySettings, 1)

@@ -22,7 +22,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, history, mail, tokens
+from eventsite.services import DomainError, ErrorCode, history, mail, tokens
 from eventsite.services.capacity import seats_taken
 from eventsite.services.guest_details import GuestDetails
 
@@ -51,18 +51,18 @@ def normalise_email(address: str) -> tuple[str, str]:
     try:
         normalized = validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise DomainError(str(exc), "bad_email", "email") from None
+        raise DomainError(str(exc), ErrorCode.BAD_EMAIL, "email") from None
     return normalized, normalized.casefold()
 
 
 def check_open(event: Event, now: dt.datetime) -> None:
     """Raise DomainError unless the event takes RSVPs at ``now``."""
     if event.status == EventStatus.CANCELLED:
-        raise DomainError("This event has been cancelled, so it no longer takes RSVPs.", "event_cancelled")
+        raise DomainError("This event has been cancelled, so it no longer takes RSVPs.", ErrorCode.EVENT_CANCELLED)
     if event.status != EventStatus.PUBLISHED:
-        raise DomainError("This event is not open for RSVPs yet.", "event_not_published")
+        raise DomainError("This event is not open for RSVPs yet.", ErrorCode.EVENT_NOT_PUBLISHED)
     if now >= event.rsvp_closes_at:
-        raise DomainError("RSVPs for this event are closed.", "rsvp_closed")
+        raise DomainError("RSVPs for this event are closed.", ErrorCode.RSVP_CLOSED)
 
 
 # Queries every RSVP runs while it holds the event lock, built once (see services.events).
@@ -113,7 +113,7 @@ def submit_rsvp(
     try:
         status = _initial_status(event)
     except DomainError as exc:
-        if not (mail_when_full and exc.code == "event_full"):
+        if not (mail_when_full and exc.code == ErrorCode.EVENT_FULL):
             raise
         mail.queue_event_full(event, address)
         return SubmitResult(None, created=False)
@@ -185,7 +185,7 @@ def placement_status(event: Event) -> RsvpStatus:
         return RsvpStatus.CONFIRMED
     if event.waitlist_enabled:
         return RsvpStatus.WAITLISTED
-    raise DomainError("Sorry, this event is full.", "event_full")
+    raise DomainError("Sorry, this event is full.", ErrorCode.EVENT_FULL)
 
 
 def change_rsvp(rsvp: Rsvp, *, actor: str = "guest", **changes) -> list[str]:
@@ -195,9 +195,9 @@ def change_rsvp(rsvp: Rsvp, *, actor: str = "guest", **changes) -> list[str]:
     (the guest deleted their data: nobody may write personal details back) or ``not_live``.
     """
     if rsvp.is_anonymised:
-        raise DomainError("This guest deleted their personal data; their RSVP can't be edited.", "anonymised")
+        raise DomainError("This guest deleted their personal data; their RSVP can't be edited.", ErrorCode.ANONYMISED)
     if not rsvp.is_live:
-        raise DomainError("This RSVP is cancelled; RSVP again from the event page.", "not_live")
+        raise DomainError("This RSVP is cancelled; RSVP again from the event page.", ErrorCode.NOT_LIVE)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -312,9 +312,9 @@ def claim_offer(rsvp: Rsvp, *, now: dt.datetime | None = None) -> None:
     if rsvp.status == RsvpStatus.OFFERED and rsvp.offer_expires_at and rsvp.offer_expires_at <= now:
         _expire(rsvp, now)
         fill_open_spots(rsvp.event, now=now)
-        raise DomainError("Sorry, this offer has expired and the spot went to the next guest.", "offer_expired")
+        raise DomainError("Sorry, this offer has expired and the spot went to the next guest.", ErrorCode.OFFER_EXPIRED)
     if rsvp.status != RsvpStatus.OFFERED:
-        raise DomainError("There is no open offer on this RSVP.", "no_offer")
+        raise DomainError("There is no open offer on this RSVP.", ErrorCode.NO_OFFER)
     _confirm(rsvp, now)
     history.record(rsvp, RsvpAction.CLAIMED, "guest")
     mail.queue_guest_message(rsvp, "confirmed")

@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, Rsvp, RsvpStatus, TrainingLevel, utcnow
-from eventsite.services import DomainError, checkin, rsvps
+from eventsite.services import DomainError, ErrorCode, checkin, rsvps
 from eventsite.services.capacity import seats_taken
 from eventsite.services.guest_details import GuestDetails
 
@@ -47,16 +47,16 @@ def _replay(event: Event, nonce: str) -> WalkIn | None:
         return None
     rsvp = row.rsvp
     if row.event_id != event.id or rsvp is None or rsvp.source != WALK_IN:
-        raise DomainError("This request id was already used for something else.", "nonce_reused", "nonce")
+        raise DomainError("This request id was already used for something else.", ErrorCode.NONCE_REUSED, "nonce")
     return WalkIn(rsvp=rsvp, verdict=checkin.verdict_of(row, rsvp, replayed=True), replayed=True)
 
 
 def _clean(value: str, field: str, label: str, limit: int, *, required: bool) -> str:
     value = " ".join((value or "").split())
     if required and not value:
-        raise DomainError(f"Please give the guest's {label}.", f"bad_{field}", field)
+        raise DomainError(f"Please give the guest's {label}.", ErrorCode(f"bad_{field}"), field)
     if len(value) > limit:
-        raise DomainError(f"The {label} can be at most {limit} characters.", f"bad_{field}", field)
+        raise DomainError(f"The {label} can be at most {limit} characters.", ErrorCode(f"bad_{field}"), field)
     return value
 
 
@@ -86,7 +86,9 @@ def register_walk_in(
     """
     now = now or utcnow()
     if not isinstance(nonce, str) or not checkin.NONCE_RE.fullmatch(nonce):
-        raise DomainError(f"A request id is 1 to {checkin.MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
+        raise DomainError(
+            f"A request id is 1 to {checkin.MAX_NONCE} letters, digits or _.:-", ErrorCode.BAD_NONCE, "nonce"
+        )
     lock_event(event.id)
     db.session.refresh(event)
     # After the lock: a concurrent retry of this very request has committed by now, or not begun.
@@ -99,7 +101,7 @@ def register_walk_in(
     try:
         level = TrainingLevel(training_level)
     except ValueError:
-        raise DomainError("Please choose the guest's level.", "bad_training_level", "training_level") from None
+        raise DomainError("Please choose the guest's level.", ErrorCode.BAD_TRAINING_LEVEL, "training_level") from None
     email = (email or "").strip()
     if email:
         address, key = rsvps.normalise_email(email)
@@ -108,14 +110,14 @@ def register_walk_in(
             # The door learns that the address is taken, not whose it is or where they stand.
             raise DomainError(
                 "This address already has an RSVP for this event. Scan their badge or find them by name instead.",
-                "already_registered",
+                ErrorCode.ALREADY_REGISTERED,
                 "email",
             )
     else:
         # No address: a placeholder key that can never match a real one (no "@").
         address, key = "", f"walk-in:{nonce}"
     if event.is_cancelled:
-        raise DomainError("This event is cancelled, so nobody can be registered.", "event_cancelled")
+        raise DomainError("This event is cancelled, so nobody can be registered.", ErrorCode.EVENT_CANCELLED)
 
     taken = seats_taken(event)
     full = event.capacity is not None and taken >= event.capacity

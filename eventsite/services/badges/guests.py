@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import BadgeRole, Event, Rsvp, RsvpAction, RsvpStatus, utcnow
-from eventsite.services import DomainError, history, tokens
+from eventsite.services import DomainError, ErrorCode, history, tokens
 from eventsite.services.badges.design import badge_data
 from eventsite.services.badges.layouts import MAX_OFFSET_MM
 from eventsite.services.badges.render import render_badges_pdf
@@ -36,7 +36,7 @@ def guests_for_badges(event: Event, *, selection: str = "all", rsvp_ids: Iterabl
     Raises DomainError ``bad_selection`` (field selection).
     """
     if selection not in SELECTIONS:
-        raise DomainError("Please choose which badges to print.", "bad_selection", "selection")
+        raise DomainError("Please choose which badges to print.", ErrorCode.BAD_SELECTION, "selection")
     query = sa.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.CONFIRMED)
     if selection == "unprinted":
         query = query.where(Rsvp.badge_printed_at.is_(None))
@@ -74,7 +74,7 @@ def reissue_ticket_code(rsvp: Rsvp, *, actor: str) -> str:
     Raises DomainError ``not_live`` for a cancelled or declined RSVP."""
 
     if not rsvp.is_live:
-        raise DomainError("This RSVP is no longer live, so its badge can't be re-issued.", "not_live")
+        raise DomainError("This RSVP is no longer live, so its badge can't be re-issued.", ErrorCode.NOT_LIVE)
     rsvp.ticket_code = tokens.new_ticket_code()
     rsvp.badge_printed_at = None
     history.record(rsvp, RsvpAction.EDITED, actor, "badge code re-issued (the old badge no longer scans)")
@@ -109,7 +109,9 @@ def set_badge_offsets(event: Event, *, x_mm: float, y_mm: float) -> None:
     (field offset_x_mm or offset_y_mm) outside ±20 mm."""
     for field, value in (("offset_x_mm", x_mm), ("offset_y_mm", y_mm)):
         if not -MAX_OFFSET_MM <= value <= MAX_OFFSET_MM:
-            raise DomainError(f"Use a shift between −{MAX_OFFSET_MM:g} and {MAX_OFFSET_MM:g} mm.", "bad_offset", field)
+            raise DomainError(
+                f"Use a shift between −{MAX_OFFSET_MM:g} and {MAX_OFFSET_MM:g} mm.", ErrorCode.BAD_OFFSET, field
+            )
     event.badge_offset_x_mm = round(x_mm, 1)
     event.badge_offset_y_mm = round(y_mm, 1)
     db.session.flush()
@@ -140,7 +142,7 @@ def print_badge(rsvp: Rsvp, *, layout: str = "single", first_slot: int = 1) -> b
     """One guest's badge as a PDF for an organizer (walk-in, lost badge), at the event's printer
     shift, marked as printed. Raises DomainError ``not_confirmed``, ``bad_layout``, ``bad_slot``."""
     if rsvp.status != RsvpStatus.CONFIRMED:
-        raise DomainError("Only confirmed guests get a badge.", "not_confirmed")
+        raise DomainError("Only confirmed guests get a badge.", ErrorCode.NOT_CONFIRMED)
     event = rsvp.event
     pdf = render_badges_pdf(
         [badge_data(rsvp, event)],

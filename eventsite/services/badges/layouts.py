@@ -4,7 +4,7 @@ badges a page holds and where), in points from the top-left corner. Plain number
 import dataclasses
 import math
 
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 
 PT_PER_IN = 72.0
 PT_PER_MM = 72 / 25.4
@@ -96,13 +96,13 @@ def get_layout(key: str) -> SheetLayout:
     try:
         return LAYOUTS[key]
     except KeyError:
-        raise DomainError("Please choose one of the listed layouts.", "bad_layout", "layout") from None
+        raise DomainError("Please choose one of the listed layouts.", ErrorCode.BAD_LAYOUT, "layout") from None
 
 
 def check_first_slot(layout: SheetLayout, first_slot: int) -> None:
     """Raises DomainError ``bad_slot`` (field first_slot) unless ``first_slot`` (1-based) is on the page."""
     if not 1 <= first_slot <= layout.per_page:
-        raise DomainError(f"Start at a position from 1 to {layout.per_page}.", "bad_slot", "first_slot")
+        raise DomainError(f"Start at a position from 1 to {layout.per_page}.", ErrorCode.BAD_SLOT, "first_slot")
 
 
 def page_count(n: int, layout: SheetLayout, first_slot: int = 1) -> int:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import BadgeJobOutput, BadgeJobStatus, BadgePrintJob, Event, Rsvp, utcnow
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 from eventsite.services.badges.design import BadgeData, badge_data
 from eventsite.services.badges.guests import guests_for_badges, mark_printed
 from eventsite.services.badges.layouts import check_first_slot, get_layout, page_count
@@ -48,7 +48,7 @@ def start_print_job(
             "unprinted": "Every confirmed guest's badge has been printed already.",
             "selected": "Tick at least one confirmed guest to print.",
         }.get(selection, "There are no confirmed guests yet.")
-        raise DomainError(message, "no_guests", "selection")
+        raise DomainError(message, ErrorCode.NO_GUESTS, "selection")
     job = BadgePrintJob(
         event_id=event.id,
         requested_by=actor,

@@ -29,7 +29,7 @@ import jinja2
 from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 from eventsite.services.badges.design import BadgeData, FittedBadge, fit_badge
 from eventsite.services.badges.layouts import (
     BADGE_H,
@@ -227,7 +227,7 @@ def render_badges_pdf(
     sheet = get_layout(layout)
     check_first_slot(sheet, first_slot)
     if not badges:
-        raise DomainError("There are no badges to print.", "no_badges")
+        raise DomainError("There are no badges to print.", ErrorCode.NO_BADGES)
     pages = page_count(len(badges), sheet, first_slot)
     chunks = _chunks(_place(badges, sheet, offset_mm, first_slot), sheet, pages, chunk_pages)
     if pool is None and (processes <= 1 or len(chunks) == 1):

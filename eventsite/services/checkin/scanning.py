@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, Rsvp, RsvpStatus, utcnow
 from eventsite.models.enums import CheckInResult
-from eventsite.services import DomainError, doors, tickets
+from eventsite.services import DomainError, ErrorCode, doors, tickets
 from eventsite.services.checkin.verdicts import STATUS_REASONS, Guest, Reason, Verdict, standing_admission, verdict_of
 
 #: What a scan by a signed-in organizer (no door link) records as its door.
@@ -41,7 +41,7 @@ def _replay(event: Event, nonce: str) -> Verdict | None:
     if row is None:
         return None
     if row.event_id != event.id:
-        raise DomainError("This scan id was already used for another event.", "nonce_reused")
+        raise DomainError("This scan id was already used for another event.", ErrorCode.NONCE_REUSED)
     rsvp = row.rsvp if row.reason != Reason.WRONG_EVENT else None
     return verdict_of(row, rsvp, replayed=True)
 
@@ -59,7 +59,7 @@ def _device_time(
     if scanned_at is None:
         return now, False
     if scanned_at.tzinfo is None:
-        raise DomainError("The scan time needs a time zone.", "bad_scanned_at", "scanned_at")
+        raise DomainError("The scan time needs a time zone.", ErrorCode.BAD_SCANNED_AT, "scanned_at")
     try:
         device = scanned_at.astimezone(dt.UTC)
     except OverflowError:
@@ -97,7 +97,7 @@ def check_in(
     """
     now = now or utcnow()
     if nonce is not None and not NONCE_RE.fullmatch(nonce):
-        raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
+        raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", ErrorCode.BAD_NONCE, "nonce")
     device_time = _device_time(scanned_at, now, _door_window(event, door))
     # No look-up of the nonce first: a retry is rare, and its insert below clashes with the
     # unique nonce, which sends it to ``_replay`` (one query less for every first scan).
@@ -120,7 +120,7 @@ def check_in_guest(
     A guest of another event counts as unknown, so ids reveal nothing; so does an anonymised one."""
     now = now or utcnow()
     if nonce is not None and not NONCE_RE.fullmatch(nonce):
-        raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", "bad_nonce", "nonce")
+        raise DomainError(f"A scan id is 1 to {MAX_NONCE} letters, digits or _.:-", ErrorCode.BAD_NONCE, "nonce")
     device_time = _device_time(scanned_at, now, _door_window(event, door))
     if nonce is not None and (seen := _replay(event, nonce)) is not None:
         return seen
@@ -213,9 +213,9 @@ def undo_check_in(
     # Ids are 32-bit on PostgreSQL; a larger number is simply not one of ours.
     row = db.session.get(CheckIn, check_in_id) if 0 < check_in_id < 2**31 else None
     if row is None or row.event_id != event.id or (door is not None and row.door_link_id != door.id):
-        raise DomainError("There is no such check-in at this door.", "not_found")
+        raise DomainError("There is no such check-in at this door.", ErrorCode.NOT_FOUND)
     if row.result != CheckInResult.ADMITTED:
-        raise DomainError("That scan did not admit anyone, so there is nothing to undo.", "not_admitted")
+        raise DomainError("That scan did not admit anyone, so there is nothing to undo.", ErrorCode.NOT_ADMITTED)
     if row.undone_at is None:
         row.undone_at = now or utcnow()
         row.undone_by = f"door:{door.label}"[:120] if door else by[:120]
@@ -239,9 +239,9 @@ def search_guests(event: Event, query: str, *, limit: int = SEARCH_LIMIT) -> lis
     MIN_SEARCH characters, case-insensitive). Raises DomainError ``query_too_short``."""
     words = " ".join((query or "").split())[:100]
     if not words.isprintable():
-        raise DomainError("Please type letters of the name only.", "bad_query", "q")
+        raise DomainError("Please type letters of the name only.", ErrorCode.BAD_QUERY, "q")
     if len(words) < MIN_SEARCH:
-        raise DomainError(f"Type at least {MIN_SEARCH} letters of the name.", "query_too_short", "q")
+        raise DomainError(f"Type at least {MIN_SEARCH} letters of the name.", ErrorCode.QUERY_TOO_SHORT, "q")
     lower = sa.func.unicode_lower if db.session.get_bind().dialect.name == "sqlite" else sa.func.lower
     name = Rsvp.first_name + " " + Rsvp.last_name + " " + Rsvp.badge_name
     conditions = [lower(name).contains(w.lower(), autoescape=True) for w in words.split(" ")[:5]]

@@ -9,7 +9,7 @@ import json
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event
-from eventsite.services import DomainError, tickets
+from eventsite.services import DomainError, ErrorCode, tickets
 from eventsite.services.checkin.scanning import NONCE_RE, ORGANIZER_DOOR, check_in
 from eventsite.services.checkin.verdicts import Verdict
 
@@ -94,7 +94,7 @@ def read_scans_file(event: Event, data: bytes) -> ScansFile:
     DomainError ``bad_scans_file`` (field ``file``) for anything else, or a file of another event."""
 
     def bad(message: str) -> DomainError:
-        return DomainError(message, "bad_scans_file", "file")
+        return DomainError(message, ErrorCode.BAD_SCANS_FILE, "file")
 
     not_scans = bad("This is not a file of door scans. Choose the .json file the door phone saved.")
     try:

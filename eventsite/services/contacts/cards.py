@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventsite.extensions import db
 from eventsite.models import Event, GuestProfile, Rsvp, RsvpStatus, SavedContact
-from eventsite.services import DomainError, tickets
+from eventsite.services import DomainError, ErrorCode, tickets
 from eventsite.services.contacts.opt_ins import get_profile, profile_for, require_guest
 
 #: The longest note a guest may keep on a saved contact.
@@ -65,12 +65,12 @@ def find_badge(owner: Rsvp, scanned: str) -> Rsvp:
     rsvp = tickets.find_rsvp(code) if code else None
     if rsvp is None or rsvp.status in (RsvpStatus.CANCELLED, RsvpStatus.DECLINED):
         raise DomainError(
-            "That isn't a badge code from this event. Check the code and try again.", "unknown_code", "code"
+            "That isn't a badge code from this event. Check the code and try again.", ErrorCode.UNKNOWN_CODE, "code"
         )
     if rsvp.event_id != owner.event_id:
-        raise DomainError("That badge belongs to another event.", "wrong_event", "code")
+        raise DomainError("That badge belongs to another event.", ErrorCode.WRONG_EVENT, "code")
     if rsvp.id == owner.id:
-        raise DomainError("That's your own badge.", "own_badge", "code")
+        raise DomainError("That's your own badge.", ErrorCode.OWN_BADGE, "code")
     return rsvp
 
 
@@ -122,9 +122,9 @@ def save_contact(owner: Rsvp, contact: Rsvp, *, note: str = "") -> SaveResult:
     """
     require_guest(owner)
     if contact.event_id != owner.event_id:
-        raise DomainError("That badge belongs to another event.", "wrong_event", "code")
+        raise DomainError("That badge belongs to another event.", ErrorCode.WRONG_EVENT, "code")
     if contact.id == owner.id:
-        raise DomainError("That's your own badge.", "own_badge", "code")
+        raise DomainError("That's your own badge.", ErrorCode.OWN_BADGE, "code")
     if not shares_card(contact):
         return SaveResult(contact, None)
     note = " ".join(note.split())[:MAX_NOTE]
@@ -154,7 +154,7 @@ def save_scanned(owner: Rsvp, scanned: str, *, note: str = "") -> SaveResult:
 def _owned(owner: Rsvp, saved_id: int) -> SavedContact:
     saved = db.session.get(SavedContact, saved_id)
     if saved is None or saved.owner_id != owner.id:
-        raise DomainError("That contact isn't in your list.", "not_found")
+        raise DomainError("That contact isn't in your list.", ErrorCode.NOT_FOUND)
     return saved
 
 

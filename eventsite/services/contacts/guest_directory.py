@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import Event, GuestProfile, Rsvp, RsvpStatus, TrainingLevel
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 from eventsite.services.contacts.opt_ins import require_guest
 
 #: Directory filters: key -> (label, training levels).
@@ -55,10 +55,12 @@ def directory(event: Event, *, viewer: Rsvp, group: str | None = None) -> list[D
     ``directory_off`` when the organizers switched the directory off.
     """
     if viewer.event_id != event.id:
-        raise DomainError("This guest list belongs to another event.", "wrong_event")
+        raise DomainError("This guest list belongs to another event.", ErrorCode.WRONG_EVENT)
     require_guest(viewer)
     if not event.directory_enabled:
-        raise DomainError("The organizers have switched the guest directory off for this event.", "directory_off")
+        raise DomainError(
+            "The organizers have switched the guest directory off for this event.", ErrorCode.DIRECTORY_OFF
+        )
     query = (
         sa.select(
             Rsvp.id, Rsvp.badge_name, Rsvp.first_name, Rsvp.institution, Rsvp.training_level, GuestProfile.ask_me_about

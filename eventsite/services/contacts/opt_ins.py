@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from eventsite.extensions import db
 from eventsite.models import EventStatus, GuestProfile, Rsvp, RsvpStatus
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 
 
 def get_profile(rsvp: Rsvp) -> GuestProfile | None:
@@ -29,7 +29,9 @@ def check_profile_url(url: str) -> str:
         return ""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise DomainError("Please give a web address starting with https:// (or http://).", "bad_url", "profile_url")
+        raise DomainError(
+            "Please give a web address starting with https:// (or http://).", ErrorCode.BAD_URL, "profile_url"
+        )
     return url
 
 
@@ -51,11 +53,11 @@ def update_preferences(
     ``profile_url``), ``phone_missing`` (field ``phone``) when sharing a phone without one.
     """
     if not rsvp.is_live:
-        raise DomainError("This RSVP is no longer active.", "rsvp_closed")
+        raise DomainError("This RSVP is no longer active.", ErrorCode.RSVP_CLOSED)
     phone = " ".join(phone.split())
     url = check_profile_url(profile_url)
     if share_contact and share_phone and not phone:
-        raise DomainError("Please enter the phone number to share, or untick it.", "phone_missing", "phone")
+        raise DomainError("Please enter the phone number to share, or untick it.", ErrorCode.PHONE_MISSING, "phone")
     profile = profile_for(rsvp)
     profile.in_directory = bool(in_directory)
     profile.ask_me_about = " ".join(ask_me_about.split())
@@ -76,4 +78,4 @@ def can_network(rsvp: Rsvp) -> bool:
 def require_guest(rsvp: Rsvp) -> None:
     """Raises DomainError ``not_confirmed`` unless ``rsvp`` may network (``can_network``)."""
     if not can_network(rsvp):
-        raise DomainError("Meeting other guests is open to confirmed guests of this event.", "not_confirmed")
+        raise DomainError("Meeting other guests is open to confirmed guests of this event.", ErrorCode.NOT_CONFIRMED)

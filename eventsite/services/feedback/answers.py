@@ -29,7 +29,7 @@ from eventsite.models import (
     utcnow,
 )
 from eventsite.models.feedback import new_response_key
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 from eventsite.services.feedback.audience import NOT_IN_AUDIENCE, has_answered, may_answer
 from eventsite.services.feedback.editor import get_form
 from eventsite.services.feedback.kinds import BadAnswer, question_type
@@ -39,7 +39,7 @@ class InvalidAnswers(DomainError):
     """Answers that don't fit the questions; ``errors`` maps a field name (``q<id>``) to its message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("Please check the answers marked below.", "invalid_answers")
+        super().__init__("Please check the answers marked below.", ErrorCode.INVALID_ANSWERS)
         self.errors = errors
 
 
@@ -106,15 +106,15 @@ def check_submission(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datet
     event = rsvp.event
     form = get_form(event)
     if form is None or event.status == EventStatus.CANCELLED:
-        raise DomainError("This event has no feedback form.", "no_form")
+        raise DomainError("This event has no feedback form.", ErrorCode.NO_FORM)
     if has_answered(rsvp):
-        raise DomainError(ALREADY, "already_answered")
+        raise DomainError(ALREADY, ErrorCode.ALREADY_ANSWERED)
     if not may_answer(rsvp, form):
-        raise DomainError(NOT_IN_AUDIENCE[form.audience], "not_a_guest")
+        raise DomainError(NOT_IN_AUDIENCE[form.audience], ErrorCode.NOT_A_GUEST)
     if now < form.effective_opens_at:
-        raise DomainError("The feedback form opens when the event ends.", "feedback_not_open")
+        raise DomainError("The feedback form opens when the event ends.", ErrorCode.FEEDBACK_NOT_OPEN)
     if now >= form.effective_closes_at:
-        raise DomainError("The feedback form is closed. Thank you all the same!", "feedback_closed")
+        raise DomainError("The feedback form is closed. Thank you all the same!", ErrorCode.FEEDBACK_CLOSED)
     return Submission(
         rsvp_id=rsvp.id,
         event_id=event.id,
@@ -139,7 +139,7 @@ def save_submission(submission: Submission) -> str:
     _lock_guest(submission.rsvp_id)
     exists = sa.select(FeedbackReceipt.id).where(FeedbackReceipt.rsvp_id == submission.rsvp_id)
     if db.session.scalar(exists) is not None:
-        raise DomainError(ALREADY, "already_answered")
+        raise DomainError(ALREADY, ErrorCode.ALREADY_ANSWERED)
     # Without the locks (or should they ever be bypassed) the unique receipt still settles it:
     # the insert that finds a receipt in place adds nothing and this submission stops here.
     receipt = (
@@ -148,7 +148,7 @@ def save_submission(submission: Submission) -> str:
         .returning(FeedbackReceipt.__table__.c.id)
     )
     if db.session.execute(receipt).scalar() is None:
-        raise DomainError(ALREADY, "already_answered")
+        raise DomainError(ALREADY, ErrorCode.ALREADY_ANSWERED)
     response_id = new_response_key()
     db.session.execute(
         sa.insert(FeedbackResponse).values(

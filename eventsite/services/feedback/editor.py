@@ -20,7 +20,7 @@ from eventsite.models import (
     FeedbackResponse,
     QuestionKind,
 )
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 from eventsite.services.feedback.kinds import question_type
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
@@ -114,16 +114,16 @@ def update_settings(
     if bool(is_anonymous) != form.is_anonymous and response_count(form):
         raise DomainError(
             "Guests have already answered under the current setting, so it can't change now.",
-            "anonymity_locked",
+            ErrorCode.ANONYMITY_LOCKED,
             "is_anonymous",
         )
     if not 0 <= invite_delay_hours <= 24 * 14:
-        raise DomainError("Choose between 0 and 336 hours.", "bad_delay", "invite_delay_hours")
+        raise DomainError("Choose between 0 and 336 hours.", ErrorCode.BAD_DELAY, "invite_delay_hours")
     if not 1 <= reminder_after_days <= 13:
-        raise DomainError("Choose between 1 and 13 days.", "bad_reminder", "reminder_after_days")
+        raise DomainError("Choose between 1 and 13 days.", ErrorCode.BAD_REMINDER, "reminder_after_days")
     form.opens_at, form.closes_at = opens_at, closes_at
     if form.effective_closes_at <= form.effective_opens_at:
-        raise DomainError("The form must close after it opens.", "closes_before_opens", "closes_at")
+        raise DomainError("The form must close after it opens.", ErrorCode.CLOSES_BEFORE_OPENS, "closes_at")
     form.intro = intro.strip()
     form.is_anonymous = bool(is_anonymous)
     form.invitations_enabled = bool(invitations_enabled)
@@ -160,7 +160,7 @@ def add_question(
     ``too_many_questions``."""
     kind = QuestionKind(kind)
     if len(form.questions) >= MAX_QUESTIONS:
-        raise DomainError(f"A form holds at most {MAX_QUESTIONS} questions.", "too_many_questions")
+        raise DomainError(f"A form holds at most {MAX_QUESTIONS} questions.", ErrorCode.TOO_MANY_QUESTIONS)
     question = FeedbackQuestion(
         key=_new_key(form, prompt), kind=kind, prompt=prompt.strip(), help_text=help_text.strip(),
         required=required, choices=_clean_choices(kind, list(choices)),
@@ -191,7 +191,7 @@ def update_question(
         if missing:
             raise DomainError(
                 f"Guests already chose {', '.join(repr(m) for m in missing)}; keep it (you may add options).",
-                "choice_in_use",
+                ErrorCode.CHOICE_IN_USE,
                 "choices",
             )
     question.prompt, question.help_text = prompt.strip(), help_text.strip()
@@ -222,7 +222,7 @@ def remove_question(question: FeedbackQuestion) -> None:
     if answered:
         raise DomainError(
             f"{answered} guest(s) answered this question, so it stays; make it optional instead.",
-            "question_answered",
+            ErrorCode.QUESTION_ANSWERED,
         )
     form = question.form
     form.questions.remove(question)

@@ -12,7 +12,7 @@ for a question or a kind. Templates draw a question with the macro its type name
 from collections.abc import Mapping
 
 from eventsite.models import FeedbackQuestion, QuestionKind
-from eventsite.services import DomainError
+from eventsite.services import DomainError, ErrorCode
 
 MAX_CHOICES = 12
 
@@ -161,9 +161,9 @@ class ChoiceQuestion(QuestionType):
 
     def clean_options(self, options):
         if len(options) < 2:
-            raise DomainError("Give at least two options, one per line.", "too_few_choices", "choices")
+            raise DomainError("Give at least two options, one per line.", ErrorCode.TOO_FEW_CHOICES, "choices")
         if len(options) > MAX_CHOICES:
-            raise DomainError(f"Give at most {MAX_CHOICES} options.", "too_many_choices", "choices")
+            raise DomainError(f"Give at most {MAX_CHOICES} options.", ErrorCode.TOO_MANY_CHOICES, "choices")
         return options
 
 
