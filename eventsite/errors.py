@@ -10,7 +10,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from eventsite.extensions import db
 from eventsite.observability import current_request_id, log_path
-from eventsite.services import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +58,6 @@ def _discard_transaction() -> None:
         db.session.rollback()
     except sqlalchemy.exc.SQLAlchemyError:
         db.session.remove()
-
-
-def form_error(form, exc: DomainError) -> None:
-    """Put a service's refusal next to its field, or on the form as a whole. A form whose fields
-    are named otherwise than the service's says how in ``service_field_names``."""
-    field = getattr(form, "service_field_names", {}).get(exc.field, exc.field)
-    if field and field in form:
-        form[field].errors = [*form[field].errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def init_app(app: Flask) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from flask import abort, flash, render_template
 
-from eventsite.errors import form_error
 from eventsite.extensions import db
+from eventsite.forms import form_error
 from eventsite.models import Event
 from eventsite.services import DomainError
 

@@ -3,7 +3,7 @@
 from wtforms import BooleanField, FloatField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from eventsite.form_widgets import Form
+from eventsite.forms import Form
 from eventsite.models import BadgeRole
 from eventsite.services.badges import DEFAULT_LAYOUT, LAYOUTS, MAX_OFFSET_MM
 

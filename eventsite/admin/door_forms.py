@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from eventsite.form_widgets import Form
+from eventsite.forms import Form
 
 LOCAL = "%Y-%m-%dT%H:%M"
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from eventsite.admin.forms import LOCAL
-from eventsite.form_widgets import Form
+from eventsite.forms import Form
 from eventsite.models import FeedbackAudience, QuestionKind
 
 
@@ -48,7 +48,7 @@ class FeedbackSettingsForm(Form):
         validators=[InputRequired("Give a number of days."), NumberRange(1, 13, "Choose between 1 and 13.")],
     )
 
-    #: The fields where the service's refusals about the window belong (errors.form_error).
+    #: The fields where the service's refusals about the window belong (forms.form_error).
     service_field_names = {"opens_at": "local_opens", "closes_at": "local_closes"}
 
     def show(self, form, tz) -> None:

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.form_widgets import Form, email_checks
+from eventsite.forms import Form, email_checks
 from eventsite.models import TrainingLevel
 from eventsite.services.rsvps import EDITABLE_FIELDS
 

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import get_event
-from eventsite.form_widgets import Form
+from eventsite.forms import Form
 from eventsite.models import Segment
 from eventsite.services import messages as message_service
 from eventsite.web import REFUSED, attempt

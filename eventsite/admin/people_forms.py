@@ -3,7 +3,7 @@
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
-from eventsite.form_widgets import Form
+from eventsite.forms import Form
 from eventsite.services.privacy import MAX_RETENTION_DAYS
 
 

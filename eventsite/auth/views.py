@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, EqualTo
 
 from eventsite.auth.blueprint import bp
 from eventsite.extensions import db
-from eventsite.form_widgets import Form
+from eventsite.forms import Form
 from eventsite.services import accounts
 from eventsite.web import REFUSED, attempt
 

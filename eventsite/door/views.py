@@ -11,8 +11,8 @@ from eventsite.auth import guessing
 from eventsite.auth.gates import organizer_required
 from eventsite.door.blueprint import bp
 from eventsite.extensions import db
-from eventsite.form_widgets import Form
 from eventsite.formatting import clock
+from eventsite.forms import Form
 from eventsite.models import Event
 from eventsite.models.enums import TRAINING_LEVEL_LABELS
 from eventsite.services import DomainError, ErrorCode, badges, checkin, doors, links, tickets, tokens, walk_ins

@@ -2,7 +2,7 @@
 
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.form_widgets import BooleanField, Form, StringField, URLField
+from eventsite.forms import BooleanField, Form, StringField, URLField
 from eventsite.services.contacts import MAX_NOTE
 
 

@@ -4,8 +4,8 @@ link sent to the new address (services.email_change)."""
 from flask import redirect, render_template, url_for
 
 from eventsite.auth import guessing
-from eventsite.errors import form_error
 from eventsite.extensions import db
+from eventsite.forms import form_error
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, EmailChangeForm, GuestDetailsForm
 from eventsite.public.manage_page import manage_context

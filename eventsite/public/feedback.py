@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length
 from eventsite.auth import guessing, submissions
 from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
-from eventsite.form_widgets import Form, email_checks
+from eventsite.forms import Form, email_checks
 from eventsite.models import utcnow
 from eventsite.public.blueprint import bp
 from eventsite.public.views import load_event, load_rsvp

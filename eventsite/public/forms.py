@@ -3,7 +3,7 @@
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.form_widgets import EmailField, Form, SelectField, StringField, TextAreaField, email_checks
+from eventsite.forms import EmailField, Form, SelectField, StringField, TextAreaField, email_checks
 from eventsite.models import TrainingLevel
 from eventsite.public.contact_forms import NetworkingFields
 from eventsite.services.rsvps import EDITABLE_FIELDS

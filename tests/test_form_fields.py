@@ -1,4 +1,4 @@
-"""Our fast form widgets (eventsite.form_widgets) render exactly what WTForms' own widgets do.
+"""Our fast form widgets (eventsite.forms.fields) render exactly what WTForms' own widgets do.
 
 Guests' screen readers, autofill and the other tests rely on the ids, names, required markers,
 lengths and aria attributes; each field is rendered by both widgets in the same state and the
@@ -10,30 +10,30 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectChoice, fields
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from eventsite import form_widgets
+from eventsite.forms import fields as form_fields
 
 CHOICES = [SelectChoice("", "Choose"), SelectChoice("a", "Alpha & <b>"), SelectChoice("q\"'", "Quote \" '")]
 ODD = "Zoë \"Z\" <script>&amp; 'x'"
 
 
 def field_pairs():
-    """(name, our field, WTForms' field) for every field type form_widgets offers."""
+    """(name, our field, WTForms' field) for every field type eventsite.forms.fields offers."""
     required = [DataRequired("Please."), Length(max=30)]
     return [
-        ("text", form_widgets.StringField("Text", validators=required), fields.StringField("Text", validators=required)),
-        ("optional", form_widgets.StringField("O", validators=[Optional(), Length(min=2, max=9)]),
+        ("text", form_fields.StringField("Text", validators=required), fields.StringField("Text", validators=required)),
+        ("optional", form_fields.StringField("O", validators=[Optional(), Length(min=2, max=9)]),
          fields.StringField("O", validators=[Optional(), Length(min=2, max=9)])),
-        ("kw", form_widgets.StringField("K", render_kw={"placeholder": 'a "b"', "data_x_y": "1", "readonly": True}),
+        ("kw", form_fields.StringField("K", render_kw={"placeholder": 'a "b"', "data_x_y": "1", "readonly": True}),
          fields.StringField("K", render_kw={"placeholder": 'a "b"', "data_x_y": "1", "readonly": True})),
-        ("email", form_widgets.EmailField("E", validators=[DataRequired(), Email(check_deliverability=False)]),
+        ("email", form_fields.EmailField("E", validators=[DataRequired(), Email(check_deliverability=False)]),
          fields.EmailField("E", validators=[DataRequired(), Email(check_deliverability=False)])),
-        ("url", form_widgets.URLField("U", validators=[Optional(), Length(max=300)]),
+        ("url", form_fields.URLField("U", validators=[Optional(), Length(max=300)]),
          fields.URLField("U", validators=[Optional(), Length(max=300)])),
-        ("tel", form_widgets.TelField("T"), fields.TelField("T")),
-        ("notes", form_widgets.TextAreaField("N", validators=[Optional(), Length(max=500)]),
+        ("tel", form_fields.TelField("T"), fields.TelField("T")),
+        ("notes", form_fields.TextAreaField("N", validators=[Optional(), Length(max=500)]),
          fields.TextAreaField("N", validators=[Optional(), Length(max=500)])),
-        ("tick", form_widgets.BooleanField("B"), fields.BooleanField("B")),
-        ("level", form_widgets.SelectField("L", choices=CHOICES, validators=[DataRequired()]),
+        ("tick", form_fields.BooleanField("B"), fields.BooleanField("B")),
+        ("level", form_fields.SelectField("L", choices=CHOICES, validators=[DataRequired()]),
          fields.SelectField("L", choices=CHOICES, validators=[DataRequired()])),
     ]  # fmt: skip
 
@@ -76,7 +76,7 @@ def test_fast_widgets_render_what_wtforms_renders(state, attrs):
 
 
 def test_the_guest_forms_use_the_fast_widgets():
-    """The RSVP form (and the manage page's details) renders every field through form_widgets."""
+    """The RSVP form (and the manage page's details) renders every field through form_fields."""
     from eventsite.public.forms import RsvpForm
 
     declared = {

@@ -5,40 +5,14 @@ escape per piece), which was half the CPU of the public event page (20 fields). 
 widgets subclass WTForms' (the documented way to change how a field renders; nothing in
 WTForms is patched) and produce byte-for-byte the same markup: attributes sorted by name,
 ``True`` as a bare attribute, ``False`` left out, ``data_``/``aria_`` keys with hyphens,
-values escaped with ``"`` as ``&quot;``. tests/test_form_widgets.py holds them to that
+values escaped with ``"`` as ``&quot;``. tests/test_form_fields.py holds them to that
 against WTForms' own widgets.
 
-Use the fields exported here in place of WTForms' (same names, same arguments); every field
-for an e-mail address takes ``email_checks``.
+Use the fields exported here in place of WTForms' (same names, same arguments).
 """
 
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import fields, widgets
-from wtforms.validators import DataRequired, Email, Length
-
-
-class Form(FlaskForm):
-    """The base of every form: FlaskForm (CSRF) whose hidden CSRF field carries no ``id``. A page
-    with several forms (a guest's manage page, the door links list) would otherwise repeat
-    ``id="csrf_token"``, and ids must be unique in a document."""
-
-    class Meta(FlaskForm.Meta):
-        def render_field(self, field, render_kw):
-            if field.type == "CSRFTokenField":
-                render_kw = {"id": False, **render_kw}
-            return super().render_field(field, render_kw)
-
-
-def email_checks(missing: str) -> list:
-    """The validators of every e-mail address field: ``missing`` when it is empty, at most 254
-    characters (RFC 5321), and the shape of an address (no DNS look-up: the e-mail we send is
-    the real check)."""
-    return [
-        DataRequired(missing),
-        Length(max=254),
-        Email("That doesn't look like an e-mail address.", check_deliverability=False),
-    ]
 
 
 def _key(key: str) -> str:
