@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, OutboxMessage
+from eventsite.models import Event, EventStatus, OrganizerRole, OutboxMessage
 from eventsite.services import accounts, checkin, contacts, events, feedback, rsvps
 from eventsite.services.guest_details import GuestDetails
 
@@ -141,8 +141,8 @@ def load_demo(now: dt.datetime) -> list[str]:
     added = []
     email, name, password = DEMO_ORGANIZER
     if accounts.find_organizer(email) is None:
-        accounts.create_organizer(email=email, name=name, password=password)
-        added.append(f"organizer {email}")
+        accounts.create_organizer(email=email, name=name, password=password, role=OrganizerRole.OWNER)
+        added.append(f"owner {email}")
     for spec in demo_events(now):
         title = spec["title"]
         if db.session.scalar(sa.select(Event).where(Event.title == title)) is not None:

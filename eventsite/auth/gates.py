@@ -6,11 +6,9 @@ import functools
 from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from eventsite.models import OrganizerRole
-
 
 def is_organizer() -> bool:
-    return current_user.is_authenticated and current_user.role == OrganizerRole.ORGANIZER
+    return current_user.is_authenticated and current_user.role.sees_every_event
 
 
 def organizer_gate(*, hide: bool = False):

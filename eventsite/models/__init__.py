@@ -31,12 +31,27 @@ from eventsite.models.feedback import (
     QuestionKind,
 )
 from eventsite.models.message import Message
-from eventsite.models.organizer import LoginSession, Organizer
+from eventsite.models.organizer import (
+    ActivityEntry,
+    EventAssignment,
+    LoginSession,
+    Organizer,
+    PasswordReset,
+    RecoveryCode,
+    TeamInvitation,
+    TeamSettings,
+)
 from eventsite.models.outbox import OutboxMessage
 from eventsite.models.privacy import PrivacySettings
 from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
+    "ActivityEntry",
+    "EventAssignment",
+    "PasswordReset",
+    "RecoveryCode",
+    "TeamInvitation",
+    "TeamSettings",
     "BadgeJobStatus",
     "BadgeJobOutput",
     "BadgePrintJob",

@@ -88,8 +88,31 @@ class RsvpAction(enum.StrEnum):
 
 
 class OrganizerRole(enum.StrEnum):
+    """A team member's role (issue 14). Owners and organizers see every event; an event host,
+    a viewer and a door member only the events they are assigned to."""
+
+    OWNER = "owner"
     ORGANIZER = "organizer"
-    VOLUNTEER = "volunteer"
+    HOST = "host"
+    VIEWER = "viewer"
+    DOOR = "door"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def sees_every_event(self) -> bool:
+        return self in (OrganizerRole.OWNER, OrganizerRole.ORGANIZER)
+
+
+ROLE_LABELS = {
+    OrganizerRole.OWNER: "Owner",
+    OrganizerRole.ORGANIZER: "Organizer",
+    OrganizerRole.HOST: "Event host",
+    OrganizerRole.VIEWER: "Viewer",
+    OrganizerRole.DOOR: "Door",
+}
 
 
 class OutboxStatus(enum.StrEnum):

@@ -167,7 +167,7 @@ def test_only_failures_count(client, organizer):
 
 def test_volunteers_are_refused_admin(app, client):
     with app.app_context():
-        make_organizer(email="volunteer@example.org", role=OrganizerRole.VOLUNTEER)
+        make_organizer(email="volunteer@example.org", role=OrganizerRole.DOOR)
         db.session.commit()
     sign_in(client, "volunteer@example.org")
     assert client.get("/admin/events").status_code == 403

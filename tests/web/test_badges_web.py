@@ -325,7 +325,7 @@ def test_downloads_check_rights_at_download_time(app, admin, event_id):
     wrong_event = status["download_url"].replace(f"/events/{event_id}/", f"/events/{other_id}/")
     assert status_of(admin, wrong_event) == 404
     with db_session(app):
-        db.session.scalar(sa.select(Organizer)).role = OrganizerRole.VOLUNTEER  # rights taken away
+        db.session.scalar(sa.select(Organizer)).role = OrganizerRole.DOOR  # rights taken away
     assert status_of(admin, status["download_url"]) == 403
     assert status_of(app.test_client(), status["download_url"]) == 302
 
