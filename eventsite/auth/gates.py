@@ -6,6 +6,8 @@ import functools
 from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
+from eventsite.models import OrganizerRole
+
 
 def is_organizer() -> bool:
     return current_user.is_authenticated and current_user.role.sees_every_event
@@ -35,5 +37,21 @@ def organizer_required(view=None, *, hide: bool = False):
     def gated(*args, **kwargs):
         refusal = organizer_gate(hide=hide)
         return refusal if refusal is not None else view(*args, **kwargs)
+
+    return gated
+
+
+def owner_required(view):
+    """Decorate a view only owners may open (the team, site settings, the site-wide activity);
+    everyone else signed in gets 403, anonymous visitors are sent to sign in."""
+
+    @functools.wraps(view)
+    def gated(*args, **kwargs):
+        refusal = organizer_gate()
+        if refusal is not None:
+            return refusal
+        if current_user.role != OrganizerRole.OWNER:
+            abort(403)
+        return view(*args, **kwargs)
 
     return gated

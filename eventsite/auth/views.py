@@ -4,11 +4,12 @@ import math
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from eventsite.auth.blueprint import bp
+from eventsite.auth.sessions import password_proven
 from eventsite.extensions import db
 from eventsite.forms import Form
 from eventsite.services import accounts
@@ -63,12 +64,7 @@ def login():
             return render_template("auth/login.html", form=form), 429
         organizer = accounts.authenticate(email, form.password.data)
         if organizer is not None:
-            token = accounts.start_login_session(organizer)
-            db.session.commit()
-            session.clear()  # a fresh session at sign-in: nothing from before carries over
-            organizer.login_session_token = token
-            login_user(organizer)
-            return redirect(safe_next(request.args.get("next")) or url_for("admin.events"))
+            return password_proven(organizer, safe_next(request.args.get("next")))
         throttle().record_failure(ip, email)
         form.password.errors = ["That e-mail and password don't match an organizer account."]
         return render_template("auth/login.html", form=form), 422

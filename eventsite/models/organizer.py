@@ -28,6 +28,8 @@ class Organizer(UserMixin, Base):
     #: The TOTP secret (base32), encrypted like other secrets at rest; None: no second factor.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(200))
     totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The last TOTP time step accepted: a code is good once (no replay within its window).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
 
     assignments: Mapped[list["EventAssignment"]] = relationship(
         back_populates="organizer", cascade="all, delete-orphan", passive_deletes=True
@@ -160,3 +162,32 @@ class ActivityEntry(Base):
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     #: Edited fields: {"field": [before, after]}.
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class NotificationPreference(Base):
+    """How a member wants one kind of notice about one event: "instant", "daily" or "off".
+    No row: the kind's default (see services.notifications)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (sa.UniqueConstraint("organizer_id", "event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(sa.ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    mode: Mapped[str] = mapped_column(sa.String(10))
+
+
+class NotificationSent(Base):
+    """A notice already queued for a member, so each happens once: ``key`` names the occasion
+    (a day for a digest, "full" for the event becoming full, an outbox id for a failed e-mail)."""
+
+    __tablename__ = "notifications_sent"
+    __table_args__ = (sa.UniqueConstraint("organizer_id", "event_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(sa.ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    key: Mapped[str] = mapped_column(sa.String(60))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
