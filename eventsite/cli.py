@@ -11,7 +11,7 @@ from eventsite.database import writing
 from eventsite.demo import DEMO_ORGANIZER, load_demo
 from eventsite.extensions import db
 from eventsite.jobs import run_jobs
-from eventsite.models import utcnow
+from eventsite.models import OrganizerRole, utcnow
 from eventsite.services import DomainError, accounts
 
 
@@ -57,15 +57,24 @@ def _read_password(from_stdin: bool) -> str:
 @organizer_group.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="Display name (defaults to the part before @).")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in OrganizerRole if r.sees_every_event]),
+    default=OrganizerRole.OWNER.value,
+    show_default=True,
+    help="Owner (the first account) or organizer; other roles are invited from the Team page with their events.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def organizer_create_command(email: str, name: str, password_stdin: bool):
-    """Create an organizer account."""
+def organizer_create_command(email: str, name: str, role: str, password_stdin: bool):
+    """Create a team member's account (the first owner, or for scripts)."""
     try:
-        organizer = accounts.create_organizer(email=email, name=name, password=_read_password(password_stdin))
+        organizer = accounts.create_organizer(
+            email=email, name=name, password=_read_password(password_stdin), role=OrganizerRole(role)
+        )
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     db.session.commit()
-    click.echo(f"Created organizer {organizer.email}.")
+    click.echo(f"Created {organizer.role.label.lower()} {organizer.email}.")
 
 
 @organizer_group.command("set-password")

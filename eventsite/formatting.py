@@ -54,7 +54,20 @@ def status_label(value: str) -> str:
     return RsvpStatus(value).label
 
 
+def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '3 hours ago', '2 days ago' (for times that need no zone)."""
+    if value is None:
+        return "never"
+    seconds = max(0, ((now or dt.datetime.now(dt.UTC)) - value).total_seconds())
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
 FILTERS = {
+    "ago": ago,
     "event_when": event_when,
     "event_when_short": event_when_short,
     "level_label": level_label,

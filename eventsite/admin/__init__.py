@@ -3,7 +3,17 @@
 The blueprint and what every view of it shares are in ``blueprint``; importing the package
 registers the views on it."""
 
-from eventsite.admin import badges, contacts, doors, events, feedback, guests, messages, people  # noqa: F401  (routes register on bp)
+from eventsite.admin import (  # noqa: F401  (routes register on bp)
+    badges,
+    contacts,
+    doors,
+    events,
+    feedback,
+    guests,
+    messages,
+    people,
+    team,
+)
 from eventsite.admin.blueprint import bp
 
 __all__ = ["bp"]

@@ -49,6 +49,8 @@ class Secret(enum.StrEnum):
     DOOR = "door"  #: a door link, /door/<token>, X-Door-Token, a walk-in's badge link
     FEEDBACK = "feedback"  #: a feedback link, /f/<token>
     EMAIL_CHANGE = "email_change"  #: an e-mail-change link, /email-change/<token>
+    INVITATION = "invitation"  #: a team invitation, /join/<token>
+    PASSWORD_RESET = "password_reset"  #: a password-reset link, /reset-password/<token>
 
 
 class GuessThrottle(FailureLimiter):

@@ -5,33 +5,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo
 
 from eventsite.auth.blueprint import bp
+from eventsite.auth.forms import LoginForm, PasswordForm
 from eventsite.auth.sessions import password_proven
 from eventsite.extensions import db
-from eventsite.forms import Form
 from eventsite.services import accounts
 from eventsite.web import REFUSED, attempt
-
-
-class LoginForm(Form):
-    email = EmailField("E-mail", validators=[DataRequired("Please enter your e-mail address.")])
-    password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
-
-
-class PasswordForm(Form):
-    current = PasswordField("Current password", validators=[DataRequired("Please enter your current password.")])
-    password = PasswordField(
-        "New password",
-        description="At least 8 characters; a long pass-phrase is best.",
-        validators=[DataRequired("Please choose a new password.")],
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[DataRequired("Please repeat the new password."), EqualTo("password", "The two entries differ.")],
-    )
 
 
 def safe_next(target: str | None) -> str | None:

@@ -37,6 +37,8 @@ class Organizer(UserMixin, Base):
 
     #: Flask-Login stores this per-login id in the session cookie instead of the user id.
     login_session_token = None
+    #: When that sign-in was last seen (set by the user loader; "My sign-ins" keeps it fresh).
+    session_last_seen = None
 
     def get_id(self) -> str:
         return self.login_session_token or ""

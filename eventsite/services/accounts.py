@@ -1,7 +1,5 @@
 """Organizer accounts: password rules, creation, and one revocable row per sign-in."""
 
-import hashlib
-
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.security import check_password_hash
@@ -84,20 +82,30 @@ def change_password(organizer: Organizer, new_password: str, *, keep_token: str 
     """
     check_password_rules(new_password, email=organizer.email)
     organizer.set_password(new_password)
+    return end_sessions(organizer, keep_token=keep_token)
+
+
+def end_sessions(organizer: Organizer, *, keep_token: str | None = None) -> int:
+    """Sign the member out everywhere (but the browser holding ``keep_token``); how many ended."""
     query = sa.update(LoginSession).where(LoginSession.organizer_id == organizer.id, LoginSession.revoked_at.is_(None))
     if keep_token:
-        query = query.where(LoginSession.token_hash != _hash(keep_token))
+        query = query.where(LoginSession.token_hash != tokens.hashed(keep_token))
     return db.session.execute(query.values(revoked_at=utcnow())).rowcount
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def start_login_session(organizer: Organizer) -> str:
-    """Record a sign-in; returns the token to keep in the session cookie."""
+def start_login_session(organizer: Organizer, *, user_agent: str = "", ip_address: str = "") -> str:
+    """Record a sign-in (with the browser and address, for "My sign-ins"); returns the token to
+    keep in the session cookie."""
     token = tokens.new_token()
-    db.session.add(LoginSession(organizer_id=organizer.id, token_hash=_hash(token)))
+    db.session.add(
+        LoginSession(
+            organizer_id=organizer.id,
+            token_hash=tokens.hashed(token),
+            user_agent=user_agent[:300],
+            ip_address=ip_address[:45],
+            last_seen_at=utcnow(),
+        )
+    )
     db.session.flush()
     return token
 
@@ -107,18 +115,23 @@ def organizer_for_session(token: str) -> Organizer | None:
     if not token or len(token) > 64:
         return None
     row = db.session.scalar(
-        sa.select(LoginSession).where(LoginSession.token_hash == _hash(token), LoginSession.revoked_at.is_(None))
+        sa.select(LoginSession).where(
+            LoginSession.token_hash == tokens.hashed(token), LoginSession.revoked_at.is_(None)
+        )
     )
     if row is None:
         return None
     organizer = row.organizer
+    if not organizer.is_active:  # deactivated: their sessions are over, even one ended late
+        return None
     organizer.login_session_token = token
+    organizer.session_last_seen = row.last_seen_at
     return organizer
 
 
 def end_login_session(token: str) -> None:
     db.session.execute(
         sa.update(LoginSession)
-        .where(LoginSession.token_hash == _hash(token), LoginSession.revoked_at.is_(None))
+        .where(LoginSession.token_hash == tokens.hashed(token), LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )

@@ -109,3 +109,10 @@ class ErrorCode(StrEnum):
     WEAK_PASSWORD = "weak_password"
     WRONG_EVENT = "wrong_event"
     WRONG_STATUS = "wrong_status"
+    # issue 14 accounts
+    LAST_OWNER = "last_owner"  # the team must keep an active owner
+    OWN_ACCOUNT = "own_account"  # a member cannot change their own role or deactivate themselves
+    ALREADY_MEMBER = "already_member"  # the address already has an account
+    INVITATION_PENDING = "invitation_pending"  # the address already has a pending invitation
+    NOT_PENDING = "not_pending"  # the invitation was accepted or withdrawn already
+    NO_EVENTS = "no_events"  # an event host, viewer or door member needs at least one event

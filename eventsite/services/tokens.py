@@ -27,6 +27,11 @@ def is_ticket_code(code: str) -> bool:
     return len(code) == TICKET_CODE_LENGTH and all(ch in TICKET_ALPHABET for ch in code)
 
 
+def hashed(token: str) -> str:
+    """What the database keeps of a link's secret (SHA-256, hex): a leaked table opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
