@@ -1,6 +1,6 @@
 """Admin: the team (owners only): members, invitations, roles, events and access."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from eventsite.admin.blueprint import bp
@@ -70,15 +70,19 @@ def team_member(member_id: int):
     return page, form_status(form)
 
 
-@bp.post("/team/<int:member_id>/<any(deactivate, reactivate):action>")
+@bp.post("/team/<int:member_id>/deactivate")
 @owner_required
-def team_member_access(member_id: int, action: str):
+def deactivate_member(member_id: int):
     member = db.get_or_404(Organizer, member_id)
-    if action == "deactivate":
-        if attempt_or_flash(team.deactivate, member, by=current_user) is not REFUSED:
-            flash(f"{member.name} is deactivated and signed out everywhere. Their history stays.")
-    elif member.deactivated_at is None:
-        abort(409)
-    elif attempt_or_flash(team.reactivate, member) is not REFUSED:
+    if attempt_or_flash(team.deactivate, member, by=current_user) is not REFUSED:
+        flash(f"{member.name} is deactivated and signed out everywhere. Their history stays.")
+    return redirect(url_for("admin.team_member", member_id=member.id))
+
+
+@bp.post("/team/<int:member_id>/reactivate")
+@owner_required
+def reactivate_member(member_id: int):
+    member = db.get_or_404(Organizer, member_id)
+    if attempt_or_flash(team.reactivate, member) is not REFUSED:
         flash(f"{member.name} can sign in again.")
     return redirect(url_for("admin.team_member", member_id=member.id))

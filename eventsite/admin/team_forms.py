@@ -1,7 +1,7 @@
 """Forms of the Team page: shape only; services.team checks the rules (last owner, own account)."""
 
 import sqlalchemy as sa
-from wtforms import EmailField, RadioField, SelectMultipleField, widgets
+from wtforms import EmailField, RadioField, SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import DataRequired
 
 from eventsite.extensions import db
@@ -27,7 +27,7 @@ class EventBoxes(SelectMultipleField):
 def _role_field():
     return RadioField(
         "Role",
-        choices=[(role.value, f"{role.label}: {ROLE_HINTS[role]}") for role in OrganizerRole],
+        choices=[SelectChoice(role.value, f"{role.label}: {ROLE_HINTS[role]}") for role in OrganizerRole],
         default=OrganizerRole.ORGANIZER.value,
         validators=[DataRequired("Choose a role.")],
     )
@@ -42,7 +42,7 @@ class _MemberFields(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         rows = db.session.execute(sa.select(Event.id, Event.title, Event.city).order_by(Event.starts_at.desc()))
-        self.events.choices = [(row.id, f"{row.title} ({row.city})") for row in rows]
+        self.events.choices = [SelectChoice(row.id, f"{row.title} ({row.city})") for row in rows]
 
     @property
     def chosen_role(self) -> OrganizerRole:

@@ -15,15 +15,17 @@ Y: the caller reaches the route (any answer but 401, 403, 404, 429 or a bounce t
 """
 
 import datetime as dt
+import re
 
 import pytest
+import sqlalchemy as sa
 
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import print_jobs
-from eventsite.models import BadgeJobOutput, BadgePrintJob, utcnow
+from eventsite.models import BadgeJobOutput, BadgePrintJob, LoginSession, OrganizerRole, OutboxMessage, utcnow
 from eventsite.models.enums import BadgeJobStatus
-from eventsite.services import checkin, contacts, doors, feedback, walk_ins
+from eventsite.services import accounts, checkin, contacts, doors, feedback, password_reset, team, tokens, walk_ins
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, sign_in
 from page_checks import nu_errors
@@ -67,6 +69,11 @@ ROUTES = {
     "auth.login":                      (Y, Y, Y, Y),
     "auth.logout":                     (Y, Y, Y, Y),  # harmless: signs out whoever is signed in
     "auth.change_password":            (N, N, N, Y),
+    "auth.forgot_password":            (Y, Y, Y, Y),
+    "auth.reset_password":             (N, Y, N, N),  # the guest caller holds the mailed links
+    "auth.join":                       (N, Y, N, N),
+    "auth.my_sign_ins":                (N, N, N, Y),
+    "auth.end_sign_in":                (N, N, N, Y),  # one of the organizer's own sign-ins
     "door.door_page":                  (N, N, Y, N),
     "door.service_worker":             (Y, Y, Y, Y),
     "door.organizer_door":             (N, N, N, Y),
@@ -126,6 +133,12 @@ ROUTES = {
     "admin.people_csv":                (N, N, N, Y),
     "admin.person_detail":             (N, N, N, Y),
     "admin.retention":                 (N, N, N, Y),
+    "admin.team_page":                 (N, N, N, Y),  # the organizer caller is the team's owner
+    "admin.team_member":               (N, N, N, Y),
+    "admin.resend_invitation":         (N, N, N, Y),
+    "admin.withdraw_invitation":       (N, N, N, Y),
+    "admin.deactivate_member":         (N, N, N, Y),
+    "admin.reactivate_member":         (N, N, N, Y),
 }
 # fmt: on
 
@@ -135,6 +148,8 @@ LAST = (
     "admin.unpublish_event",
     "admin.revoke_door_link",
     "admin.cancel_event",
+    "admin.withdraw_invitation",
+    "admin.deactivate_member",
     "public.cancel",
     "public.delete_data",
     "public.confirm_email",  # gives the RSVP a new manage link (or is refused, once deleted)
@@ -155,7 +170,9 @@ def test_every_route_is_in_the_table(app):
 def world(app):
     """One published event with a confirmed guest, an open door link, a check-in and a finished badge job."""
     with app.app_context(), writing():
-        make_organizer()
+        owner = make_organizer(role=OrganizerRole.OWNER)
+        member = make_organizer("host@example.org", role=OrganizerRole.ORGANIZER)
+        own_sign_in = accounts.start_login_session(owner)
         now = utcnow()
         event = make_event(starts_at=now + dt.timedelta(minutes=30))
         rsvp = make_rsvp(event)
@@ -185,8 +202,17 @@ def world(app):
         db.session.add(job)
         db.session.flush()
         db.session.add(BadgeJobOutput(job_id=job.id, pdf=b"%PDF-1.4\n%%EOF\n"))
+        joining = team.invite("new-member@example.org", OrganizerRole.ORGANIZER, [], by=owner)
+        password_reset.request_reset(member.email)
         db.session.commit()
         return {
+            "member_id": member.id,
+            "invitation_id": joining.id,
+            "sign_in_id": db.session.scalar(
+                sa.select(LoginSession.id).where(LoginSession.token_hash == tokens.hashed(own_sign_in))
+            ),
+            "invitation_token": mailed_token("/join/"),
+            "reset_token": mailed_token("/reset-password/"),
             "event_id": event.id,
             "slug": event.slug,
             "rsvp_id": rsvp.id,
@@ -204,6 +230,15 @@ def world(app):
         }
 
 
+def mailed_token(path: str) -> str:
+    """The token of the newest outbox link under ``path`` (what the recipient's e-mail holds)."""
+    for message in db.session.scalars(sa.select(OutboxMessage.body_text).order_by(OutboxMessage.id.desc())):
+        found = re.search(re.escape(path) + r"([A-Za-z0-9_-]+)", message)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no {path} link in the outbox")
+
+
 def email_change_link(rsvp) -> str:
     """The signed part of the link a guest's new address gets (services.email_change)."""
     from eventsite.services import email_change
@@ -218,6 +253,8 @@ SECRET_ARGS = [
     ("/door/", "token", "door_token"),
     ("/r/", "token", "manage_token"),
     ("/email-change/", "change", "email_change_token"),
+    ("/join/", "token", "invitation_token"),
+    ("/reset-password/", "token", "reset_token"),
     ("", "code", "ticket_code"),
 ]
 #: Who holds each secret; everyone else gets MADE_UP in its place.
@@ -226,6 +263,8 @@ HOLDERS = {
     "walk_in_token": {"door"},
     "manage_token": {"guest"},
     "email_change_token": {"guest"},
+    "invitation_token": {"guest"},
+    "reset_token": {"guest"},
     "ticket_code": {"guest", "organizer"},
     "door_token": {"door"},
 }
