@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from eventsite import create_app
 from eventsite.extensions import db as _db
+from eventsite.models import OrganizerRole
 from factories import make_organizer
 from helpers import db_session, sign_in
 from pgserver import start_throwaway_postgres
@@ -238,9 +239,10 @@ def client(app):
 
 @pytest.fixture()
 def admin(app, client):
-    """The test client, signed in as the demo organizer (organizer@example.org)."""
+    """The test client, signed in as the team's owner (organizer@example.org), as the first
+    account of a site is."""
     with db_session(app):
-        make_organizer()
+        make_organizer(role=OrganizerRole.OWNER)
     assert sign_in(client, "organizer@example.org").status_code == 302
     return client
 

@@ -5,9 +5,12 @@ import os
 import re
 from html.parser import HTMLParser
 
+import sqlalchemy as sa
+
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import deliver_outbox
+from eventsite.models import OutboxMessage
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -46,6 +49,19 @@ def manage_link(message, base_url: str) -> str:
     match = re.search(re.escape(base_url) + r"/r/[A-Za-z0-9_\-]+", text_body(message))
     assert match, "no manage link in the e-mail"
     return match.group(0)
+
+
+def outbox_token(path: str, to: str | None = None) -> str:
+    """The token of the newest link under ``path`` ("/join/", "/reset-password/") in the outbox,
+    optionally of a message to ``to``; call inside an app context."""
+    query = sa.select(OutboxMessage.body_text).order_by(OutboxMessage.id.desc())
+    if to is not None:
+        query = query.where(OutboxMessage.to_address == to)
+    for body in db.session.scalars(query):
+        found = re.search(re.escape(path) + r"([A-Za-z0-9_-]+)", body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no {path} link in the outbox")
 
 
 @contextlib.contextmanager

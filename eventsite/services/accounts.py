@@ -57,7 +57,8 @@ def authenticate(email: str, password: str) -> Organizer | None:
     if organizer is None:
         check_password_hash(DECOY_HASH, password)
         return None
-    return organizer if organizer.check_password(password) else None
+    # a deactivated member is answered like a wrong password: the form tells nobody who was removed
+    return organizer if organizer.check_password(password) and organizer.is_active else None
 
 
 def create_organizer(
