@@ -11,6 +11,7 @@ from eventsite import backup, cli, database, errors, formatting, jobs, observabi
 from eventsite.admin import bp as admin_bp
 from eventsite.api import bp as api_bp
 from eventsite.auth import bp as auth_bp
+from eventsite.auth import gates
 from eventsite.auth.guessing import GuessThrottle
 from eventsite.auth.throttle import LoginThrottle, SubmitThrottle
 from eventsite.config import load_config
@@ -131,3 +132,4 @@ def _holds_nul(value) -> bool:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.globals.update(formatting.GLOBALS)
+    app.jinja_env.globals.update(gates.TEMPLATE_GLOBALS)

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from eventsite.database import writing
-from eventsite.demo import DEMO_ORGANIZER, load_demo
+from eventsite.demo import DEMO_ORGANIZER, DEMO_TEAM, load_demo
 from eventsite.extensions import db
 from eventsite.jobs import run_jobs
 from eventsite.models import OrganizerRole, utcnow
@@ -25,6 +25,10 @@ def demo_command():
     click.echo("Demo data: " + (", ".join(added) if added else "already loaded, nothing added") + ".")
     email, _name, password = DEMO_ORGANIZER
     click.echo(f"Demo organizer login: {email} / {password}  (sign in at /login)")
+    click.echo("The demo team, same password:")
+    click.echo(f"  {email:<26} owner: everything, including the team")
+    for member_email, _member_name, role, cities in DEMO_TEAM:
+        click.echo(f"  {member_email:<26} {role.label.lower()}: {', '.join(sorted(set(cities)))} only")
 
 
 jobs_group = AppGroup("jobs", help="Periodic work for cron.")

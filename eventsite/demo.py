@@ -11,10 +11,16 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus, OrganizerRole, OutboxMessage
-from eventsite.services import accounts, checkin, contacts, events, feedback, rsvps
+from eventsite.services import accounts, assignments, checkin, contacts, events, feedback, rsvps
 from eventsite.services.guest_details import GuestDetails
 
 DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
+#: The rest of the demo team (same password): a city's local host and a sponsor liaison, with
+#: the events (by city) each is given.
+DEMO_TEAM = (
+    ("host.chicago@example.org", "Chris Chicago-Host", OrganizerRole.HOST, ("Chicago",)),
+    ("sponsor@example.org", "Sam Sponsor", OrganizerRole.VIEWER, ("West Hollywood", "Chicago", "Boston")),
+)
 
 LA_DESCRIPTION = """\
 Residency leaves little time for anything but patients, cases and exams, yet the people you
@@ -155,6 +161,12 @@ def load_demo(now: dt.datetime) -> list[str]:
             event.created_at = event.starts_at - dt.timedelta(days=30)
 
             add_demo_feedback(event)
+    for member_email, member_name, role, cities in DEMO_TEAM:
+        if accounts.find_organizer(member_email) is None:
+            member = accounts.create_organizer(email=member_email, name=member_name, password=password, role=role)
+            city_events = db.session.scalars(sa.select(Event.id).where(Event.city.in_(cities)))
+            assignments.set_events(member, city_events)
+            added.append(f"{role.label.lower()} {member_email}")
     return added
 
 

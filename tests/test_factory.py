@@ -15,7 +15,7 @@ from eventsite.demo import demo_events
 from eventsite.extensions import db
 from eventsite.formatting import event_when
 from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, Rsvp
-from eventsite.services import contacts
+from eventsite.services import assignments, contacts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,7 +123,15 @@ def test_demo_loads_the_los_angeles_event_once(app, runner):
         assert event_when(la).endswith("7:30–9:00 PM PDT")
         past = [e for e in events if e.ends_at < dt.datetime.now(dt.UTC)]
         assert len(past) == 1 and past[0].city != "West Hollywood"
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Organizer)) == 1
+        team = {o.email: o for o in db.session.scalars(sa.select(Organizer))}
+        assert {e: o.role.value for e, o in team.items()} == {
+            "organizer@example.org": "owner",
+            "host.chicago@example.org": "host",
+            "sponsor@example.org": "viewer",
+        }
+        chicago = {e.id for e in events if e.city == "Chicago"}
+        assert assignments.assigned_event_ids(team["host.chicago@example.org"]) == chicago
+        assert assignments.assigned_event_ids(team["sponsor@example.org"]) == {e.id for e in events}
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == la.id)) > 0
         # Some Los Angeles guests joined the directory, so the demo's Meet page has people on it.
         viewer = db.session.scalar(sa.select(Rsvp).where(Rsvp.event_id == la.id).order_by(Rsvp.id))

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from eventsite.admin.badge_forms import BadgeRoleForm, OffsetsForm, PrintBadgesForm, PrintOneForm, ReissueForm
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event
+from eventsite.auth.gates import Permission, permission_required
 from eventsite.extensions import db
 from eventsite.jobs import print_jobs
 from eventsite.models import BadgeJobStatus, BadgePrintJob, Rsvp
@@ -34,11 +35,13 @@ def _page(event, *, form=None, offsets=None, status=200):
 
 
 @bp.get("/events/<int:event_id>/badges")
+@permission_required(Permission.MANAGE)
 def badges_page(event_id: int):
     return _page(get_event(event_id))
 
 
 @bp.post("/events/<int:event_id>/badges/print")
+@permission_required(Permission.MANAGE)
 def print_badges(event_id: int):
     """Queue the PDF (also the target of a guest list's ticked rows: selection=selected, rsvp_ids)."""
     event = get_event(event_id)
@@ -55,6 +58,7 @@ def print_badges(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/badges/jobs/<int:job_id>")
+@permission_required(Permission.MANAGE)
 def badge_job(event_id: int, job_id: int):
     job = of_event(BadgePrintJob, job_id, event_id)
     return render_template(
@@ -67,6 +71,7 @@ def badge_job(event_id: int, job_id: int):
 
 
 @bp.get("/events/<int:event_id>/badges/jobs/<int:job_id>.json")
+@permission_required(Permission.MANAGE)
 def badge_job_status(event_id: int, job_id: int):
     job = of_event(BadgePrintJob, job_id, event_id)
     done = job.status == BadgeJobStatus.DONE
@@ -82,6 +87,7 @@ def badge_job_status(event_id: int, job_id: int):
 
 
 @bp.get("/events/<int:event_id>/badges/jobs/<int:job_id>/badges.pdf")
+@permission_required(Permission.MANAGE)
 def badge_job_pdf(event_id: int, job_id: int):
     """The finished PDF; the organizer's rights were checked by the blueprint just now."""
     job = of_event(BadgePrintJob, job_id, event_id)
@@ -99,6 +105,7 @@ def badge_job_pdf(event_id: int, job_id: int):
 
 
 @bp.post("/events/<int:event_id>/badges/offsets")
+@permission_required(Permission.MANAGE)
 def badge_offsets(event_id: int):
     event = get_event(event_id)
     form = OffsetsForm()
@@ -111,6 +118,7 @@ def badge_offsets(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/badges/calibration.pdf")
+@permission_required(Permission.MANAGE)
 def badge_calibration(event_id: int):
     event = get_event(event_id)
     layout = request.args.get("layout", badges.DEFAULT_LAYOUT)
@@ -125,6 +133,7 @@ def badge_calibration(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/badges/guests/<int:rsvp_id>")
+@permission_required(Permission.MANAGE)
 def badge_guest(event_id: int, rsvp_id: int):
     rsvp = of_event(Rsvp, rsvp_id, event_id)
     return render_template(
@@ -142,6 +151,7 @@ def badge_guest(event_id: int, rsvp_id: int):
 
 
 @bp.post("/events/<int:event_id>/badges/guests/<int:rsvp_id>/print")
+@permission_required(Permission.MANAGE)
 def print_one_badge(event_id: int, rsvp_id: int):
     """The "Print this badge" button: the PDF straight back (one badge renders in well under a second)."""
     rsvp = of_event(Rsvp, rsvp_id, event_id)
@@ -156,6 +166,7 @@ def print_one_badge(event_id: int, rsvp_id: int):
 
 
 @bp.route("/events/<int:event_id>/badges/guests/<int:rsvp_id>/reissue", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def reissue_badge(event_id: int, rsvp_id: int):
     """A lost badge: a new code after an explicit confirmation; the old code stops working."""
     rsvp = of_event(Rsvp, rsvp_id, event_id)
@@ -167,6 +178,7 @@ def reissue_badge(event_id: int, rsvp_id: int):
 
 
 @bp.post("/events/<int:event_id>/badges/guests/<int:rsvp_id>/role")
+@permission_required(Permission.MANAGE)
 def badge_role(event_id: int, rsvp_id: int):
     rsvp = of_event(Rsvp, rsvp_id, event_id)
     form = BadgeRoleForm()

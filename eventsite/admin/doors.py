@@ -10,6 +10,7 @@ from eventsite.admin.charts import arrivals_chart
 from eventsite.admin.common import actor, get_event
 from eventsite.admin.door_forms import DoorLinkForm, ScansFileForm
 from eventsite.admin.forms import ActionForm
+from eventsite.auth.gates import Permission, permission_required
 from eventsite.extensions import db
 from eventsite.formatting import clock
 from eventsite.models import DoorLink, Event, utcnow
@@ -56,6 +57,7 @@ def _suggest(event: Event, form: DoorLinkForm) -> DoorLinkForm:
 
 
 @bp.route("/events/<int:event_id>/doors", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def door_links(event_id: int):
     event = get_event(event_id)
     form = DoorLinkForm()
@@ -80,6 +82,7 @@ def door_links(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/doors/<int:link_id>/revoke")
+@permission_required(Permission.MANAGE)
 def revoke_door_link(event_id: int, link_id: int):
     event = get_event(event_id)
     form = ActionForm()
@@ -113,6 +116,7 @@ def door_figures(event: Event) -> dict:
 
 
 @bp.post("/events/<int:event_id>/doors/scans")
+@permission_required(Permission.MANAGE)
 def upload_door_scans(event_id: int):
     """Check in the scans a door phone saved to a file, each settled as the phone's own upload
     would be (a scan uploaded before counts once); the page lists what became of each."""

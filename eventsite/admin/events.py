@@ -1,6 +1,7 @@
 """Admin: the event list, create/edit, preview, publish, cancel, next in series, overview."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.charts import daily_bars, horizontal_bars
@@ -8,6 +9,7 @@ from eventsite.admin.common import actor, get_event
 from eventsite.admin.contacts import contact_figures
 from eventsite.admin.doors import door_figures
 from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, EventForm
+from eventsite.auth.gates import Permission, permission_required, visible_event_ids
 from eventsite.models import utcnow
 from eventsite.public.forms import RsvpForm
 from eventsite.services import capacity, event_figures, events
@@ -17,15 +19,18 @@ TABS = ("upcoming", "drafts", "past")
 
 
 @bp.get("/")
+@permission_required(Permission.MEMBER)
 def index():
     return redirect(url_for("admin.events"))
 
 
 @bp.get("/events", endpoint="events")
+@permission_required(Permission.MEMBER)
 def events_list():
     tab = request.args.get("tab", "upcoming")
     tab = tab if tab in TABS else "upcoming"
-    return render_template("admin/events.html", rows=event_figures.admin_event_rows(tab), tab=tab, tabs=TABS)
+    rows = event_figures.admin_event_rows(tab, only=visible_event_ids())
+    return render_template("admin/events.html", rows=rows, tab=tab, tabs=TABS)
 
 
 def _slug(form) -> str:
@@ -34,6 +39,7 @@ def _slug(form) -> str:
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
+@permission_required(Permission.SITE)
 def new_event():
     form = EventForm()
     if form.validate_on_submit():
@@ -54,6 +60,7 @@ def _fill_times(form: EventForm, event) -> None:
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def edit_event(event_id: int):
     event = get_event(event_id)
     form = EventForm(obj=event)
@@ -73,6 +80,7 @@ def edit_event(event_id: int):
 
 
 @bp.get("/events/<int:event_id>")
+@permission_required(Permission.FIGURES)
 def event_dashboard(event_id: int):
     event = get_event(event_id)
     figures = event_figures.dashboard(event)
@@ -91,6 +99,7 @@ def event_dashboard(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/preview")
+@permission_required(Permission.MANAGE)
 def preview_event(event_id: int):
     event = get_event(event_id)
     now = utcnow()
@@ -115,16 +124,19 @@ def _status_change(event_id: int, change, done: str):
 
 
 @bp.post("/events/<int:event_id>/publish")
+@permission_required(Permission.MANAGE)
 def publish_event(event_id: int):
     return _status_change(event_id, events.publish_event, "Published: the event page is public now.")
 
 
 @bp.post("/events/<int:event_id>/unpublish")
+@permission_required(Permission.MANAGE)
 def unpublish_event(event_id: int):
     return _status_change(event_id, events.unpublish_event, "Unpublished: the public page is hidden again.")
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def cancel_event(event_id: int):
     event = get_event(event_id)
     form = CancelEventForm()
@@ -137,6 +149,7 @@ def cancel_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/copy", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def copy_event(event_id: int):
     source = get_event(event_id)
     form = CopyEventForm()
@@ -144,7 +157,7 @@ def copy_event(event_id: int):
         form.title.data, form.timezone.data = source.title, source.timezone
     if form.validate_on_submit():
         fields = {**form.when_fields(), **form.venue_fields(), "title": form.title.data}
-        event = attempt(form, events.copy_event, source, slug=_slug(form), **fields)
+        event = attempt(form, events.copy_event, source, slug=_slug(form), host=current_user, **fields)
         if event is not REFUSED:
             flash(f"Copied as a draft: {event.title}, {event.city}. No guests were copied.")
             return redirect(url_for("admin.event_dashboard", event_id=event.id))

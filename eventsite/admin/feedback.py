@@ -9,6 +9,7 @@ from eventsite.admin.charts import horizontal_bars, score_columns
 from eventsite.admin.common import get_event
 from eventsite.admin.feedback_forms import FeedbackSettingsForm, QuestionForm
 from eventsite.admin.forms import ActionForm
+from eventsite.auth.gates import Permission, permission_required
 from eventsite.extensions import db
 from eventsite.models import FeedbackQuestion
 from eventsite.services import feedback
@@ -31,6 +32,7 @@ def question_chart(result: feedback.QuestionResult):
 
 
 @bp.get("/events/<int:event_id>/feedback")
+@permission_required(Permission.FIGURES)
 def feedback_results(event_id: int):
     event = get_event(event_id)
     summary = feedback.feedback_summary(event)
@@ -41,6 +43,7 @@ def feedback_results(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/feedback.csv")
+@permission_required(Permission.MANAGE)
 def feedback_csv(event_id: int):
     event = get_event(event_id)
     lines = feedback.answers_csv(event)
@@ -52,6 +55,7 @@ def feedback_csv(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/feedback/poster.pdf")
+@permission_required(Permission.MANAGE)
 def feedback_poster(event_id: int):
     event = get_event(event_id)
     pdf = feedback.render_poster_pdf(event)
@@ -59,6 +63,7 @@ def feedback_poster(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/feedback/form", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def feedback_editor(event_id: int):
     event = get_event(event_id)
     form = feedback.get_form(event)
@@ -90,6 +95,7 @@ def render_editor(event, form, settings, new_question, status=200):
 
 
 @bp.post("/events/<int:event_id>/feedback/create")
+@permission_required(Permission.MANAGE)
 def create_feedback_form(event_id: int):
     event = get_event(event_id)
     if ActionForm().validate_on_submit():
@@ -99,6 +105,7 @@ def create_feedback_form(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/feedback/questions")
+@permission_required(Permission.MANAGE)
 def add_feedback_question(event_id: int):
     event = get_event(event_id)
     form = feedback.get_form(event) or abort(404)
@@ -121,6 +128,7 @@ def get_question(event_id: int, question_id: int) -> FeedbackQuestion:
 
 
 @bp.route("/events/<int:event_id>/feedback/questions/<int:question_id>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def edit_feedback_question(event_id: int, question_id: int):
     event = get_event(event_id)
     question = get_question(event_id, question_id)
@@ -142,6 +150,7 @@ def edit_feedback_question(event_id: int, question_id: int):
 
 
 @bp.post("/events/<int:event_id>/feedback/questions/<int:question_id>/move")
+@permission_required(Permission.MANAGE)
 def move_feedback_question(event_id: int, question_id: int):
     question = get_question(event_id, question_id)
     if ActionForm().validate_on_submit():
@@ -151,6 +160,7 @@ def move_feedback_question(event_id: int, question_id: int):
 
 
 @bp.post("/events/<int:event_id>/feedback/questions/<int:question_id>/delete")
+@permission_required(Permission.MANAGE)
 def delete_feedback_question(event_id: int, question_id: int):
     question = get_question(event_id, question_id)
     if ActionForm().validate_on_submit() and attempt_or_flash(feedback.remove_question, question) is not REFUSED:
@@ -159,6 +169,7 @@ def delete_feedback_question(event_id: int, question_id: int):
 
 
 @bp.get("/feedback/series")
+@permission_required(Permission.SITE)
 def feedback_series():
     columns, rows = feedback.series_view()
     key = request.args.get("q") or (columns[0].key if columns else "")

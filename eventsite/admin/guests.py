@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event, get_rsvp
 from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
+from eventsite.auth.gates import Permission, permission_required
 from eventsite.models import Rsvp, RsvpStatus, TrainingLevel
 from eventsite.services import DomainError, ErrorCode, capacity, exports, guests, history, people, rsvps
 from eventsite.services.guest_details import GuestDetails
@@ -16,6 +17,7 @@ from eventsite.web import REFUSED, attempt, form_page, of_event, saved
 
 
 @bp.get("/events/<int:event_id>/guests")
+@permission_required(Permission.MANAGE)
 def guest_list(event_id: int):
     event = get_event(event_id)
     filters = GuestFilter.from_args(request.args)
@@ -35,6 +37,7 @@ def guest_list(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/guests.csv")
+@permission_required(Permission.MANAGE)
 def guest_list_csv(event_id: int):
     event = get_event(event_id)
     lines = exports.guest_csv(event, GuestFilter.from_args(request.args))
@@ -46,6 +49,7 @@ def guest_list_csv(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/guests/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def add_guest(event_id: int):
     event = get_event(event_id)
     form = AddGuestForm()
@@ -61,6 +65,7 @@ def add_guest(event_id: int):
 
 
 @bp.route("/guests/<int:rsvp_id>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def guest_detail(rsvp_id: int):
     rsvp = get_rsvp(rsvp_id)
     form = GuestEditForm(obj=rsvp)
@@ -174,6 +179,7 @@ STATUS_ACTIONS = {
 
 
 @bp.route("/events/<int:event_id>/guests/<int:rsvp_id>/<action>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def guest_action(event_id: int, rsvp_id: int, action: str):
     spec = ACTIONS.get(action) or abort(404)
     rsvp = of_event(Rsvp, rsvp_id, event_id)

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import get_event
+from eventsite.auth.gates import Permission, permission_required
 from eventsite.forms import Form
 from eventsite.models import Segment
 from eventsite.services import messages as message_service
@@ -54,6 +55,7 @@ class MessageForm(Form):
 
 
 @bp.route("/events/<int:event_id>/messages", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
 def messages(event_id: int):
     event = get_event(event_id)
     form = MessageForm()

@@ -5,11 +5,13 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor
 from eventsite.admin.people_forms import RetentionForm
+from eventsite.auth.gates import Permission, permission_required
 from eventsite.services import people, privacy
 from eventsite.web import REFUSED, attempt, form_page
 
 
 @bp.get("/people")
+@permission_required(Permission.SITE)
 def people_list():
     filters = people.PeopleFilter.from_args(request.args)
     return render_template(
@@ -23,6 +25,7 @@ def people_list():
 
 
 @bp.get("/people.csv")
+@permission_required(Permission.SITE)
 def people_csv():
     lines = people.people_csv(people.PeopleFilter.from_args(request.args))
     return Response(
@@ -33,12 +36,14 @@ def people_csv():
 
 
 @bp.get("/people/<int:rsvp_id>")
+@permission_required(Permission.SITE)
 def person_detail(rsvp_id: int):
     found = people.person(rsvp_id) or abort(404)
     return render_template("admin/person.html", person=found)
 
 
 @bp.route("/people/retention", methods=["GET", "POST"])
+@permission_required(Permission.OWNER)
 def retention():
     current = privacy.settings()
     form = RetentionForm(obj=current)

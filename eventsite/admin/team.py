@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.team_forms import InviteForm, MemberForm
-from eventsite.auth.gates import owner_required
+from eventsite.auth.gates import Permission, permission_required
 from eventsite.extensions import db
 from eventsite.models import Organizer
 from eventsite.services import assignments, team
@@ -29,7 +29,7 @@ def _team_page(form: InviteForm):
 
 
 @bp.route("/team", methods=["GET", "POST"])
-@owner_required
+@permission_required(Permission.OWNER)
 def team_page():
     form = InviteForm()
     if form.validate_on_submit():
@@ -41,7 +41,7 @@ def team_page():
 
 
 @bp.post("/team/invitations/<int:invitation_id>/resend")
-@owner_required
+@permission_required(Permission.OWNER)
 def resend_invitation(invitation_id: int):
     if attempt_or_flash(team.resend, invitation_id, by=current_user) is not REFUSED:
         flash("Invitation sent again; the earlier link no longer works.")
@@ -49,7 +49,7 @@ def resend_invitation(invitation_id: int):
 
 
 @bp.post("/team/invitations/<int:invitation_id>/withdraw")
-@owner_required
+@permission_required(Permission.OWNER)
 def withdraw_invitation(invitation_id: int):
     if attempt_or_flash(team.withdraw, invitation_id) is not REFUSED:
         flash("Invitation withdrawn; its link no longer works.")
@@ -57,7 +57,7 @@ def withdraw_invitation(invitation_id: int):
 
 
 @bp.route("/team/<int:member_id>", methods=["GET", "POST"])
-@owner_required
+@permission_required(Permission.OWNER)
 def team_member(member_id: int):
     member = db.get_or_404(Organizer, member_id)
     form = MemberForm(role=member.role.value, events=sorted(assignments.assigned_event_ids(member)))
@@ -71,7 +71,7 @@ def team_member(member_id: int):
 
 
 @bp.post("/team/<int:member_id>/deactivate")
-@owner_required
+@permission_required(Permission.OWNER)
 def deactivate_member(member_id: int):
     member = db.get_or_404(Organizer, member_id)
     if attempt_or_flash(team.deactivate, member, by=current_user) is not REFUSED:
@@ -80,7 +80,7 @@ def deactivate_member(member_id: int):
 
 
 @bp.post("/team/<int:member_id>/reactivate")
-@owner_required
+@permission_required(Permission.OWNER)
 def reactivate_member(member_id: int):
     member = db.get_or_404(Organizer, member_id)
     if attempt_or_flash(team.reactivate, member) is not REFUSED:

@@ -2,7 +2,8 @@
 
 Two kinds of caller. A volunteer's phone sends its door link's token in the ``X-Door-Token``
 header (and the PIN in ``X-Door-Pin`` when the link has one); it reaches only that link's
-event. A signed-in organizer uses the session cookie and reaches every event. The blueprint is
+event. A signed-in member uses the session cookie and reaches the events whose door they may open
+(auth/gates.py: Permission.DOOR). The blueprint is
 exempt from the global CSRF check because a custom header cannot be sent cross-site without a
 CORS preflight, which we never grant; cookie-authenticated writes still need the CSRF token
 (``X-CSRFToken``), checked in ``authenticate``.
@@ -12,7 +13,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 
 from eventsite.auth import guessing
-from eventsite.auth.gates import is_organizer
+from eventsite.auth.gates import Permission, can_see_event, is_member, may
 from eventsite.extensions import csrf, db
 from eventsite.services import DomainError, ErrorCode, doors
 
@@ -76,8 +77,13 @@ def authenticate():
         return None
     if not current_user.is_authenticated:
         raise ApiError("Open your door link again, or sign in as an organizer.", ErrorCode.LOGIN_REQUIRED)
-    if not is_organizer():
-        raise ApiError("Only organizers may use this without a door link.", ErrorCode.FORBIDDEN)
+    if not is_member():
+        raise ApiError("Open your door link again, or sign in as a team member.", ErrorCode.LOGIN_REQUIRED)
+    event_id = (request.view_args or {}).get("event_id")
+    if event_id is None or not may(Permission.DOOR, event_id):
+        if event_id is not None and can_see_event(event_id):
+            raise ApiError("Your role does not open this event's door.", ErrorCode.FORBIDDEN)
+        raise ApiError("There is no such event.", ErrorCode.NOT_FOUND)
     if request.method not in SAFE_METHODS:
         csrf.protect()  # a cookie alone must not be enough to write
     return None

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from eventsite.auth import guessing
-from eventsite.auth.gates import organizer_required
+from eventsite.auth.gates import Permission, event_gate, permission_required
 from eventsite.door.blueprint import bp
 from eventsite.extensions import db
 from eventsite.formatting import clock
@@ -57,7 +57,7 @@ def door_page(token: str):
 
 
 @bp.get("/events/<int:event_id>")
-@organizer_required(hide=True)
+@permission_required(Permission.DOOR, hide=True)
 def organizer_door(event_id: int):
     """The same page for a signed-in organizer (no door link; writes carry the CSRF token)."""
     event = db.get_or_404(Event, event_id)
@@ -99,7 +99,7 @@ def badge_check_in_page(rsvp, verdict=None, status: int = 200):
 
 
 @bp.post("/b/<code>")
-@organizer_required(hide=True)
+@permission_required(Permission.MEMBER, hide=True)
 def badge_check_in(code: str):
     """An organizer checks in the guest whose badge they scanned with the phone's own camera."""
     guessing.guard(guessing.Secret.BADGE)
@@ -107,6 +107,7 @@ def badge_check_in(code: str):
     if rsvp is None:
         guessing.miss(guessing.Secret.BADGE)
         abort(404)
+    event_gate(Permission.DOOR, rsvp.event)
     verdict = checkin.check_in(rsvp.event, code, by=f"Organizer {current_user.email}"[:80])
     db.session.commit()
     return badge_check_in_page(rsvp, verdict)

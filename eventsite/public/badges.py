@@ -5,7 +5,7 @@ import io
 from flask import abort, render_template, send_file
 
 from eventsite.auth import guessing
-from eventsite.auth.gates import is_organizer
+from eventsite.auth.gates import Permission, may
 from eventsite.door.views import badge_check_in_page
 from eventsite.models import RsvpStatus
 from eventsite.public.blueprint import bp
@@ -21,13 +21,13 @@ UNKNOWN_CODE = (
 
 @bp.get("/b/<code>")
 def badge_check(code: str):
-    """Organizers see the guest's check-in view; anyone else only the badge name and event title."""
+    """Members who may open this event's door see the guest's check-in view; anyone else only the badge name and event title."""
     guessing.guard(guessing.Secret.BADGE)
     rsvp = tickets.find_rsvp(code)
     if rsvp is None:
         guessing.miss(guessing.Secret.BADGE)
         abort(404, UNKNOWN_CODE)
-    if is_organizer():  # the guest's check-in view
+    if may(Permission.DOOR, rsvp.event):  # a member who may check this guest in
         return badge_check_in_page(rsvp)
     page = render_template(
         "badges/check.html",

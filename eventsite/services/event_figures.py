@@ -18,14 +18,17 @@ class EventRow:
     checked_in: int
 
 
-def admin_event_rows(tab: str, now: dt.datetime | None = None) -> list[EventRow]:
+def admin_event_rows(tab: str, now: dt.datetime | None = None, *, only: set[int] | None = None) -> list[EventRow]:
     """Events for the organizer's list with their figures, in three queries whatever the count.
 
-    ``tab``: "upcoming" (published or cancelled, not ended), "drafts", or "past".
+    ``tab``: "upcoming" (published or cancelled, not ended), "drafts", or "past"; ``only``: the
+    events a scoped member is given (None: every event).
     """
 
     now = now or utcnow()
     query = sa.select(Event)
+    if only is not None:
+        query = query.where(Event.id.in_(only))
     if tab == "drafts":
         query = query.where(Event.status == EventStatus.DRAFT).order_by(Event.starts_at)
     elif tab == "past":

@@ -18,12 +18,13 @@ from eventsite.models import (
     LIVE_STATUSES,
     Event,
     EventStatus,
+    Organizer,
     OutboxMessage,
     OutboxStatus,
     Rsvp,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, feedback, mail, rsvps
+from eventsite.services import DomainError, ErrorCode, assignments, feedback, mail, rsvps
 from eventsite.services.capacity import seats_taken
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
@@ -294,9 +295,11 @@ def copy_event(
     city: str,
     region: str,
     postal_code: str,
+    host: Organizer | None = None,
 ) -> Event:
     """ "Next in series": a new draft with the source's texts, settings and feedback form, a new
-    place and date, and no guests. Raises what ``create_event`` raises."""
+    place and date, and no guests; ``host``: an event host who made it, who becomes its host.
+    Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
             "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled")  # fmt: skip
     event = create_event(
@@ -310,4 +313,6 @@ def copy_event(
     db.session.flush()
 
     feedback.copy_form(source, event)
+    if host is not None and not host.role.sees_every_event:
+        assignments.assign(host, event.id)
     return event

@@ -165,12 +165,17 @@ def test_only_failures_count(client, organizer):
         client.post("/logout", data={"csrf_token": csrf_token(page)})
 
 
-def test_volunteers_are_refused_admin(app, client):
+def test_a_door_member_without_events_sees_none_and_no_site_page(app, client):
     with app.app_context():
+        event_id = make_event().id
         make_organizer(email="volunteer@example.org", role=OrganizerRole.DOOR)
         db.session.commit()
     sign_in(client, "volunteer@example.org")
-    assert client.get("/admin/events").status_code == 403
+    page = client.get("/admin/events").get_data(as_text=True)
+    assert "given to you yet" in page
+    assert client.get("/admin/people").status_code == 403
+    assert client.get(f"/admin/events/{event_id}").status_code == 404
+    assert client.get(f"/door/events/{event_id}").status_code == 404
 
 
 @pytest.mark.parametrize(
