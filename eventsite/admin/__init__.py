@@ -13,6 +13,7 @@ from eventsite.admin import (  # noqa: F401  (routes register on bp)
     messages,
     people,
     team,
+    team_security,
 )
 from eventsite.admin.blueprint import bp
 

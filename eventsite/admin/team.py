@@ -8,7 +8,7 @@ from eventsite.admin.team_forms import InviteForm, MemberForm
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.extensions import db
 from eventsite.models import Organizer
-from eventsite.services import assignments, team
+from eventsite.services import assignments, second_factor, team
 from eventsite.web import REFUSED, attempt, attempt_or_flash, form_status
 
 
@@ -23,6 +23,7 @@ def _team_page(form: InviteForm):
         members=members,
         events=events,
         last_seen=team.last_seen(),
+        second_factor_required=second_factor.is_required(),
         invitations=team.pending_invitations(),
     )
     return page, form_status(form)

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from eventsite.extensions import db
 from eventsite.models import Event, OrganizerRole, Rsvp
-from eventsite.services import assignments
+from eventsite.services import assignments, second_factor
 
 
 class Permission(enum.StrEnum):
@@ -82,12 +82,22 @@ def member_gate(*, hide: bool = False):
     """None for a signed-in member; otherwise what to answer: anonymous visitors are sent to sign
     in (JSON callers get 401); ``hide`` answers 404 instead (the page's existence is nobody's business)."""
     if is_member():
-        return None
+        return enrolment_gate()
     if hide:
         abort(404)
     if _wants_json():
         return jsonify(error="login_required", message="Sign in as a team member."), 401
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def enrolment_gate():
+    """None, or a redirect to set up two-factor sign-in when the team requires it of this member
+    and they have none yet (nothing else opens until then)."""
+    if current_user.totp_enabled_at is not None or not second_factor.required_of(current_user):
+        return None
+    if _wants_json():
+        return jsonify(error="second_factor_required", message="Set up two-factor sign-in first."), 403
+    return redirect(url_for("auth.two_factor"))
 
 
 def event_gate(permission: Permission, event: Event | int) -> None:

@@ -1,6 +1,8 @@
 """Starting a member's session, the one way every sign-in ends (the sign-in form, a team
 invitation, a password reset). ``password_proven`` is where the second factor steps in."""
 
+import time
+
 from flask import redirect, request, session, url_for
 from flask_login import current_user, login_user
 from sqlalchemy.exc import OperationalError
@@ -24,9 +26,27 @@ def begin_session(member: Organizer, next_url: str | None = None):
     return redirect(next_url or url_for("admin.events"))
 
 
+#: How long the code step waits after the password before the sign-in starts over.
+HALF_SIGNED_IN_SECONDS = 300
+
+
 def password_proven(member: Organizer, next_url: str | None = None):
-    """The member proved their password (or holds a fresh single-use link): what comes next."""
-    return begin_session(member, next_url)
+    """The member proved their password (or holds a fresh single-use link): with a second
+    factor, the code step comes next (nothing is signed in yet); without, the session starts."""
+    if member.totp_enabled_at is None:
+        return begin_session(member, next_url)
+    session.clear()
+    session["half_signed_in"] = {"member": member.id, "next": next_url, "since": int(time.time())}
+    return redirect(url_for("auth.login_code"))
+
+
+def half_signed_in() -> Organizer | None:
+    """The member waiting at the code step, or None (never started, expired, or gone)."""
+    pending = session.get("half_signed_in")
+    if not pending or time.time() - pending.get("since", 0) > HALF_SIGNED_IN_SECONDS:
+        return None
+    member = db.session.get(Organizer, pending["member"])
+    return member if member is not None and member.is_active else None
 
 
 @bp.after_app_request

@@ -1,12 +1,11 @@
 """Sign-in, sign-out and password change for organizers."""
 
-import math
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from eventsite.auth.blueprint import bp
+from eventsite.auth.blueprint import bp, login_throttle, minutes
 from eventsite.auth.forms import LoginForm, PasswordForm
 from eventsite.auth.sessions import password_proven
 from eventsite.extensions import db
@@ -24,28 +23,19 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def throttle():
-    return current_app.extensions["eventsite.login_throttle"]
-
-
-def minutes(seconds: int) -> str:
-    n = max(1, math.ceil(seconds / 60))
-    return f"{n} minute" if n == 1 else f"{n} minutes"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         ip, email = request.remote_addr or "", form.email.data
-        wait = throttle().retry_after(ip, email)
+        wait = login_throttle().retry_after(ip, email)
         if wait is not None:
             form.password.errors = [f"Too many failed sign-ins. Try again in {minutes(wait)}."]
             return render_template("auth/login.html", form=form), 429
         organizer = accounts.authenticate(email, form.password.data)
         if organizer is not None:
             return password_proven(organizer, safe_next(request.args.get("next")))
-        throttle().record_failure(ip, email)
+        login_throttle().record_failure(ip, email)
         form.password.errors = ["That e-mail and password don't match an organizer account."]
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)

@@ -116,3 +116,6 @@ class ErrorCode(StrEnum):
     INVITATION_PENDING = "invitation_pending"  # the address already has a pending invitation
     NOT_PENDING = "not_pending"  # the invitation was accepted or withdrawn already
     NO_EVENTS = "no_events"  # an event host, viewer or door member needs at least one event
+    # issue 14 two-factor
+    SECOND_FACTOR_REQUIRED = "second_factor_required"  # the team requires a second factor of this member
+    NO_SECOND_FACTOR = "no_second_factor"  # the member has no second factor to reset

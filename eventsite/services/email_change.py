@@ -16,16 +16,12 @@ never says whether an address already holds an RSVP, so a manage link is no way 
 out who replied (as the RSVP form says nothing of it either).
 """
 
-import base64
 import dataclasses
 import datetime as dt
 import json
 import time
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 
 from eventsite.database import lock_event
 from eventsite.extensions import db
@@ -38,11 +34,7 @@ FIELD = "new_email"
 
 
 def _fernet() -> Fernet:
-    secret = current_app.config["SECRET_KEY"]
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"eventsite email-change v2").derive(
-        secret.encode() if isinstance(secret, str) else secret
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
+    return tokens.sealer(b"eventsite email-change v2")
 
 
 def _fingerprint(rsvp: Rsvp) -> str:

@@ -1,10 +1,14 @@
-"""Secrets for links and badges, and constant-time comparison."""
+"""Secrets for links and badges, sealing secrets at rest, and constant-time comparison."""
 
+import base64
 import hashlib
 import hmac
 import secrets
 import uuid
 
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 #: No 0/o, 1/l/i: a ticket code read aloud or typed at the door stays unambiguous.
@@ -53,3 +57,13 @@ def stable_uuid(message: str) -> str:
     """A ``urn:uuid:`` made from ``keyed_digest(message)``: what an address book or calendar
     recognises a record by when it is imported again."""
     return uuid.UUID(bytes=keyed_digest(message)[:16], version=4).urn
+
+
+def sealer(purpose: bytes) -> Fernet:
+    """Authenticated encryption keyed from SECRET_KEY, one key per ``purpose`` (Fernet: AES-CBC
+    with HMAC-SHA256 and a timestamp): what must be read back but never lie in the clear."""
+    secret = current_app.config["SECRET_KEY"]
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret.encode() if isinstance(secret, str) else secret
+    )
+    return Fernet(base64.urlsafe_b64encode(key))

@@ -86,6 +86,8 @@ ROUTES = {
     "admin.withdraw_invitation":       OWNER,
     "admin.deactivate_member":         OWNER,
     "admin.reactivate_member":         OWNER,
+    "admin.require_second_factor":     OWNER,
+    "admin.reset_second_factor":       OWNER,
     "api.openapi":                     "YYYYYYYY",  # the API's description is public
     "api.door_info":                   "LHHHHHHH",  # only a door link has door details
     "api.check_in":                    DOOR,

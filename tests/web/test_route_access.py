@@ -72,6 +72,10 @@ ROUTES = {
     "auth.reset_password":             (N, Y, N, N),  # the guest caller holds the mailed links
     "auth.join":                       (N, Y, N, N),
     "auth.my_sign_ins":                (N, N, N, Y),
+    "auth.login_code":                 (Y, Y, Y, Y),  # without a password first: back to sign-in
+    "auth.two_factor":                 (N, N, N, Y),
+    "auth.new_recovery_codes":         (N, N, N, Y),
+    "auth.two_factor_off":             (N, N, N, Y),
     "auth.end_sign_in":                (N, N, N, Y),  # one of the organizer's own sign-ins
     "door.door_page":                  (N, N, Y, N),
     "door.service_worker":             (Y, Y, Y, Y),
@@ -138,6 +142,8 @@ ROUTES = {
     "admin.withdraw_invitation":       (N, N, N, Y),
     "admin.deactivate_member":         (N, N, N, Y),
     "admin.reactivate_member":         (N, N, N, Y),
+    "admin.require_second_factor":     (N, N, N, Y),
+    "admin.reset_second_factor":       (N, N, N, Y),
 }
 # fmt: on
 
