@@ -4,6 +4,7 @@ The blueprint and what every view of it shares are in ``blueprint``; importing t
 registers the views on it."""
 
 from eventsite.admin import (  # noqa: F401  (routes register on bp)
+    activity,
     badges,
     contacts,
     doors,
@@ -12,6 +13,7 @@ from eventsite.admin import (  # noqa: F401  (routes register on bp)
     guests,
     messages,
     people,
+    recording,
     team,
     team_security,
 )

@@ -45,6 +45,9 @@ class ActivityKind(enum.StrEnum):
     SECOND_FACTOR_RESET = "second_factor_reset"
     TEAM_SETTINGS_CHANGED = "team_settings_changed"
     RETENTION_CHANGED = "retention_changed"
+    DOOR_SCANS_UPLOADED = "door_scans_uploaded"
+    BADGE_CHANGED = "badge_changed"
+    GUEST_EMAILED = "guest_emailed"
 
     @property
     def label(self) -> str:

@@ -87,6 +87,10 @@ ROUTES = {
     "admin.deactivate_member":         OWNER,
     "admin.reactivate_member":         OWNER,
     "admin.require_second_factor":     OWNER,
+    "admin.event_activity":            MANAGE,  # names guests: never a viewer
+    "admin.event_activity_csv":        MANAGE,
+    "admin.site_activity":             OWNER,
+    "admin.site_activity_csv":         OWNER,
     "admin.reset_second_factor":       OWNER,
     "api.openapi":                     "YYYYYYYY",  # the API's description is public
     "api.door_info":                   "LHHHHHHH",  # only a door link has door details

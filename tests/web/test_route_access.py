@@ -143,6 +143,10 @@ ROUTES = {
     "admin.deactivate_member":         (N, N, N, Y),
     "admin.reactivate_member":         (N, N, N, Y),
     "admin.require_second_factor":     (N, N, N, Y),
+    "admin.event_activity":            (N, N, N, Y),
+    "admin.event_activity_csv":        (N, N, N, Y),
+    "admin.site_activity":             (N, N, N, Y),
+    "admin.site_activity_csv":         (N, N, N, Y),
     "admin.reset_second_factor":       (N, N, N, Y),
 }
 # fmt: on
