@@ -93,7 +93,11 @@ def member_gate(*, hide: bool = False):
 def enrolment_gate():
     """None, or a redirect to set up two-factor sign-in when the team requires it of this member
     and they have none yet (nothing else opens until then)."""
-    if current_user.totp_enabled_at is not None or not second_factor.required_of(current_user):
+    if current_user.totp_enabled_at is not None:
+        return None
+    if "second_factor_required" not in g:
+        g.second_factor_required = second_factor.required_of(current_user)
+    if not g.second_factor_required:
         return None
     if _wants_json():
         return jsonify(error="second_factor_required", message="Set up two-factor sign-in first."), 403
