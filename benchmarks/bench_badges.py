@@ -79,7 +79,7 @@ def sample(n: int, seed: int = 7):
                 name=first if i % 7 else f"{first} {last}-{rng.choice(LAST)}",
                 full_name=f"{first} {last}",
                 pronouns=rng.choice(["", "she/her", "he/him", "they/them"]),
-                program=rng.choice(PROGRAMS),
+                institution=rng.choice(PROGRAMS),
                 level=level,
                 role=role,
                 role_words=words,
@@ -186,7 +186,7 @@ def run_reportlab(n: int, qr: str) -> dict:
         c.drawString(x + pad, y + h - 33 - 46 - 11, line)
         low_w = w - pad - 6 - 110
         ty = y + h - 105
-        for text in simpleSplit(b.program, "NotoSans", 9, low_w)[:3]:
+        for text in simpleSplit(b.institution, "NotoSans", 9, low_w)[:3]:
             c.setFont("NotoSans", 9)
             c.drawString(x + pad, ty, text)
             ty -= 10.5

@@ -91,7 +91,7 @@ def event_dashboard(event_id: int):
         action=ActionForm(),
         per_day_chart=daily_bars(figures.per_day, title="RSVPs received per day"),
         level_chart=horizontal_bars(figures.by_level, title="Live RSVPs by training level"),
-        program_chart=horizontal_bars(figures.by_program, title="Live RSVPs by program (top 12)"),
+        institution_chart=horizontal_bars(figures.by_institution, title="Live RSVPs by program (top 12)"),
         public_url=url_for("public.event_page", slug=event.slug),
         door=door_figures(event),
         networking=contact_figures(event),

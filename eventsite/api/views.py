@@ -12,6 +12,7 @@ from eventsite.formatting import clock, event_when
 from eventsite.models import Event
 from eventsite.services import ErrorCode, checkin, tickets, walk_ins
 from eventsite.services import roster as roster_service
+from eventsite.services.guest_details import INSTITUTION_KEY
 
 
 def get_event(event_id: int) -> Event:
@@ -66,7 +67,7 @@ def guest_json(guest: checkin.Guest | None) -> dict | None:
         "name": guest.name,
         "full_name": guest.full_name,
         "pronouns": guest.pronouns,
-        "program": guest.program,
+        INSTITUTION_KEY: guest.institution,
         "level": guest.level,
         "status": guest.status,
         "dietary_notes": guest.dietary_notes,
@@ -186,7 +187,7 @@ def search(event_id: int):
                 "rsvp_id": h.guest.rsvp_id,
                 "name": h.guest.name,
                 "full_name": h.guest.full_name,
-                "program": h.guest.program,
+                INSTITUTION_KEY: h.guest.institution,
                 "level": h.guest.level,
                 "status": h.guest.status,
                 "checked_in_at": iso(h.checked_in_at),
@@ -257,10 +258,8 @@ def walk_in(event_id: int):
     """Register a walk-in at the door and admit them at once (idempotent by nonce)."""
     event = get_event(event_id)
     data = json_body()
-    fields = {
-        k: optional_str(data, k) or ""
-        for k in ("first_name", "last_name", "training_level", "email", "program", "nonce")
-    }
+    fields = {k: optional_str(data, k) or "" for k in ("first_name", "last_name", "training_level", "email", "nonce")}
+    fields["institution"] = optional_str(data, INSTITUTION_KEY) or ""
     done = walk_ins.register_walk_in(event, **fields, door=g.door, by=actor_label())
     db.session.commit()
     badge_url = url_for("door.walk_in_badge", token=walk_ins.badge_token(done.rsvp, g.door))

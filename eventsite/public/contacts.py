@@ -16,6 +16,7 @@ from eventsite.public.forms import GuestDetailsForm
 from eventsite.public.manage_page import manage_context
 from eventsite.public.views import load_rsvp, remember_guest
 from eventsite.services import DomainError, ErrorCode, contacts, tickets, tokens
+from eventsite.services.guest_details import INSTITUTION_KEY
 from eventsite.web import REFUSED, attempt, attempt_or_abort, form_status
 
 
@@ -111,7 +112,9 @@ def meet_lookup(token: str):
         if exc.code == ErrorCode.UNKNOWN_CODE:
             guessing.miss(guessing.Secret.BADGE)
         return jsonify(error=exc.code, message=exc.message), 404
-    return jsonify(name=found.name, shares=found.shares, already_saved=found.already_saved, program=found.program)
+    return jsonify(
+        name=found.name, shares=found.shares, already_saved=found.already_saved, **{INSTITUTION_KEY: found.institution}
+    )
 
 
 # --- My contacts ------------------------------------------------------------------------------

@@ -70,8 +70,8 @@ class Dashboard:
     per_day: list[tuple[dt.date, int]]
     #: (training level, live RSVPs), in the fixed order of TrainingLevel.
     by_level: list[tuple[str, int]]
-    #: (program, live RSVPs), largest first, top 12.
-    by_program: list[tuple[str, int]]
+    #: (institution, live RSVPs), largest first, top 12.
+    by_institution: list[tuple[str, int]]
 
 
 def dashboard(event: Event) -> Dashboard:
@@ -116,5 +116,5 @@ def dashboard(event: Event) -> Dashboard:
         per_day=per_day,
         by_level=[(level.label, levels.get(level, 0)) for level in TrainingLevel],
         # An anonymised guest (their data deleted) still counts, under a name that says why.
-        by_program=[(name or "Data deleted", n) for name, n in programs],
+        by_institution=[(name or "Data deleted", n) for name, n in programs],
     )

@@ -6,6 +6,10 @@ from collections.abc import Mapping
 
 from eventsite.models import TrainingLevel
 
+#: What the door page, the check-in API and the Meet page call a guest's institution in their
+#: JSON (the name is public, so it stays); in code it is ``institution`` everywhere. Convert here.
+INSTITUTION_KEY = "program"
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GuestDetails:

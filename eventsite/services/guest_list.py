@@ -16,6 +16,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Event, Rsvp, RsvpStatus, TrainingLevel
+from eventsite.services.guest_details import INSTITUTION_KEY
 
 PER_PAGE = 50
 
@@ -55,11 +56,13 @@ STATUS_ORDER = (
     RsvpStatus.DECLINED,
     RsvpStatus.CANCELLED,
 )
+#: ?sort= value -> (column heading, sort keys). The values are links people keep, so the
+#: institution's stays "program" (guest_details.INSTITUTION_KEY).
 SORTS = {
     "name": ("Name", lambda: (unicode_lower(Rsvp.last_name), unicode_lower(Rsvp.first_name))),
     "status": ("Status", lambda: (_order_of(Rsvp.status, STATUS_ORDER),)),
     "level": ("Level", lambda: (_order_of(Rsvp.training_level, list(TrainingLevel)),)),
-    "program": ("Program", lambda: (unicode_lower(Rsvp.institution),)),
+    INSTITUTION_KEY: ("Program", lambda: (unicode_lower(Rsvp.institution),)),
     "rsvp_time": ("RSVP time", lambda: (Rsvp.created_at,)),
 }
 

@@ -53,6 +53,7 @@ from eventsite.extensions import db
 from eventsite.models import CheckIn, Event, Rsvp, RsvpStatus
 from eventsite.models.enums import LIVE_STATUSES
 from eventsite.services import checkin
+from eventsite.services.guest_details import INSTITUTION_KEY
 
 SCHEME = "hkdf-sha256/aes-256-gcm/v1"
 LOOKUP_INFO = b"eventsite roster v1 lookup"
@@ -112,7 +113,7 @@ def _details(rsvp: Rsvp, admission: tuple[dt.datetime, str] | None, local_time) 
         "name": rsvp.display_name,
         "full_name": rsvp.full_name,
         "pronouns": rsvp.pronouns,
-        "program": rsvp.institution,
+        INSTITUTION_KEY: rsvp.institution,
         "level": rsvp.training_level.label,
         "status": rsvp.status.value,
         "dietary_notes": rsvp.dietary_notes if notes else "",

@@ -22,13 +22,13 @@ from eventsite.extensions import db
 from eventsite.models import CheckIn, DoorLink, Event, Rsvp, RsvpStatus, TrainingLevel, utcnow
 from eventsite.services import DomainError, ErrorCode, checkin, rsvps
 from eventsite.services.capacity import seats_taken
-from eventsite.services.guest_details import GuestDetails
+from eventsite.services.guest_details import INSTITUTION_KEY, GuestDetails
 
 WALK_IN = "walk_in"
 #: How long the "Print badge" link a door gets for its walk-in works.
 BADGE_LINK_MAX_AGE = dt.timedelta(minutes=30)
 NAME_MAX = 100
-PROGRAM_MAX = 200
+INSTITUTION_MAX = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +67,7 @@ def register_walk_in(
     last_name: str = "",
     training_level: str,
     email: str = "",
-    program: str = "",
+    institution: str = "",
     nonce: str,
     door: DoorLink | None = None,
     by: str = checkin.ORGANIZER_DOOR,
@@ -80,7 +80,7 @@ def register_walk_in(
     first result (``replayed``) and creates nothing. Call under ``writing()``.
 
     Raises DomainError ``bad_nonce`` / ``nonce_reused`` (field nonce), ``bad_first_name``,
-    ``bad_last_name``, ``bad_program``, ``bad_training_level``, ``bad_email`` and
+    ``bad_last_name``, ``bad_program`` (the API's name for the institution), ``bad_training_level``, ``bad_email`` and
     ``already_registered`` (field email: that address has a live RSVP, so scan or search for
     them instead), ``event_cancelled``.
     """
@@ -97,7 +97,8 @@ def register_walk_in(
 
     first = _clean(first_name, "first_name", "first name", NAME_MAX, required=True)
     last = _clean(last_name, "last_name", "last name", NAME_MAX, required=False)
-    program = _clean(program, "program", "program", PROGRAM_MAX, required=False)
+    # its field is INSTITUTION_KEY in the API: the refusal names that field
+    institution = _clean(institution, INSTITUTION_KEY, "program", INSTITUTION_MAX, required=False)
     try:
         level = TrainingLevel(training_level)
     except ValueError:
@@ -123,7 +124,9 @@ def register_walk_in(
     full = event.capacity is not None and taken >= event.capacity
     where = door.label if door is not None else by
     note = f"walk-in at {where}" + (f", over capacity ({taken + 1}/{event.capacity})" if full else "")
-    details = GuestDetails(first_name=first, last_name=last, email=address, institution=program, training_level=level)
+    details = GuestDetails(
+        first_name=first, last_name=last, email=address, institution=institution, training_level=level
+    )
     rsvp = rsvps.insert_rsvp(
         event,
         details,

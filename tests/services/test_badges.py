@@ -26,7 +26,7 @@ def badge_for(**fields) -> badges.BadgeData:
         name="José",
         full_name="José Hernández",
         pronouns="he/him",
-        program="UCLA Orthopaedic Surgery",
+        institution="UCLA Orthopaedic Surgery",
         level="PGY-2",
         role="resident",
         role_words="Resident",
@@ -93,7 +93,7 @@ def test_printed_qr_symbol_is_at_least_an_inch():
             "name": LONG_NAME,
             "full_name": LONG_NAME,
             "pronouns": "they/them",
-            "program": LONG_PROGRAM,
+            "institution": LONG_PROGRAM,
             "level": "Attending / faculty",
         },
         {
@@ -126,15 +126,15 @@ def test_blocks_stay_inside_the_badge_and_off_the_qr_and_each_other(fields):
             assert not overlaps(boxes[a], boxes[b]), (a, b)
     # Nothing was cut: every word of every field is printed.
     printed = " ".join(" ".join(block.fit.lines) for block in fitted.blocks)
-    for value in (fitted.data.name, fitted.data.program, fitted.data.event_title):
+    for value in (fitted.data.name, fitted.data.institution, fitted.data.event_title):
         assert "".join(value.split()) in "".join(printed.split())
 
 
 @pytest.mark.no_db
 def test_long_name_and_program_shrink_then_wrap_to_two_or_three_lines():
     assert len(LONG_PROGRAM) == 120
-    fitted = badges.fit_badge(badge_for(name=LONG_NAME, full_name=LONG_NAME, program=LONG_PROGRAM))
-    name, program = fitted.block("name"), fitted.block("program")
+    fitted = badges.fit_badge(badge_for(name=LONG_NAME, full_name=LONG_NAME, institution=LONG_PROGRAM))
+    name, program = fitted.block("name"), fitted.block("institution")
     assert len(name.fit.lines) == 2 and name.fit.size >= 14
     assert len(program.fit.lines) in (2, 3) and program.fit.size >= 7
     assert badges.fit_badge(badge_for()).block("name").fit.size == 36  # a short name stays large

@@ -30,7 +30,9 @@ def test_confirmed_guest_is_admitted_by_url_or_bare_code_and_second_scan_is_ambe
     db.session.commit()
     assert (first.result, first.colour, first.reason) == ("admitted", "green", "")
     assert (
-        first.guest.name == "Mo" and first.guest.program == "UCLA Orthopaedic Surgery" and first.guest.level == "PGY-2"
+        first.guest.name == "Mo"
+        and first.guest.institution == "UCLA Orthopaedic Surgery"
+        and first.guest.level == "PGY-2"
     )
     assert (first.guest.dietary_notes, first.guest.accessibility_notes) == ("vegan", "step-free")
 

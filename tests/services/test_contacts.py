@@ -47,7 +47,7 @@ def test_directory_lists_only_confirmed_opted_in_guests_of_the_event_and_never_t
     db.session.commit()
 
     entries = contacts.directory(event, viewer=viewer)
-    assert [(e.name, e.program, e.level, e.ask_me_about) for e in entries] == [
+    assert [(e.name, e.institution, e.level, e.ask_me_about) for e in entries] == [
         ("Lin", "UCLA", "Attending / faculty", "hand fellowships")
     ]
     assert "lina@example.org" not in repr(entries)
@@ -132,7 +132,7 @@ def test_scanning_saves_only_the_fields_the_contact_shares(event):
     result = contacts.save_scanned(me, badge_url(ana), note="  talked about   hand fellowship ")
     assert result.created and result.saved.note == "talked about hand fellowship"
     [row] = contacts.my_contacts(me)
-    assert (row.card.full_name, row.card.program, row.card.email, row.card.phone, row.card.url) == (
+    assert (row.card.full_name, row.card.institution, row.card.email, row.card.phone, row.card.url) == (
         "Ana Li", "USC", "", "+1 213 555 0199", ""
     )  # fmt: skip
 
@@ -142,7 +142,7 @@ def test_a_guest_who_did_not_opt_in_is_not_saved(event):
     result = contacts.save_scanned(me, badge_url(shy))
     assert result.saved is None and result.contact.display_name == "S."
     preview = contacts.preview(me, badge_url(shy))
-    assert (preview.name, preview.shares, preview.program) == ("S.", False, "")
+    assert (preview.name, preview.shares, preview.institution) == ("S.", False, "")
     assert contacts.my_contacts(me) == []
 
 

@@ -304,4 +304,4 @@ def test_the_overview_counts_a_deleted_guest_under_data_deleted(app_ctx):
     db.session.commit()
     privacy.delete_own_data(gone)
     db.session.commit()
-    assert sorted(event_figures.dashboard(event).by_program) == [("Data deleted", 1), ("UCLA", 1)]
+    assert sorted(event_figures.dashboard(event).by_institution) == [("Data deleted", 1), ("UCLA", 1)]

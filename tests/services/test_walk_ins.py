@@ -71,7 +71,7 @@ def test_with_an_email_the_guest_gets_the_usual_mail_and_an_existing_rsvp_is_ref
     db.session.commit()
     mails = outbox_count()
     done = walk_ins.register_walk_in(
-        event, first_name="Gus", training_level="industry", email="Gus@Example.org", program="Acme", nonce="w4"
+        event, first_name="Gus", training_level="industry", email="Gus@Example.org", institution="Acme", nonce="w4"
     )
     db.session.commit()
     assert (done.rsvp.email, done.rsvp.institution) == ("Gus@example.org", "Acme")

@@ -35,7 +35,7 @@ class BadgeData:
     name: str
     full_name: str
     pronouns: str
-    program: str
+    institution: str
     level: str
     role: str
     role_words: str
@@ -67,7 +67,7 @@ def badge_data(rsvp: Rsvp, event: Event | None = None) -> BadgeData:
         name=rsvp.display_name,
         full_name=rsvp.full_name,
         pronouns=rsvp.pronouns,
-        program=rsvp.institution,
+        institution=rsvp.institution,
         level=rsvp.training_level.label,
         role=role.value,
         role_words=role_words(role, rsvp.training_level),
@@ -186,12 +186,18 @@ def fit_badge(data: BadgeData) -> FittedBadge:
     low_top = max(upper[-1].bottom + 5, top + 46 + 13)  # the lower part lines up across badges
     level = m.fit(data.level, width=low_w, max_size=9.5, min_size=7, bold=True)
     room = event_y - 5 - low_top - height([level]) - GAP
-    program = m.fit(data.program, width=low_w, max_size=10, min_size=9, min_wrapped=7, max_lines=3, height=room)
+    institution = m.fit(data.institution, width=low_w, max_size=10, min_size=9, min_wrapped=7, max_lines=3, height=room)
     return FittedBadge(
         data=data,
         blocks=(
             *upper,
-            *_stack([("program", program, False, ""), ("level", level, True, "")], x=PAD, y=low_top, w=low_w, gap=GAP),
+            *_stack(
+                [("institution", institution, False, ""), ("level", level, True, "")],
+                x=PAD,
+                y=low_top,
+                w=low_w,
+                gap=GAP,
+            ),
             *_stack([("title", title, True, ""), ("place", place, False, "")], x=PAD, y=event_y, w=low_w),
         ),
         qr_uri=qr_data_uri(data.payload),

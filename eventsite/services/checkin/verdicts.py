@@ -68,7 +68,7 @@ class Guest:
     name: str
     full_name: str
     pronouns: str
-    program: str
+    institution: str
     level: str
     status: str
     dietary_notes: str
@@ -82,7 +82,7 @@ class Guest:
             name=rsvp.display_name,
             full_name=rsvp.full_name,
             pronouns=rsvp.pronouns,
-            program=rsvp.institution,
+            institution=rsvp.institution,
             level=rsvp.training_level.label,
             status=rsvp.status.value,
             dietary_notes=rsvp.dietary_notes if notes else "",

@@ -23,7 +23,7 @@ class Card:
     first_name: str
     last_name: str
     badge_name: str
-    program: str
+    institution: str
     level: str
     email: str = ""
     phone: str = ""
@@ -41,13 +41,13 @@ def shares_card(rsvp: Rsvp, profile: GuestProfile | None = None) -> bool:
 
 
 def card_of(rsvp: Rsvp, profile: GuestProfile | None) -> Card:
-    """Name and program always; e-mail, phone and link only while the guest shares them."""
+    """Name and institution always; e-mail, phone and link only while the guest shares them."""
     sharing = profile is not None and profile.share_contact
     return Card(
         first_name=rsvp.first_name,
         last_name=rsvp.last_name,
         badge_name=rsvp.badge_name,
-        program=rsvp.institution,
+        institution=rsvp.institution,
         level=rsvp.training_level.label,
         email=rsvp.email if sharing and profile.share_email else "",
         phone=profile.phone if sharing and profile.share_phone else "",
@@ -87,11 +87,11 @@ class Preview:
     name: str
     shares: bool
     already_saved: bool
-    program: str = ""
+    institution: str = ""
 
 
 def preview(owner: Rsvp, scanned: str) -> Preview:
-    """The scanned guest's badge name, and (if they share) their program. Raises as ``find_badge``
+    """The scanned guest's badge name, and (if they share) their institution. Raises as ``find_badge``
     and ``not_confirmed``."""
     require_guest(owner)
     contact = find_badge(owner, scanned)
@@ -100,7 +100,7 @@ def preview(owner: Rsvp, scanned: str) -> Preview:
         name=contact.display_name,
         shares=shares,
         already_saved=find_saved(owner, contact) is not None,
-        program=contact.institution if shares else "",
+        institution=contact.institution if shares else "",
     )
 
 

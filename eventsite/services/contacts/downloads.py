@@ -48,7 +48,7 @@ def vcard(rows: list[ContactRow], *, event: Event) -> str:
         ]
         if c.badge_name and c.badge_name != c.first_name:
             props.append(f"NICKNAME:{_text(c.badge_name)}")
-        props.append(f"ORG:{_text(c.program)}")
+        props.append(f"ORG:{_text(c.institution)}")
         props.append(f"TITLE:{_text(c.level)}")
         if c.email:
             props.append(f"EMAIL;TYPE=work:{_text(c.email)}")
@@ -72,7 +72,7 @@ def contacts_csv(rows: list[ContactRow], *, event: Event) -> str:
     writer.writerow(CSV_HEADER)
     for row in rows:
         c = row.card
-        cells = (c.full_name, c.badge_name, c.program, c.level, c.email, c.phone, c.url, row.note,
+        cells = (c.full_name, c.badge_name, c.institution, c.level, c.email, c.phone, c.url, row.note,
                  row.saved_at.astimezone(event.tz).isoformat(timespec="seconds"))  # fmt: skip
         writer.writerow([neutralise(cell) for cell in cells])
     return "\ufeff" + buffer.getvalue()

@@ -37,7 +37,7 @@ class DirectoryEntry:
 
     rsvp_id: int
     name: str
-    program: str
+    institution: str
     level: str
     group: str
     ask_me_about: str
@@ -74,7 +74,7 @@ def directory(event: Event, *, viewer: Rsvp, group: str | None = None) -> list[D
         DirectoryEntry(
             rsvp_id=row.id,
             name=row.badge_name or row.first_name,
-            program=row.institution,
+            institution=row.institution,
             level=row.training_level.label,
             group=level_group(row.training_level),
             ask_me_about=row.ask_me_about,
