@@ -15,7 +15,7 @@ from eventsite.web import REFUSED, attempt, attempt_or_flash, form_status
 def _team_page(form: InviteForm):
     members = team.members()
     events = {
-        m.id: team.event_titles(assignments.assigned_event_ids(m)) for m in members if not m.role.sees_every_event
+        m.id: team.event_places(assignments.assigned_event_ids(m)) for m in members if not m.role.sees_every_event
     }
     page = render_template(
         "admin/team.html",

@@ -58,6 +58,15 @@ def event_titles(event_ids: Iterable[int]) -> list[str]:
     return list(db.session.scalars(sa.select(Event.title).where(Event.id.in_(ids)).order_by(Event.starts_at)))
 
 
+def event_places(event_ids: Iterable[int]) -> list[str]:
+    """Short names of events for a list: "Chicago, Oct 21"."""
+    ids = list(event_ids)
+    if not ids:
+        return []
+    events = db.session.scalars(sa.select(Event).where(Event.id.in_(ids)).order_by(Event.starts_at))
+    return [f"{e.city}, {e.local_starts_at.strftime('%b')} {e.local_starts_at.day}" for e in events]
+
+
 def _scoped_events(role: OrganizerRole, event_ids: Iterable[int]) -> list[int]:
     """The events a role is given: none for roles that see every event."""
     return [] if role.sees_every_event else sorted(set(event_ids))
