@@ -3,7 +3,7 @@
 The blueprint and what every view of it shares are in ``blueprint``; importing the package
 registers the views on it."""
 
-from eventsite.auth import account, joining, recovery, two_factor, views  # noqa: F401  (routes register on bp)
+from eventsite.auth import account, joining, notices, recovery, two_factor, views  # noqa: F401  (routes register on bp)
 from eventsite.auth.blueprint import bp
 
 __all__ = ["bp"]

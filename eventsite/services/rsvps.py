@@ -22,7 +22,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, history, mail, tokens
+from eventsite.services import DomainError, ErrorCode, history, mail, notifications, tokens
 from eventsite.services.capacity import seats_taken
 from eventsite.services.guest_details import GuestDetails
 
@@ -121,6 +121,7 @@ def submit_rsvp(
     rsvp = insert_rsvp(
         event, dataclasses.replace(details, email=address), email_key=key, status=status, now=now, actor=actor
     )
+    notifications.after_rsvp(rsvp)
     return SubmitResult(rsvp, created=True)
 
 

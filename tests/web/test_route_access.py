@@ -24,7 +24,18 @@ from eventsite.extensions import db
 from eventsite.jobs import print_jobs
 from eventsite.models import BadgeJobOutput, BadgePrintJob, LoginSession, OrganizerRole, utcnow
 from eventsite.models.enums import BadgeJobStatus
-from eventsite.services import accounts, checkin, contacts, doors, feedback, password_reset, team, tokens, walk_ins
+from eventsite.services import (
+    accounts,
+    checkin,
+    contacts,
+    doors,
+    feedback,
+    notifications,
+    password_reset,
+    team,
+    tokens,
+    walk_ins,
+)
 from factories import make_event, make_organizer, make_rsvp
 from helpers import csrf_token, outbox_token, sign_in
 from page_checks import nu_errors
@@ -74,6 +85,8 @@ ROUTES = {
     "auth.my_sign_ins":                (N, N, N, Y),
     "auth.login_code":                 (Y, Y, Y, Y),  # without a password first: back to sign-in
     "auth.two_factor":                 (N, N, N, Y),
+    "auth.my_notices":                 (N, N, N, Y),
+    "auth.unsubscribe_notice":         (N, Y, N, N),  # the guest caller holds the mailed links
     "auth.new_recovery_codes":         (N, N, N, Y),
     "auth.two_factor_off":             (N, N, N, Y),
     "auth.end_sign_in":                (N, N, N, Y),  # one of the organizer's own sign-ins
@@ -222,6 +235,9 @@ def world(app):
             ),
             "invitation_token": outbox_token("/join/"),
             "reset_token": outbox_token("/reset-password/"),
+            "unsubscribe_token": notifications.unsubscribe_url(owner, event, notifications.NoticeKind.FULL).rsplit(
+                "/", 1
+            )[1],
             "event_id": event.id,
             "slug": event.slug,
             "rsvp_id": rsvp.id,
@@ -255,6 +271,7 @@ SECRET_ARGS = [
     ("/email-change/", "change", "email_change_token"),
     ("/join/", "token", "invitation_token"),
     ("/reset-password/", "token", "reset_token"),
+    ("/notifications/unsubscribe/", "token", "unsubscribe_token"),
     ("", "code", "ticket_code"),
 ]
 #: Who holds each secret; everyone else gets MADE_UP in its place.
@@ -265,6 +282,7 @@ HOLDERS = {
     "email_change_token": {"guest"},
     "invitation_token": {"guest"},
     "reset_token": {"guest"},
+    "unsubscribe_token": {"guest"},
     "ticket_code": {"guest", "organizer"},
     "door_token": {"door"},
 }
