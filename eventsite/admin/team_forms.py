@@ -33,7 +33,9 @@ def _role_field():
     )
 
 
-class _MemberFields(Form):
+class MemberForm(Form):
+    """A member's role and, for scoped roles, their events."""
+
     role = _role_field()
     events = EventBoxes(
         "Events", coerce=int, description="For an event host, viewer or door member: the events they work on."
@@ -49,9 +51,5 @@ class _MemberFields(Form):
         return OrganizerRole(self.role.data)
 
 
-class InviteForm(_MemberFields):
+class InviteForm(MemberForm):
     email = EmailField("E-mail", validators=[DataRequired("Please enter the address to invite.")])
-
-
-class MemberForm(_MemberFields):
-    pass

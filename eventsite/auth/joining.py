@@ -3,7 +3,7 @@
 from eventsite.auth import guessing
 from eventsite.auth.blueprint import bp
 from eventsite.auth.forms import JoinForm
-from eventsite.auth.recovery import dead_link
+from eventsite.auth.recovery import dead_link, opened
 from eventsite.auth.sessions import password_proven
 from eventsite.services import team
 from eventsite.web import REFUSED, attempt, form_page
@@ -11,10 +11,8 @@ from eventsite.web import REFUSED, attempt, form_page
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
 def join(token: str):
-    guessing.guard(guessing.Secret.INVITATION)
-    invitation = team.invitation_for(token)
+    invitation = opened(guessing.Secret.INVITATION, team.invitation_for, token)
     if invitation is None:
-        guessing.miss(guessing.Secret.INVITATION)
         return dead_link()
     form = JoinForm()
     if form.validate_on_submit():

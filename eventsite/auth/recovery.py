@@ -12,6 +12,16 @@ from eventsite.services import password_reset
 from eventsite.web import REFUSED, attempt, form_page, saved
 
 
+def opened(secret: guessing.Secret, find, token: str):
+    """What a mailed link opens (``find(token)``), or None; a miss counts against ``secret``'s
+    guessing budget, and an address that used it up is refused (429) before looking."""
+    guessing.guard(secret)
+    found = find(token)
+    if found is None:
+        guessing.miss(secret)
+    return found
+
+
 def dead_link():
     """One page for a link that is unknown, used, withdrawn or expired (the reason is nobody's
     business); the miss counts against the guessing throttle."""
@@ -33,10 +43,8 @@ def forgot_password():
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    guessing.guard(guessing.Secret.PASSWORD_RESET)
-    reset = password_reset.reset_for(token)
+    reset = opened(guessing.Secret.PASSWORD_RESET, password_reset.reset_for, token)
     if reset is None:
-        guessing.miss(guessing.Secret.PASSWORD_RESET)
         return dead_link()
     form = ResetForm()
     if form.validate_on_submit():
