@@ -15,7 +15,7 @@ def _save_choices(rows) -> None:
     for event, modes in rows:
         for kind in modes:
             chosen = request.form.get(f"{event.id}-{kind.value}")
-            if chosen in notifications.MODES:
+            if chosen in kind.modes:
                 notifications.set_mode(current_user, event.id, kind, chosen)
 
 

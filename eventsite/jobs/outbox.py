@@ -14,7 +14,7 @@ from flask import Flask, current_app, has_request_context
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import mail
+from eventsite.services import mail, notifications
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ def _record(outcomes: list) -> None:
     with writing():
         # Begin afresh so that on SQLite the write transaction begins with the lock.
         db.session.rollback()
-        mail.record_outcomes(outcomes, utcnow())
+        given_up = mail.record_outcomes(outcomes, utcnow())
+        notifications.after_failures(given_up)  # tell the team of guests' e-mails that failed for good
         db.session.commit()
 
 

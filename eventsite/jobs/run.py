@@ -1,6 +1,6 @@
 """``flask jobs run`` (cron, every minute): the timed work of the site, each step a transaction
-boundary (offers that expire, reminders, feedback invitations, contact follow-ups, retention,
-badge PDFs past their week), then the delivery of what it queued, before it returns."""
+boundary (offers that expire, reminders, feedback invitations, contact follow-ups, the team's
+digests and door summaries, retention, badge PDFs past their week), then the delivery of what it queued, before it returns."""
 
 import dataclasses
 import logging
@@ -8,7 +8,8 @@ import logging
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs.outbox import DeliveryReport, deliver_outbox
-from eventsite.services import badges, contacts, feedback, privacy, reminders, rsvps
+from eventsite.models import utcnow
+from eventsite.services import badges, contacts, feedback, notice_digests, privacy, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,12 @@ class JobReport:
     anonymised: int = 0
     feedback_invited: int = 0
     feedback_reminded: int = 0
+    team_notices_queued: int = 0
 
 
 def run_jobs() -> JobReport:
-    """One cron tick: expire unclaimed offers, queue due reminders, feedback invitations and
-    contact follow-ups, apply the retention period (privacy), remove badge PDFs older than a
+    """One cron tick: expire unclaimed offers, queue due reminders, feedback invitations,
+    contact follow-ups and the team's digests and door summaries, apply the retention period (privacy), remove badge PDFs older than a
     week, then deliver the outbox.
 
     Safe to run twice, even at the same time: each guest's reminder is claimed once.
@@ -45,6 +47,9 @@ def run_jobs() -> JobReport:
     with writing():
         followups = contacts.send_followups()
         db.session.commit()
+    with writing():
+        notices = notice_digests.send_due(utcnow())
+        db.session.commit()
     anonymised = _apply_retention()
     with writing():
         badges.remove_expired_outputs()
@@ -57,6 +62,7 @@ def run_jobs() -> JobReport:
         anonymised=anonymised,
         feedback_invited=invited,
         feedback_reminded=feedback_reminded,
+        team_notices_queued=notices,
     )
 
 

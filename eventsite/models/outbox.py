@@ -25,6 +25,8 @@ class OutboxMessage(Base):
     body_html: Mapped[str] = mapped_column(sa.Text)
     #: [{"filename", "mimetype", "content" (text)}]
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: Extra header fields, e.g. List-Unsubscribe and List-Unsubscribe-Post on a notice to the team.
+    headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")

@@ -27,6 +27,8 @@ from eventsite.models import OutboxMessage, OutboxStatus, Rsvp, RsvpAction, Rsvp
 from eventsite.services import calendar, links
 
 MAX_ATTEMPTS = 8
+#: The kinds of the notices to the team (services.notifications) start with this.
+TEAM_NOTICE_PREFIX = "notice_"
 #: A "sending" claim older than this is assumed to belong to a deliverer that died.
 STALE_CLAIM = dt.timedelta(minutes=10)
 
@@ -39,9 +41,11 @@ def queue_message(
     template: str,
     rsvp: Rsvp | None = None,
     attachments: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
     **context,
 ) -> OutboxMessage:
-    """Render ``emails/<template>.txt`` and ``.html`` with ``context`` and add them to the outbox."""
+    """Render ``emails/<template>.txt`` and ``.html`` with ``context`` and add them to the outbox
+    (``headers``: extra header fields, such as List-Unsubscribe)."""
     context.setdefault("rsvp", rsvp)
     message = OutboxMessage(
         rsvp_id=rsvp.id if rsvp is not None else None,
@@ -51,6 +55,7 @@ def queue_message(
         body_text=render_template(f"emails/{template}.txt", **context),
         body_html=render_template(f"emails/{template}.html", subject=subject, **context),
         attachments=attachments or [],
+        headers=headers or {},
     )
     db.session.add(message)
     db.session.info["outbox_dirty"] = True
@@ -174,6 +179,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
         email["Reply-To"] = config["MAIL_REPLY_TO"]
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message_id(message)
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
     for item in message.attachments:
@@ -213,14 +220,15 @@ def transmit(message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-def record_outcomes(outcomes: list[tuple[OutboxMessage, str | None]], now: dt.datetime) -> None:
+def record_outcomes(outcomes: list[tuple[OutboxMessage, str | None]], now: dt.datetime) -> list[int]:
     """Record what happened to claimed messages: ``(message, None)`` sent, ``(message, error)`` failed.
 
     Sent: status sent, an "e-mailed" line in the RSVP's history. Failed: the error is kept and
     the message retried after 1, 2, 4 … minutes, or marked failed after MAX_ATTEMPTS. The
     messages may be detached (the deliverer keeps the claimed rows it read); each is written
-    with one UPDATE by id, never re-read.
+    with one UPDATE by id, never re-read. Returns the ids of the messages that failed for good.
     """
+    given_up = []
     sent = [message for message, error in outcomes if error is None]
     if sent:
         db.session.execute(
@@ -229,6 +237,17 @@ def record_outcomes(outcomes: list[tuple[OutboxMessage, str | None]], now: dt.da
             .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, last_error="")
             .execution_options(synchronize_session=False)
         )
+        # A notice to the team may name guests; once it is in the member's mailbox the outbox
+        # keeps no copy of its words, so that a guest's deletion or the retention period has
+        # nothing here to miss.
+        notices = [m.id for m in sent if m.kind.startswith(TEAM_NOTICE_PREFIX)]
+        if notices:
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(notices))
+                .values(body_text="", body_html="")
+                .execution_options(synchronize_session=False)
+            )
         history = [
             {"rsvp_id": m.rsvp_id, "action": RsvpAction.EMAILED, "actor": "system", "detail": m.subject}
             for m in sent
@@ -243,6 +262,7 @@ def record_outcomes(outcomes: list[tuple[OutboxMessage, str | None]], now: dt.da
         values = {"attempts": attempts, "last_error": error[:2000], "claimed_at": None}
         if attempts >= MAX_ATTEMPTS:
             values["status"] = OutboxStatus.FAILED
+            given_up.append(message.id)
         else:
             values["status"] = OutboxStatus.PENDING
             values["next_attempt_at"] = now + dt.timedelta(minutes=2 ** (attempts - 1))
@@ -252,3 +272,4 @@ def record_outcomes(outcomes: list[tuple[OutboxMessage, str | None]], now: dt.da
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+    return given_up

@@ -1,13 +1,17 @@
-"""Notices to the team (issue 14, first part): an e-mail to each member who wants it when
-something needs them or changed the event's shape, sent through the outbox like every e-mail.
+"""Notices to the team (issue 14): an e-mail to each member who wants it when something needs
+them or changed the event's shape, sent through the outbox like every e-mail.
 
-Built so far: a new approval request (at once, with a link to the pending guests) and the event
-becoming full or getting its first waitlisted guest (at once). Each member chooses per event and
-per kind ("instant" or "off"; no row: the kind's default), and every notice carries a one-click
-link that turns that kind off for that event. A notice happens once (NotificationSent). Who
-gets one: members who may see the event; a notice naming a guest only those who may manage it
-(never a viewer). Not built yet: daily digests, failed e-mails, the after-event door summary."""
+Kinds (NoticeKind): a new approval request, the event becoming full (or its first waitlisted
+guest), an e-mail to a guest that failed for good, a daily RSVP digest, and the door's summary
+after the event. Each member chooses per event and per kind among the kind's modes ("instant",
+"daily", "off"; no row: the kind's default). Every notice carries a one-click link, also as the
+List-Unsubscribe header (RFC 8058), that turns that kind off for that event, and a notice
+happens once (NotificationSent). Who gets one: members who may see the event; a notice naming a
+guest only those who may manage it (never a viewer). Instant notices are queued here, in the
+transaction of what caused them; the daily digests and the door summary by
+``services.notice_digests`` from ``flask jobs run``."""
 
+import dataclasses
 import enum
 
 import sqlalchemy as sa
@@ -22,6 +26,7 @@ from eventsite.models import (
     NotificationSent,
     Organizer,
     OrganizerRole,
+    OutboxMessage,
     Rsvp,
     RsvpStatus,
     utcnow,
@@ -33,18 +38,53 @@ from eventsite.services.capacity import place_counts
 class NoticeKind(enum.StrEnum):
     APPROVALS = "approvals"  #: a guest asks to come to an event that needs approval
     FULL = "full"  #: the event became full, or its first guest went on the waitlist
+    FAILED = "failed"  #: an e-mail to a guest of the event failed for good
+    DIGEST = "digest"  #: a daily digest of RSVPs: new, cancelled, waitlisted, and the figures
+    DOOR = "door"  #: after the event: when the door opened and closed, who came
 
     @property
     def label(self) -> str:
-        return {"approvals": "New approval requests", "full": "The event is full"}[self.value]
+        return LABELS[self]
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return MODES[self]
+
+    def mode_label(self, mode: str) -> str:
+        return "After the event" if self is NoticeKind.DOOR and mode == "instant" else MODE_LABELS[mode]
 
 
-MODES = ("instant", "off")
-DEFAULTS = {NoticeKind.APPROVALS: "instant", NoticeKind.FULL: "instant"}
-#: Roles that may act on each kind (a viewer reads figures: the event being full, not guests).
+LABELS = {
+    NoticeKind.APPROVALS: "New approval requests",
+    NoticeKind.FULL: "The event is full",
+    NoticeKind.FAILED: "Undeliverable e-mails to guests",
+    NoticeKind.DIGEST: "Daily RSVP digest",
+    NoticeKind.DOOR: "Door summary",
+}
+MODE_LABELS = {"instant": "At once", "daily": "Daily digest", "off": "Off"}
+MODES = {
+    NoticeKind.APPROVALS: ("instant", "daily", "off"),
+    NoticeKind.FULL: ("instant", "off"),
+    NoticeKind.FAILED: ("instant", "daily", "off"),
+    NoticeKind.DIGEST: ("daily", "off"),
+    NoticeKind.DOOR: ("instant", "off"),
+}
+DEFAULTS = {
+    NoticeKind.APPROVALS: "instant",
+    NoticeKind.FULL: "instant",
+    NoticeKind.FAILED: "instant",
+    NoticeKind.DIGEST: "off",
+    NoticeKind.DOOR: "instant",
+}
+_MANAGERS = frozenset({OrganizerRole.OWNER, OrganizerRole.ORGANIZER, OrganizerRole.HOST})
+#: Roles that may get each kind: a notice naming guests only those who manage them; a viewer
+#: reads figures (the event being full, the digest's counts, the door's summary), never guests.
 ROLES = {
-    NoticeKind.APPROVALS: {OrganizerRole.OWNER, OrganizerRole.ORGANIZER, OrganizerRole.HOST},
-    NoticeKind.FULL: {OrganizerRole.OWNER, OrganizerRole.ORGANIZER, OrganizerRole.HOST, OrganizerRole.VIEWER},
+    NoticeKind.APPROVALS: _MANAGERS,
+    NoticeKind.FULL: _MANAGERS | {OrganizerRole.VIEWER},
+    NoticeKind.FAILED: _MANAGERS,
+    NoticeKind.DIGEST: _MANAGERS | {OrganizerRole.VIEWER},
+    NoticeKind.DOOR: _MANAGERS | {OrganizerRole.VIEWER},
 }
 
 
@@ -57,8 +97,8 @@ def _modes(event_id: int, kind: NoticeKind) -> dict[int, str]:
     return dict(rows.tuples().all())
 
 
-def recipients(event: Event, kind: NoticeKind) -> list[Organizer]:
-    """Active members who may see the event, whose role the kind is for, and who did not turn it off."""
+def recipients(event: Event, kind: NoticeKind, mode: str = "instant") -> list[Organizer]:
+    """Active members who may see the event, whose role the kind is for, and who chose ``mode`` for it."""
     given = sa.select(EventAssignment.organizer_id).where(EventAssignment.event_id == event.id)
     members = db.session.scalars(
         sa.select(Organizer).where(
@@ -68,10 +108,10 @@ def recipients(event: Event, kind: NoticeKind) -> list[Organizer]:
         )
     )
     modes = _modes(event.id, kind)
-    return [m for m in members if modes.get(m.id, DEFAULTS[kind]) == "instant"]
+    return [m for m in members if modes.get(m.id, DEFAULTS[kind]) == mode]
 
 
-def _first_time(member: Organizer, event: Event, kind: NoticeKind, key: str) -> bool:
+def first_time(member: Organizer, event: Event, kind: NoticeKind, key: str) -> bool:
     done = db.session.scalar(
         sa.select(NotificationSent.id).where(
             NotificationSent.organizer_id == member.id,
@@ -94,34 +134,81 @@ def unsubscribe_url(member: Organizer, event: Event, kind: NoticeKind) -> str:
     return f"{links.base_url()}/notifications/unsubscribe/{_serializer().dumps([member.id, event.id, kind.value])}"
 
 
-def _notify(event: Event, kind: NoticeKind, key: str, subject: str, what: str, act_url: str, act: str) -> int:
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    """What one notice says: ``what`` in a sentence, ``lines`` listed below it, and the button."""
+
+    subject: str
+    what: str
+    act_url: str
+    act: str
+    lines: tuple[str, ...] = ()
+
+
+def send(member: Organizer, event: Event, kind: NoticeKind, notice: Notice) -> None:
+    """Queue ``notice`` to ``member``, with the one-click link that turns the kind off."""
+    unsubscribe = unsubscribe_url(member, event, kind)
+    mail.queue_message(
+        to=member.email, kind=f"{mail.TEAM_NOTICE_PREFIX}{kind.value}", subject=notice.subject, template="team_notice",
+        name=member.name, what=notice.what, lines=notice.lines, act_url=notice.act_url, act=notice.act,
+        event_title=event.title, kind_label=kind.label, unsubscribe_url=unsubscribe,
+        preferences_url=f"{links.base_url()}/account/notifications",
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )  # fmt: skip
+
+
+def _notify(event: Event, kind: NoticeKind, key: str, notice: Notice) -> int:
     sent = 0
     for member in recipients(event, kind):
-        if not _first_time(member, event, kind, key):
-            continue
-        mail.queue_message(
-            to=member.email, kind=f"notice_{kind.value}", subject=subject, template="team_notice",
-            name=member.name, what=what, act_url=act_url, act=act, event_title=event.title, kind_label=kind.label,
-            unsubscribe_url=unsubscribe_url(member, event, kind),
-            preferences_url=f"{links.base_url()}/account/notifications",
-        )  # fmt: skip
-        sent += 1
+        if first_time(member, event, kind, key):
+            send(member, event, kind, notice)
+            sent += 1
     return sent
+
+
+def admin_url(path: str) -> str:
+    return f"{links.base_url()}/admin{path}"
 
 
 def after_rsvp(rsvp: Rsvp) -> None:
     """Called when a guest's RSVP is saved: tell the team what needs them."""
     event = rsvp.event
-    base = f"{links.base_url()}/admin/events/{event.id}/guests"
     if rsvp.status == RsvpStatus.PENDING:
-        _notify(event, NoticeKind.APPROVALS, f"rsvp:{rsvp.id}", f"Approval requested: {event.title}",
-                f"{rsvp.full_name} ({rsvp.institution}) asks to come to {event.title}.",
-                f"{base}?status=pending", "See the pending guests")  # fmt: skip
+        _notify(event, NoticeKind.APPROVALS, f"rsvp:{rsvp.id}", Notice(
+            f"Approval requested: {event.title}",
+            f"{rsvp.full_name} ({rsvp.institution}) asks to come to {event.title}.",
+            admin_url(f"/events/{event.id}/guests?status=pending"), "See the pending guests"))  # fmt: skip
     elif rsvp.status in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED) and place_counts(event).is_full:
-        _notify(event, NoticeKind.FULL, "full", f"Full: {event.title}",
-                f"{event.title} has no place left: every one of its {event.capacity} places is taken"
-                + (", and new guests join the waitlist." if event.waitlist_enabled else "."),
-                f"{links.base_url()}/admin/events/{event.id}", "See the event")  # fmt: skip
+        _notify(event, NoticeKind.FULL, "full", Notice(
+            f"Full: {event.title}",
+            f"{event.title} has no place left: every one of its {event.capacity} places is taken"
+            + (", and new guests join the waitlist." if event.waitlist_enabled else "."),
+            admin_url(f"/events/{event.id}"), "See the event"))  # fmt: skip
+
+
+def failure_line(message: OutboxMessage) -> str:
+    reason = message.last_error.split(":", 1)[-1].strip() or message.last_error
+    return f"{message.to_address}: “{message.subject}” ({reason[:120]})"
+
+
+def after_failures(message_ids: list[int]) -> int:
+    """Called when the outbox gives up on messages: tell who manages each guest's event."""
+    sent = 0
+    if not message_ids:
+        return sent
+    rows = db.session.execute(
+        sa.select(OutboxMessage, Rsvp)
+        .join(Rsvp, Rsvp.id == OutboxMessage.rsvp_id)
+        .where(OutboxMessage.id.in_(message_ids))
+    )
+    for message, rsvp in rows.tuples():
+        event = rsvp.event
+        sent += _notify(event, NoticeKind.FAILED, f"outbox:{message.id}", Notice(
+            f"E-mail not delivered: {event.title}",
+            f"An e-mail to {rsvp.full_name}, a guest of {event.title}, could not be delivered after "
+            f"{mail.MAX_ATTEMPTS} attempts. Check the address with the guest.",
+            admin_url(f"/guests/{rsvp.id}"), "See the guest", (failure_line(message),)))  # fmt: skip
+    return sent
 
 
 def notice_of(token: str) -> tuple[Organizer, Event, NoticeKind] | None:
