@@ -15,11 +15,12 @@ from eventsite.services import accounts, assignments, checkin, contacts, events,
 from eventsite.services.guest_details import GuestDetails
 
 DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
-#: The rest of the demo team (same password): a city's local host and a sponsor liaison, with
-#: the events (by city) each is given.
+#: The rest of the demo team (same password): a city's local host, a sponsor liaison and a door
+#: volunteer, with the events (by city) each is given.
 DEMO_TEAM = (
     ("host.chicago@example.org", "Chris Chicago-Host", OrganizerRole.HOST, ("Chicago",)),
     ("sponsor@example.org", "Sam Sponsor", OrganizerRole.VIEWER, ("West Hollywood", "Chicago", "Boston")),
+    ("door.la@example.org", "Dana Door", OrganizerRole.DOOR, ("West Hollywood",)),
 )
 
 LA_DESCRIPTION = """\

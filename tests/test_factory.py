@@ -128,10 +128,12 @@ def test_demo_loads_the_los_angeles_event_once(app, runner):
             "organizer@example.org": "owner",
             "host.chicago@example.org": "host",
             "sponsor@example.org": "viewer",
+            "door.la@example.org": "door",
         }
         chicago = {e.id for e in events if e.city == "Chicago"}
         assert assignments.assigned_event_ids(team["host.chicago@example.org"]) == chicago
         assert assignments.assigned_event_ids(team["sponsor@example.org"]) == {e.id for e in events}
+        assert assignments.assigned_event_ids(team["door.la@example.org"]) == {la.id}
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == la.id)) > 0
         # Some Los Angeles guests joined the directory, so the demo's Meet page has people on it.
         viewer = db.session.scalar(sa.select(Rsvp).where(Rsvp.event_id == la.id).order_by(Rsvp.id))
