@@ -28,7 +28,7 @@ def my_notices():
         saved(_save_choices, rows)
         flash("Your notices are saved.")
         return redirect(url_for("auth.my_notices"))
-    return render_template("auth/notices.html", rows=rows, form=form, kinds=list(notifications.NoticeKind))
+    return render_template("auth/notices.html", rows=rows, form=form)
 
 
 @bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])

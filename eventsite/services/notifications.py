@@ -55,9 +55,9 @@ class NoticeKind(enum.StrEnum):
 
 
 LABELS = {
-    NoticeKind.APPROVALS: "New approval requests",
+    NoticeKind.APPROVALS: "Approval requests",
     NoticeKind.FULL: "The event is full",
-    NoticeKind.FAILED: "Undeliverable e-mails to guests",
+    NoticeKind.FAILED: "Undelivered e-mails",
     NoticeKind.DIGEST: "Daily RSVP digest",
     NoticeKind.DOOR: "Door summary",
 }

@@ -1,12 +1,13 @@
 """axe-core (the engine of Lighthouse's and Deque's accessibility checks) on the pages people reach
-by keyboard or screen reader in a hurry: the door page and the feedback results (issue 12.13)."""
+by keyboard or screen reader in a hurry: the door page, the feedback results (issue 12.13) and
+the team's pages (issue 14)."""
 
 import datetime as dt
 
 import pytest
 from playwright.sync_api import expect
 
-from eventsite.models import utcnow
+from eventsite.models import OrganizerRole, utcnow
 from eventsite.services import checkin, doors, feedback
 from factories import make_event, make_organizer, make_rsvp
 from helpers import db_session, sign_in_page
@@ -61,3 +62,19 @@ def test_feedback_results_free_text_list_scrolls_by_keyboard(app, new_page):
     expect(answers).to_be_focused()
     page.wait_for_function("el => el.scrollTop > 0", arg=answers.element_handle())
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/admin/team", "/account/notifications"])
+def test_team_pages_have_no_serious_axe_violation(app, new_page, path):
+    with db_session(app):
+        make_organizer(role=OrganizerRole.OWNER)
+        make_event(title="Los Angeles Resident Networking"), make_event(title="Chicago Resident Networking")
+    page = new_page(bypass_csp=True)
+    page.goto("/login")
+    sign_in_page(page)
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    if path == "/account/notifications":  # each choice is named by its kind and its event's group
+        group = page.get_by_role("group", name="Chicago Resident Networking")
+        expect(group.get_by_role("combobox", name="Daily RSVP digest")).to_have_value("off")
+    assert axe_violations(page, impacts=("moderate", "serious", "critical")) == []

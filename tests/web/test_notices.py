@@ -73,7 +73,7 @@ def test_a_member_turns_a_kind_off_from_the_mail_in_one_click_or_on_the_page(app
     assert [to for to, _ in notices(app, "approvals")].count("host@example.org") == 1
     sign_in(client, "organizer@example.org")
     page = client.get("/account/notifications").get_data(as_text=True)
-    assert "New approval requests" in page
+    assert "Approval requests" in page
     post_form(client, "/account/notifications", {f"{event_id}-approvals": "off", f"{event_id}-full": "instant"})
     with db_session(app):
         modes = dict(db.session.execute(sa.select(NotificationPreference.kind, NotificationPreference.mode).where(
