@@ -5,6 +5,7 @@ runs both. The PostgreSQL server is a throwaway started with initdb/pg_ctl; if i
 start, the run fails with the reason (never a skip).
 """
 
+import functools
 import itertools
 import shutil
 import socket
@@ -138,6 +139,36 @@ class Backend:
     def stop(self):
         if self.server is not None:
             self.server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_password_hashed_once():
+    """scrypt is slow on purpose (about 0.13 s a call here), and hundreds of tests make the same
+    account with the same password and sign in with it. Within a run, each distinct password is
+    hashed once (a real scrypt hash, its salt reused) and each (hash, password) pair that matches
+    is verified once; a wrong password is always checked in full, as the timing tests require."""
+    from werkzeug import security
+
+    from eventsite.models import organizer
+
+    @functools.lru_cache(maxsize=None)
+    def generate(password: str, method: str = "scrypt", salt_length: int = 16) -> str:
+        return security.generate_password_hash(password, method=method, salt_length=salt_length)
+
+    matched: set[tuple[str, str]] = set()
+
+    def check(pwhash: str, password: str) -> bool:
+        if (pwhash, password) in matched:
+            return True
+        ok = security.check_password_hash(pwhash, password)
+        if ok:
+            matched.add((pwhash, password))
+        return ok
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(organizer, "generate_password_hash", generate)
+        patch.setattr(organizer, "check_password_hash", check)
+        yield
 
 
 @pytest.fixture(scope="session")

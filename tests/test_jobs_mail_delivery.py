@@ -63,7 +63,7 @@ def test_jobs_run_as_a_process_again_and_again_delivers_each_message_once(app, m
     env = cli_env(app, MAIL_DELIVERY="background")
     env.pop("FLASK_MAIL_DELIVERY", None)
     expected = []
-    for run in range(4):
+    for run in range(2):  # the second run starts where the first left the outbox
         expected += evening_with_guests(app, 5, f"run{run}-")
         done = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run"],

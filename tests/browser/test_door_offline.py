@@ -5,6 +5,8 @@ and walk-ins."""
 import datetime as dt
 import json
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -279,12 +281,22 @@ def test_a_scan_the_server_did_not_answer_with_a_verdict_is_kept_and_sent_again(
             )  # fmt: skip
         # "timeout": never answered; the page gives up after SCAN_TIMEOUT_MS (8 s).
 
+    # The page's own clock, moved on by the test: the waits below are the page's timers
+    # (SCAN_TIMEOUT_MS, then STATS_MS before the queue is sent), not seconds of the suite.
+    page.clock.install()
     page.route("**/checkins", refuse_once)
     page.goto(f"/door/{door['token']}")
     wait_for_roster(page)
     scan_typed(page, door["ana"])
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "the scan never reached the server"
+        page.wait_for_timeout(50)
+    if answer == "timeout":
+        page.clock.fast_forward(9_000)
     expect(page.locator("#verdict-name")).to_have_text("Ana", timeout=15_000)
     expect(page.locator("#verdict-mode")).to_be_visible()
+    page.clock.fast_forward(5_000)
     expect(page.locator("#uploaded")).to_have_text("1 offline scan uploaded.", timeout=15_000)
     expect(page.locator("#count-in")).to_have_text("1")
     assert check_ins(app) == [(CheckInResult.ADMITTED, door["ana_id"])]
