@@ -10,8 +10,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, OrganizerRole, OutboxMessage
-from eventsite.services import accounts, assignments, checkin, contacts, events, feedback, rsvps
+from eventsite.models import CategoryPolicy, Event, EventStatus, OrganizerRole, OutboxMessage, RsvpStatus
+from eventsite.services import (
+    accounts,
+    assignments,
+    categories,
+    checkin,
+    contacts,
+    events,
+    feedback,
+    guests,
+    mail,
+    rsvps,
+)
 from eventsite.services.guest_details import GuestDetails
 
 DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
@@ -143,6 +154,25 @@ DEMO_ASK_ME_ABOUT = {
 }
 
 
+#: The Los Angeles evening's categories: (name, places, rule, band words); Guest is not offered.
+LA_CATEGORIES = (
+    ("Resident", 45, CategoryPolicy.OPEN, ""),
+    ("Faculty", 8, CategoryPolicy.OPEN, ""),
+    ("Industry / vendor", 7, CategoryPolicy.APPROVAL, "Vendor"),
+)
+
+
+def _la_categories(event: Event) -> None:
+    by_name = {c.name: c for c in categories.of_event(event)}
+    for name, places, policy, words in LA_CATEGORIES:
+        fields = categories.CategoryFields(
+            name=name, capacity=places, policy=policy, badge_role=by_name[name].badge_role, badge_label=words,
+            training_levels=tuple(by_name[name].levels),
+        )  # fmt: skip
+        categories.save(event, fields, by_name[name])
+    categories.remove(by_name["Guest"])
+
+
 def load_demo(now: dt.datetime) -> list[str]:
     """Create the demo organizer, events and guests that are missing; return what was added."""
     added = []
@@ -156,6 +186,8 @@ def load_demo(now: dt.datetime) -> list[str]:
             continue
         event = events.create_event(status=EventStatus.PUBLISHED, **spec)
         added.append(f"event {event.slug}")
+        if "Los Angeles" in title:
+            _la_categories(event)
         if event.ends_at > now:
             _add_demo_guests(event, now)
         else:
@@ -184,6 +216,8 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
             training_level=level,
         )
         result = rsvps.submit_rsvp(event, details, actor="cli", now=now)
+        if result.rsvp.status == RsvpStatus.PENDING:  # the vendor's place, approved by the organizers
+            guests.approve(result.rsvp, actor="cli", now=now)
         ids.append(result.rsvp.id)
         if "Los Angeles" in event.title and first in DEMO_ASK_ME_ABOUT:
             contacts.update_preferences(
@@ -195,6 +229,8 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
             )
     # Demo guests have example.org addresses: their welcome mail would only clutter the console.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
+    # So would the team's notice of the vendor's approval request, approved just above.
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.kind.startswith(mail.TEAM_NOTICE_PREFIX)))
 
 
 FIRST = ["Aisha", "Ben", "Carlos", "Dana", "Emeka", "Fatima", "Grace", "Hiro", "Isabel", "Jamal", "Kofi", "Lena",
@@ -249,3 +285,5 @@ def add_demo_feedback(event: Event) -> None:
         feedback.submit_feedback(rsvp, data, now=event.ends_at + dt.timedelta(hours=3 + i * 5))
     # example.org addresses: their welcome and invitation mails would only clutter the console.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
+    # So would the team's notice of the vendor's approval request, approved just above.
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.kind.startswith(mail.TEAM_NOTICE_PREFIX)))

@@ -151,7 +151,7 @@ def _each_password_hashed_once():
 
     from eventsite.models import organizer
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def generate(password: str, method: str = "scrypt", salt_length: int = 16) -> str:
         return security.generate_password_hash(password, method=method, salt_length=salt_length)
 

@@ -11,14 +11,15 @@ context; the caller commits.
 """
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, utcnow
-from eventsite.services import tokens
+from eventsite.models import CheckIn, CheckInResult, Event, Rsvp, RsvpStatus, utcnow
+from eventsite.services import categories, tokens
 
 #: The timestamp each status sets, as the services set it.
 STATUS_SINCE = {
@@ -51,7 +52,7 @@ def seed_guests(
       - anything else, used as it is.
     Columns not given: first_name "Guest{i}", last_name "Bulk", email
     "bulk{event_id}.{i}@example.org", email_key the e-mail casefolded, institution "UCLA
-    Orthopaedic Surgery", training_level "pgy2", a fresh manage token and badge code each,
+    Orthopaedic Surgery", training_level "pgy2", category_id the category of that level, a fresh manage token and badge code each,
     created_at now; updated_at and the status's own timestamp (confirmed_at, waitlisted_at or
     cancelled_at) are created_at unless given.
 
@@ -72,11 +73,14 @@ def seed_guests(
         "status": status,
     }
     rows = []
+    event = db.session.get(Event, event_id)
+    category_of = functools.cache(lambda level: categories.for_level(event, level).id)
     for i in range(n):
         row = {column: _value(value, i, event_id) for column, value in spec.items()}
         row["event_id"] = event_id
         row["status"] = RsvpStatus(row["status"])
         row.setdefault("email_key", row["email"].casefold())
+        row.setdefault("category_id", category_of(row["training_level"]))
         row.setdefault("updated_at", row["created_at"])
         for column in STATUS_SINCE.values():  # every row has the same keys: one batch, ids in order
             row.setdefault(column, row["created_at"] if column == STATUS_SINCE.get(row["status"]) else None)

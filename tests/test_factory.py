@@ -15,7 +15,7 @@ from eventsite.demo import demo_events
 from eventsite.extensions import db
 from eventsite.formatting import event_when
 from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, Rsvp
-from eventsite.services import assignments, contacts
+from eventsite.services import assignments, categories, contacts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,6 +134,8 @@ def test_demo_loads_the_los_angeles_event_once(app, runner):
         assert assignments.assigned_event_ids(team["host.chicago@example.org"]) == chicago
         assert assignments.assigned_event_ids(team["sponsor@example.org"]) == {e.id for e in events}
         assert assignments.assigned_event_ids(team["door.la@example.org"]) == {la.id}
+        la_places = [(c.name, c.capacity, c.policy.value) for c in categories.of_event(la)]
+        assert la_places == [("Resident", 45, "open"), ("Faculty", 8, "open"), ("Industry / vendor", 7, "approval")]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == la.id)) > 0
         # Some Los Angeles guests joined the directory, so the demo's Meet page has people on it.
         viewer = db.session.scalar(sa.select(Rsvp).where(Rsvp.event_id == la.id).order_by(Rsvp.id))

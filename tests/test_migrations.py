@@ -67,3 +67,28 @@ def test_every_enum_value_is_allowed_by_the_migrated_check_constraints(app_ctx):
             if isinstance(column.type, sa.Enum):
                 missing += [f"{table.name}.{column.name}={v}" for v in column.type.enums if f"'{v}'" not in checks]
     assert missing == []
+
+
+def test_existing_events_keep_their_guests_in_one_category_that_changes_nothing(app):
+    """Issue 15: an event from before categories gets one, "All guests", open, with no places or
+    band of its own, and every RSVP goes into it."""
+    from eventsite.models import GuestCategory, Rsvp
+    from eventsite.services import categories
+    from factories import make_event, make_rsvp
+    from helpers import db_session
+
+    with db_session(app):
+        event = make_event(capacity=2)
+        for _ in range(3):
+            make_rsvp(event)
+        event_id = event.id
+    with app.app_context():
+        downgrade(revision="e5f0a1b2c3d4")
+        upgrade()
+        db.session.remove()
+    with db_session(app):
+        [only] = categories.of_event(event_id)
+        assert (only.name, only.capacity, only.policy.value, only.badge_role) == ("All guests", None, "open", None)
+        statuses = db.session.execute(sa.select(Rsvp.category_id, Rsvp.status).order_by(Rsvp.id)).all()
+        assert [(c, s.value) for c, s in statuses] == [(only.id, "confirmed")] * 2 + [(only.id, "waitlisted")]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(GuestCategory)) == 1

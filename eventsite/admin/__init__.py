@@ -6,6 +6,7 @@ registers the views on it."""
 from eventsite.admin import (  # noqa: F401  (routes register on bp)
     activity,
     badges,
+    categories,
     contacts,
     doors,
     events,

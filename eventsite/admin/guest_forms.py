@@ -42,9 +42,21 @@ class GuestEditForm(Form):
     )
     dietary_notes = TextAreaField("Dietary needs", validators=[Optional(), Length(max=500)])
     accessibility_notes = TextAreaField("Accessibility needs", validators=[Optional(), Length(max=500)])
+    #: Choices are the event's categories (``for_event``); the organizer's pick sets their rules aside.
+    category_id = SelectField("Category", validators=[Optional()])
 
     def service_fields(self) -> dict:
         return {name: self[name].data or "" for name in EDITABLE_FIELDS}
+
+    def for_event(self, cats, *, automatic: str = "") -> "GuestEditForm":
+        self.category_id.choices = ([SelectChoice("", automatic)] if automatic else []) + [
+            SelectChoice(str(c.id), c.name) for c in cats
+        ]
+        self.show_category = len(cats) > 1
+        return self
+
+    def chosen_category(self) -> int | None:
+        return int(self.category_id.data) if self.category_id.data else None
 
 
 class AddGuestForm(GuestEditForm):

@@ -10,7 +10,7 @@ from eventsite.admin.common import actor, get_event, get_rsvp
 from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.models import Rsvp, RsvpStatus, TrainingLevel
-from eventsite.services import DomainError, ErrorCode, capacity, exports, guests, history, people, rsvps
+from eventsite.services import DomainError, ErrorCode, capacity, categories, exports, guests, history, people, rsvps
 from eventsite.services.guest_details import GuestDetails
 from eventsite.services.guest_list import SORTS, SOURCES, GuestFilter, checked_in_at, guest_page
 from eventsite.web import REFUSED, attempt, form_page, of_event, saved
@@ -33,6 +33,7 @@ def guest_list(event_id: int):
         sources=SOURCES,
         statuses=list(RsvpStatus),
         levels=list(TrainingLevel),
+        category_names={c.id: c.name for c in categories.of_event(event)},
     )
 
 
@@ -52,11 +53,11 @@ def guest_list_csv(event_id: int):
 @permission_required(Permission.MANAGE)
 def add_guest(event_id: int):
     event = get_event(event_id)
-    form = AddGuestForm()
+    form = AddGuestForm().for_event(categories.of_event(event), automatic="The one of their training level")
     if form.validate_on_submit():
         outcome = attempt(
             form, guests.add_guest, event, GuestDetails.from_mapping(form.data), source=form.source.data,
-            confirm_over_capacity=form.confirm_over_capacity.data, actor=actor(),
+            confirm_over_capacity=form.confirm_over_capacity.data, category_id=form.chosen_category(), actor=actor(),
         )  # fmt: skip
         if outcome is not REFUSED:
             flash(f"{outcome.rsvp.full_name} was added as confirmed and e-mailed their private link." + _over(outcome))
@@ -68,9 +69,10 @@ def add_guest(event_id: int):
 @permission_required(Permission.MANAGE)
 def guest_detail(rsvp_id: int):
     rsvp = get_rsvp(rsvp_id)
-    form = GuestEditForm(obj=rsvp)
+    form = GuestEditForm(obj=rsvp).for_event(categories.of_event(rsvp.event_id))
     if form.validate_on_submit():
-        changed = attempt(form, rsvps.change_rsvp, rsvp, actor=actor(), **form.service_fields())
+        fields = form.service_fields()
+        changed = attempt(form, guests.edit_guest, rsvp, actor=actor(), category_id=form.chosen_category(), **fields)
         if changed is not REFUSED:
             labels = ", ".join(form[name].label.text.lower() for name in changed)
             flash(f"Saved {rsvp.full_name}'s {labels}." if changed else "Nothing was changed.")

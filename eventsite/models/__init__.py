@@ -2,6 +2,7 @@
 
 from eventsite.models.badge import BadgeJobOutput, BadgePrintJob
 from eventsite.models.base import Base, utcnow
+from eventsite.models.category import CategoryPolicy, GuestCategory
 from eventsite.models.checkin import CheckIn
 from eventsite.models.contact import GuestProfile, SavedContact
 from eventsite.models.door import DoorLink
@@ -48,6 +49,8 @@ from eventsite.models.privacy import PrivacySettings
 from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
+    "CategoryPolicy",
+    "GuestCategory",
     "ActivityEntry",
     "EventAssignment",
     "PasswordReset",

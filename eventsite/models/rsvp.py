@@ -73,7 +73,11 @@ class Rsvp(TimestampMixin, Base):
     #: its status and times so the organizer's counts stay right.
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
+    #: The guest category they came in (issue 15); every RSVP has one.
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("guest_categories.id", ondelete="RESTRICT"), index=True)
+
     event: Mapped["Event"] = relationship(back_populates="rsvps")  # noqa: F821
+    category: Mapped["GuestCategory"] = relationship()  # noqa: F821
     changes: WriteOnlyMapped["RsvpChange"] = relationship(
         back_populates="rsvp", order_by="RsvpChange.id", passive_deletes=True
     )

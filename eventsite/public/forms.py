@@ -4,7 +4,7 @@ from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.forms import EmailField, Form, SelectField, StringField, TextAreaField, email_checks
-from eventsite.models import TrainingLevel
+from eventsite.models import CategoryPolicy, GuestCategory, TrainingLevel
 from eventsite.public.contact_forms import NetworkingFields
 from eventsite.services.rsvps import EDITABLE_FIELDS
 
@@ -50,8 +50,32 @@ class RsvpForm(GuestDetailsForm, NetworkingFields):
         description="Your confirmation and private link to change or cancel go here.",
         validators=email_checks("Please enter your e-mail address."),
     )
+    #: The guest category (issue 15); its choices are the event's (``for_event``). "" lets the
+    #: training level choose.
+    category = SelectField(
+        "I'm coming as",
+        description="Picked from your training level; change it if it doesn't fit.",
+        validators=[Optional()],
+    )
     #: Honeypot: hidden from people by CSS, filled in by naive bots.
     website = StringField("Leave this field empty")
+
+    def for_event(self, cats: list[GuestCategory]) -> "RsvpForm":
+        """Offer the event's categories that take guests, each with its rule in words."""
+        self.category.choices = [SelectChoice("", "Choose from my training level")] + [
+            SelectChoice(str(c.id), c.name + _RULE_WORDS.get(c.policy, ""))
+            for c in cats
+            if c.policy != CategoryPolicy.CLOSED
+        ]
+        self.category_levels = {level.value: str(c.id) for c in reversed(cats) for level in c.levels}
+        self.show_category = len(cats) > 1
+        return self
+
+    def category_id(self) -> int | None:
+        return int(self.category.data) if self.category.data else None
+
+
+_RULE_WORDS = {CategoryPolicy.APPROVAL: " (needs approval)", CategoryPolicy.INVITATION: " (by invitation)"}
 
 
 class ConfirmForm(Form):

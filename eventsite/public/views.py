@@ -8,11 +8,22 @@ from markupsafe import Markup
 from eventsite.auth import guessing, submissions
 from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
-from eventsite.models import Event, Rsvp, utcnow
+from eventsite.models import CategoryPolicy, Event, Rsvp, utcnow
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.public.manage_page import manage_context
-from eventsite.services import DomainError, ErrorCode, calendar, capacity, contacts, events, links, rsvps, tokens
+from eventsite.services import (
+    DomainError,
+    ErrorCode,
+    calendar,
+    capacity,
+    categories,
+    contacts,
+    events,
+    links,
+    rsvps,
+    tokens,
+)
 from eventsite.services.guest_details import GuestDetails
 from eventsite.web import REFUSED, attempt, form_status, saved
 
@@ -66,7 +77,8 @@ def blank_rsvp_fields(event: Event) -> Markup:
     key = (event.id, event.updated_at, event.directory_enabled, request.script_root)
     html = cache.get(key)
     if html is None:
-        html = Markup(render_template("public/_rsvp_fields.html", form=RsvpForm(formdata=None), event=event))
+        form = RsvpForm(formdata=None).for_event(categories.of_event(event))
+        html = Markup(render_template("public/_rsvp_fields.html", form=form, event=event))
         if len(cache) >= 256:  # old versions pile up only as organizers edit; start over
             cache.clear()
         cache[key] = html
@@ -97,7 +109,7 @@ def _event_page(slug: str):
     now = utcnow()
     # A first visit shows the blank fields rendered once per event version (blank_rsvp_fields):
     # its form only carries the CSRF token, and binding the RSVP form's 18 fields is skipped.
-    form = RsvpForm() if request.method == "POST" else ConfirmForm()
+    form = RsvpForm().for_event(categories.of_event(event)) if request.method == "POST" else ConfirmForm()
     status, headers = 200, {}
     if form.is_submitted():
         if form.website.data:  # honeypot: a bot; show the same page and save nothing
@@ -110,7 +122,6 @@ def _event_page(slug: str):
                 form.email.errors.append(held[0])
                 status, headers = 429, {"Retry-After": str(held[1])}
             elif _save_rsvp(event, form, now):
-                session["inbox_address"] = form.email.data
                 return redirect(url_for("public.check_inbox", slug=slug))
     counts = capacity.place_counts(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
@@ -125,6 +136,8 @@ def _event_page(slug: str):
             is_open=event.is_open_for_rsvp(now),
             is_past=event.is_past(now),
             description=events.render_markdown(event.description),
+            category_places=public_places(event),
+            outcomes=categories.OUTCOMES,
             rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event),
         ),
         status,
@@ -138,8 +151,21 @@ def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> bool:
         return attempt(form, _submit_rsvp, event, form, now) is not REFUSED
 
 
+def public_places(event: Event) -> list[tuple[categories.CategoryPlaces, str]]:
+    """The categories a guest may pick, each with its places and what an RSVP in it would get
+    now (categories.outcome), when the event has more than one."""
+    listed = [p for p in categories.places(event) if p.category.policy != CategoryPolicy.CLOSED]
+    if len(listed) < 2:
+        return []
+    counts = capacity.place_counts(event)
+    return [(p, categories.outcome(event, p, counts)) for p in listed]
+
+
 def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> None:
-    result = rsvps.submit_rsvp(event, GuestDetails.from_mapping(form.data), mail_when_full=True, now=now)
+    result = rsvps.submit_rsvp(
+        event, GuestDetails.from_mapping(form.data), category_id=form.category_id(), mail_when_full=True, now=now
+    )
+    session["inbox_address"] = form.email.data
     if result.created and form.networking_chosen():
         contacts.update_preferences(result.rsvp, **form.networking_fields())
 

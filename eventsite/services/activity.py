@@ -48,6 +48,7 @@ class ActivityKind(enum.StrEnum):
     DOOR_SCANS_UPLOADED = "door_scans_uploaded"
     BADGE_CHANGED = "badge_changed"
     GUEST_EMAILED = "guest_emailed"
+    CATEGORIES_CHANGED = "categories_changed"
 
     @property
     def label(self) -> str:

@@ -119,3 +119,12 @@ class ErrorCode(StrEnum):
     # issue 14 two-factor
     SECOND_FACTOR_REQUIRED = "second_factor_required"  # the team requires a second factor of this member
     NO_SECOND_FACTOR = "no_second_factor"  # the member has no second factor to reset
+    # issue 15 guest categories
+    CATEGORY_CLOSED = "category_closed"  # the category takes nobody new
+    INVITATION_ONLY = "invitation_only"  # the category needs a personal invitation
+    NOT_ELIGIBLE = "not_eligible"  # the address is not at one of the category's domains
+    CATEGORY_IN_USE = "category_in_use"  # guests are in the category: move them first
+    LAST_CATEGORY = "last_category"  # an event keeps at least one category
+    NAME_TAKEN = "name_taken"  # another category of the event has this name
+    BAD_DOMAIN = "bad_domain"  # an e-mail domain a category lists is not a domain name
+    PLACES_TAKEN = "places_taken"  # a category's places may not go below the guests holding them

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import LIVE_STATUSES, CheckIn, Event, EventStatus, Rsvp, RsvpStatus, TrainingLevel, utcnow
+from eventsite.services import categories
 from eventsite.services.capacity import PlaceCounts, counts_from, place_counts
 
 
@@ -72,6 +73,8 @@ class Dashboard:
     by_level: list[tuple[str, int]]
     #: (institution, live RSVPs), largest first, top 12.
     by_institution: list[tuple[str, int]]
+    #: (a category's places, its guests checked in), when the event has more than one category.
+    by_category: list[tuple[categories.CategoryPlaces, int]] = dataclasses.field(default_factory=list)
 
 
 def dashboard(event: Event) -> Dashboard:
@@ -102,7 +105,7 @@ def dashboard(event: Event) -> Dashboard:
             sa.select(Rsvp.training_level, sa.func.count()).where(*live).group_by(Rsvp.training_level)
         ).all()
     )
-    programs = db.session.execute(
+    institutions = db.session.execute(
         sa.select(Rsvp.institution, sa.func.count().label("n"))
         .where(*live)
         .group_by(Rsvp.institution)
@@ -116,5 +119,23 @@ def dashboard(event: Event) -> Dashboard:
         per_day=per_day,
         by_level=[(level.label, levels.get(level, 0)) for level in TrainingLevel],
         # An anonymised guest (their data deleted) still counts, under a name that says why.
-        by_institution=[(name or "Data deleted", n) for name, n in programs],
+        by_institution=[(name or "Data deleted", n) for name, n in institutions],
+        by_category=_by_category(event),
     )
+
+
+def _by_category(event: Event) -> list[tuple[categories.CategoryPlaces, int]]:
+    places = categories.places(event)
+    if len(places) < 2:
+        return []
+    came = dict(
+        db.session.execute(
+            sa.select(Rsvp.category_id, sa.func.count(sa.distinct(CheckIn.rsvp_id)))
+            .join(Rsvp, Rsvp.id == CheckIn.rsvp_id)
+            .where(CheckIn.event_id == event.id, CheckIn.standing)
+            .group_by(Rsvp.category_id)
+        )
+        .tuples()
+        .all()
+    )
+    return [(p, came.get(p.category.id, 0)) for p in places]

@@ -24,7 +24,7 @@ from eventsite.models import (
     Rsvp,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, assignments, feedback, mail, rsvps
+from eventsite.services import DomainError, ErrorCode, assignments, categories, feedback, mail, rsvps
 from eventsite.services.capacity import seats_taken
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
@@ -138,10 +138,11 @@ def create_event(
     timezone: str,
     local_deadline: dt.datetime | None = None,
     status: EventStatus = EventStatus.DRAFT,
+    default_categories: bool = True,
     **fields,
 ) -> Event:
     """Create an event from wall-clock times (naive, read in ``timezone``) and EVENT_FIELDS,
-    with the series' default feedback form.
+    with the series' default feedback form and (``default_categories``) guest categories.
 
     Raises DomainError ``bad_timezone``, ``end_before_start``, ``deadline_after_start``,
     ``bad_slug``, ``slug_taken``, each with the form field it belongs to.
@@ -154,6 +155,8 @@ def create_event(
     db.session.flush()
 
     feedback.create_default_form(event)
+    if default_categories:
+        categories.add_defaults(event)
     return event
 
 
@@ -305,8 +308,9 @@ def copy_event(
     event = create_event(
         title=title, slug=slug, local_start=local_start, local_end=local_end, timezone=timezone,
         venue_name=venue_name, room=room, street_address=street_address, city=city, region=region,
-        postal_code=postal_code, **{name: getattr(source, name) for name in keep},
+        postal_code=postal_code, default_categories=False, **{name: getattr(source, name) for name in keep},
     )  # fmt: skip
+    categories.copy_to(source, event)
     event.copied_from_id = source.id
     # Badge print offsets belong to the organizer's printer, not to the venue: keep them.
     event.badge_offset_x_mm, event.badge_offset_y_mm = source.badge_offset_x_mm, source.badge_offset_y_mm

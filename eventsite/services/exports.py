@@ -12,6 +12,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from eventsite.models import Event
+from eventsite.services import categories
 from eventsite.services.guest_list import SOURCES, GuestFilter, checked_in_times, guest_rows, queue_positions
 from eventsite.services.spreadsheets import Line, neutralise
 
@@ -23,6 +24,8 @@ class Context(NamedTuple):
     positions: dict[int, int]
     #: {rsvp id: scan time} for the guests with a standing admission.
     checked_in: dict[int, dt.datetime]
+    #: {category id: name} of the event's guest categories.
+    category_names: dict[int, str]
 
 
 #: (header, how to read the cell from a guest row and the Context).
@@ -35,6 +38,7 @@ COLUMNS = (
     ("E-mail", lambda r, c: r.email),
     ("Program", lambda r, c: r.institution),
     ("Training level", lambda r, c: r.training_level.label),
+    ("Category", lambda r, c: c.category_names.get(r.category_id, "")),
     ("Status", lambda r, c: r.status.value),
     ("Waitlist position", lambda r, c: c.positions.get(r.id, "")),
     ("Dietary notes", lambda r, c: r.dietary_notes),
@@ -74,5 +78,6 @@ def guest_csv(event: Event, f: GuestFilter) -> Iterator[str]:
     produced as the response is streamed. Encode as UTF-8 (the first line carries the BOM
     that makes spreadsheet programs read it as UTF-8).
     """
-    context = Context(event.tz, queue_positions(event), checked_in_times(event))
+    names = {c.id: c.name for c in categories.of_event(event)}
+    context = Context(event.tz, queue_positions(event), checked_in_times(event), names)
     return csv_lines(guest_rows(event, f), context)

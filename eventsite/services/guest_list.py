@@ -74,13 +74,16 @@ class GuestFilter:
     q: str = ""
     status: RsvpStatus | None = None
     level: TrainingLevel | None = None
+    #: A guest category id (of any event: one of another event simply matches nobody).
+    category: int | None = None
     sort: str = "name"
     descending: bool = False
     page: int = 1
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "GuestFilter":
-        """Read q, status, level, sort, dir (asc|desc) and page; unknown values fall back to defaults."""
+        """Read q, status, level, category, sort, dir (asc|desc) and page; unknown values fall
+        back to defaults."""
         status = args.get("status", "")
         level = args.get("level", "")
         sort = args.get("sort", "name")
@@ -92,6 +95,7 @@ class GuestFilter:
             q=" ".join(args.get("q", "").split())[:200],
             status=RsvpStatus(status) if status in {s.value for s in RsvpStatus} else None,
             level=TrainingLevel(level) if level in {lv.value for lv in TrainingLevel} else None,
+            category=int(args["category"]) if args.get("category", "").isdigit() else None,
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
             page=page,
@@ -99,7 +103,7 @@ class GuestFilter:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.status or self.level)
+        return bool(self.q or self.status or self.level or self.category)
 
     def args(self, **changes) -> dict[str, str | int]:
         """Query arguments that reproduce this filter (defaults left out), with ``changes`` applied."""
@@ -111,6 +115,8 @@ class GuestFilter:
             out["status"] = values.status.value
         if values.level:
             out["level"] = values.level.value
+        if values.category:
+            out["category"] = values.category
         if values.sort != "name":
             out["sort"] = values.sort
         if values.descending:
@@ -126,6 +132,8 @@ def _conditions(event: Event, f: GuestFilter) -> list:
         where.append(Rsvp.status == f.status)
     if f.level:
         where.append(Rsvp.training_level == f.level)
+    if f.category:
+        where.append(Rsvp.category_id == f.category)
     full_name = Rsvp.first_name + " " + Rsvp.last_name
     # Every word must appear somewhere: "lopez ucla" finds Maria Lopez from UCLA.
     for word in unicodedata.normalize("NFC", f.q).lower().split():
@@ -152,6 +160,7 @@ def _row_select():
         Rsvp.email,
         Rsvp.institution,
         Rsvp.training_level,
+        Rsvp.category_id,
         Rsvp.status,
         Rsvp.dietary_notes,
         Rsvp.accessibility_notes,

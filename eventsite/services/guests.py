@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from eventsite.database import lock_event
 from eventsite.extensions import db
-from eventsite.models import Event, Rsvp, RsvpAction, RsvpStatus, utcnow
-from eventsite.services import DomainError, ErrorCode, history, mail, rsvps
+from eventsite.models import CategoryPolicy, Event, GuestCategory, Rsvp, RsvpAction, RsvpStatus, utcnow
+from eventsite.services import DomainError, ErrorCode, categories, history, mail, rsvps
 from eventsite.services.capacity import seats_taken
 from eventsite.services.guest_details import GuestDetails
 
@@ -91,6 +91,7 @@ def add_guest(
     *,
     source: str = "organizer",
     confirm_over_capacity: bool = False,
+    category_id: int | None = None,
     actor: str,
     now: dt.datetime | None = None,
 ) -> Outcome:
@@ -98,7 +99,8 @@ def add_guest(
     normal confirmation e-mail with their private link.
 
     Works on drafts and after the RSVP deadline (the organizer decides), even when the event
-    requires approval. ``source`` is "organizer" or "walk_in". Raises DomainError
+    requires approval, and in any category (``category_id``; None: the one of the guest's
+    level) whatever its rules. ``source`` is "organizer" or "walk_in". Raises DomainError
     ``event_cancelled``, ``bad_email`` and ``already_registered`` (field ``email``), and
     ``over_capacity`` (field ``confirm_over_capacity``) when the event is full and the
     organizer has not confirmed.
@@ -122,8 +124,11 @@ def add_guest(
     full, taken = _is_full(event)
     if full and not confirm_over_capacity:
         raise _full_error(event, taken, "Add anyway?")
+    category = categories.chosen(event, category_id, details.training_level)
+    _check_category_room(category, confirm_over_capacity)
     label = "walk-in" if source == "walk_in" else "added by organizer"
     note = f"{label}, over capacity ({taken + 1}/{event.capacity})" if full else label
+    note += _category_note(event, category, address)
     rsvp = rsvps.insert_rsvp(
         event,
         dataclasses.replace(details, email=address),
@@ -133,8 +138,53 @@ def add_guest(
         actor=actor,
         source=source,
         note=note,
+        category=category,
     )
     return Outcome(rsvp, over_capacity=(taken + 1, event.capacity) if full else None)
+
+
+def _check_category_room(category: GuestCategory, confirmed: bool) -> None:
+    taken = categories.seats_taken(category)
+    if category.capacity is not None and taken >= category.capacity and not confirmed:
+        raise DomainError(
+            f"{category.name} is full ({taken}/{category.capacity}). Add anyway?",
+            ErrorCode.OVER_CAPACITY,
+            "confirm_over_capacity",
+        )
+
+
+def _category_note(event: Event, category: GuestCategory, address: str) -> str:
+    """The history's words for the category, and for the rules an organizer set aside."""
+    if len(categories.of_event(event)) < 2:
+        return ""
+    overridden = category.policy != CategoryPolicy.OPEN or not categories.at_listed_domain(category, address)
+    return f", {category.name}" + (" (its rules set aside by the organizer)" if overridden else "")
+
+
+def change_category(rsvp: Rsvp, category_id: int, *, actor: str, now: dt.datetime | None = None) -> bool:
+    """Move a guest to another category of their event, whatever its rules (the organizer
+    decides; the history says so); a place it frees goes to that category's queue. False when
+    it was their category already. Raises ``wrong_event`` for a category of another event."""
+    category = db.session.get(GuestCategory, category_id)
+    if category is None or category.event_id != rsvp.event_id:
+        raise DomainError("Choose one of this event's categories.", ErrorCode.WRONG_EVENT, "category")
+    if category.id == rsvp.category_id:
+        return False
+    _lock_and_reload(rsvp, seating=True)
+    was = rsvp.category.name
+    rsvp.category_id = category.id
+    db.session.flush()
+    history.record(rsvp, RsvpAction.EDITED, actor, f"category {was} → {category.name}")
+    rsvps.fill_open_spots(rsvp.event, now=now or utcnow(), actor=actor)
+    return True
+
+
+def edit_guest(rsvp: Rsvp, *, actor: str, category_id: int | None = None, **fields) -> list[str]:
+    """The organizer's edit of a guest: their details (``rsvps.change_rsvp``) and category."""
+    changed = rsvps.change_rsvp(rsvp, actor=actor, **fields)
+    if category_id and change_category(rsvp, category_id, actor=actor):
+        changed.append("category_id")
+    return changed
 
 
 def cancel_guest(rsvp: Rsvp, *, actor: str, now: dt.datetime | None = None) -> Outcome:
@@ -161,7 +211,7 @@ def approve(rsvp: Rsvp, *, actor: str, confirm_over_capacity: bool = False, now:
     event = rsvp.event
     over = None
     try:
-        status = rsvps.placement_status(event)
+        status = rsvps.placement_status(event, rsvp.category)
     except DomainError:
         _, taken = _is_full(event)
         if not confirm_over_capacity:
@@ -290,3 +340,12 @@ def resend_email(rsvp: Rsvp, *, actor: str) -> Outcome:
     history.record(rsvp, RsvpAction.EMAILED, actor, "resent the RSVP e-mail")
     db.session.flush()
     return Outcome(rsvp)
+
+
+def save_category(
+    event: Event, fields: categories.CategoryFields, category: GuestCategory | None = None
+) -> GuestCategory:
+    """``categories.save``, then offer any places it opened to the waitlist."""
+    saved = categories.save(event, fields, category)
+    rsvps.fill_open_spots(event)
+    return saved

@@ -16,13 +16,14 @@ from eventsite.models import (
     LIVE_STATUSES,
     Event,
     EventStatus,
+    GuestCategory,
     Rsvp,
     RsvpAction,
     RsvpStatus,
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, history, mail, notifications, tokens
+from eventsite.services import DomainError, ErrorCode, categories, history, mail, notifications, tokens
 from eventsite.services.capacity import seats_taken
 from eventsite.services.guest_details import GuestDetails
 
@@ -84,20 +85,24 @@ def submit_rsvp(
     event: Event,
     details: GuestDetails,
     *,
+    category_id: int | None = None,
     actor: str = "guest",
     mail_when_full: bool = False,
     now: dt.datetime | None = None,
 ) -> SubmitResult:
     """Record a guest's reply and queue the e-mail that carries their private link.
 
-    The new RSVP is ``pending`` when the event requires approval, ``confirmed`` while places
-    remain and nobody is queued, else ``waitlisted`` (when the waitlist is on). An address that
+    The guest comes in the category they picked (``category_id``), else the one their training
+    level belongs to. The new RSVP is ``pending`` when the event or the category requires
+    approval (or the address is not at the category's domains and such guests may ask),
+    ``confirmed`` while the category and the event have places and nobody in the category is
+    queued, else ``waitlisted`` (when the waitlist is on). An address that
     already has a live RSVP gets its link e-mailed again and no second row (``created`` False).
     ``mail_when_full``: a full event without a waitlist e-mails the address that it is full and
     returns ``rsvp`` None instead of raising, so the public form answers a known and an unknown
     address alike (whoever submits learns nothing about who has replied; the mailbox is told).
     Raises DomainError ``event_cancelled``, ``event_not_published``, ``rsvp_closed``,
-    ``event_full``, ``bad_email`` (field ``email``).
+    ``event_full``, ``bad_email`` (field ``email``), and what ``categories.admission`` raises.
     """
     now = now or utcnow()
     address, key = normalise_email(details.email)
@@ -110,8 +115,10 @@ def submit_rsvp(
     if existing is not None:
         mail.queue_guest_message(existing, "manage_link")
         return SubmitResult(existing, created=False)
+    category = categories.chosen(event, category_id, details.training_level)
+    needs_approval = categories.admission(category, address)
     try:
-        status = _initial_status(event)
+        status = _initial_status(event, category, needs_approval)
     except DomainError as exc:
         if not (mail_when_full and exc.code == ErrorCode.EVENT_FULL):
             raise
@@ -119,8 +126,9 @@ def submit_rsvp(
         return SubmitResult(None, created=False)
 
     rsvp = insert_rsvp(
-        event, dataclasses.replace(details, email=address), email_key=key, status=status, now=now, actor=actor
-    )
+        event, dataclasses.replace(details, email=address), email_key=key, status=status, now=now, actor=actor,
+        category=category, note="" if len(categories.of_event(event)) < 2 else category.name,
+    )  # fmt: skip
     notifications.after_rsvp(rsvp)
     return SubmitResult(rsvp, created=True)
 
@@ -136,14 +144,17 @@ def insert_rsvp(
     source: str = "rsvp",
     note: str = "",
     queue_mail: bool = True,
+    category: GuestCategory | None = None,
 ) -> Rsvp:
     """Add a new RSVP with fresh secrets, record its creation and queue the e-mail for ``status``.
 
     The caller has checked the rules (open, duplicate, places) under the event lock and
     normalised the address: ``details.email`` is the address as stored and ``email_key`` its
     key (``normalise_email``). ``note`` is appended to the history line. ``queue_mail`` False:
-    no e-mail (a walk-in who gave no address).
+    no e-mail (a walk-in who gave no address). ``category``: None puts the guest in the one
+    their training level belongs to.
     """
+    category = category or categories.for_level(event, details.training_level)
     rsvp = Rsvp(
         event=event,
         first_name=details.first_name.strip(),
@@ -162,6 +173,7 @@ def insert_rsvp(
         waitlisted_at=now if status == RsvpStatus.WAITLISTED else None,
         confirmed_at=now if status == RsvpStatus.CONFIRMED else None,
         source=source,
+        category_id=category.id,
     )
     db.session.add(rsvp)
     db.session.flush()
@@ -171,22 +183,23 @@ def insert_rsvp(
     return rsvp
 
 
-def _initial_status(event: Event) -> RsvpStatus:
-    if event.requires_approval:
+def _initial_status(event: Event, category: GuestCategory, needs_approval: bool) -> RsvpStatus:
+    if event.requires_approval or needs_approval:
         return RsvpStatus.PENDING
-    return placement_status(event)
+    return placement_status(event, category)
 
 
-def placement_status(event: Event) -> RsvpStatus:
-    """Where a new or approved guest goes: ``confirmed`` while places remain and nobody is
-    queued, else ``waitlisted``. Raises DomainError ``event_full`` when there is no waitlist."""
-    queue_exists = db.session.scalar(_QUEUE_EXISTS, {"event_id": event.id})
-    has_room = event.capacity is None or seats_taken(event) < event.capacity
-    if has_room and queue_exists is None:
+def placement_status(event: Event, category: GuestCategory) -> RsvpStatus:
+    """Where a new or approved guest goes: ``confirmed`` while the event and their category have
+    places and nobody in the category is queued, else ``waitlisted``. Raises DomainError
+    ``event_full`` when there is no waitlist."""
+    if categories.has_room(event, category, seats_taken(event)) and not categories.queue_exists(category):
         return RsvpStatus.CONFIRMED
     if event.waitlist_enabled:
         return RsvpStatus.WAITLISTED
-    raise DomainError("Sorry, this event is full.", ErrorCode.EVENT_FULL)
+    if event.capacity is not None and seats_taken(event) >= event.capacity:
+        raise DomainError("Sorry, this event is full.", ErrorCode.EVENT_FULL)
+    raise DomainError(f"Sorry, no {category.name} place is left.", ErrorCode.EVENT_FULL)
 
 
 def change_rsvp(rsvp: Rsvp, *, actor: str = "guest", **changes) -> list[str]:
@@ -241,14 +254,14 @@ def cancel_rsvp(rsvp: Rsvp, *, actor: str = "guest", now: dt.datetime | None = N
 
 
 def waitlist_position(rsvp: Rsvp) -> int | None:
-    """1 for the first in the queue; None when the RSVP is not waitlisted."""
+    """1 for the first in their category's queue; None when the RSVP is not waitlisted."""
     if rsvp.status != RsvpStatus.WAITLISTED or rsvp.waitlisted_at is None:
         return None
     ahead = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Rsvp)
         .where(
-            Rsvp.event_id == rsvp.event_id,
+            Rsvp.category_id == rsvp.category_id,
             Rsvp.status == RsvpStatus.WAITLISTED,
             sa.or_(
                 Rsvp.waitlisted_at < rsvp.waitlisted_at,
@@ -274,12 +287,7 @@ def fill_open_spots(event: Event, *, now: dt.datetime | None = None, actor: str 
     free = None if event.capacity is None else event.capacity - seats_taken(event)
     if free is not None and free <= 0:
         return 0
-    queue = db.session.scalars(
-        sa.select(Rsvp)
-        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
-        .order_by(Rsvp.waitlisted_at, Rsvp.id)
-        .limit(free)
-    ).all()
+    queue = categories.next_in_queue(event, free)
     expires = min(now + dt.timedelta(hours=event.claim_window_hours), event.starts_at)
     for rsvp in queue:
         if event.claim_window_hours == 0:

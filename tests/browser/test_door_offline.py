@@ -4,7 +4,6 @@ and walk-ins."""
 
 import datetime as dt
 import json
-
 import time
 
 import pytest

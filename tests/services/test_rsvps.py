@@ -50,7 +50,7 @@ def test_database_allows_one_live_rsvp_per_address(app_ctx):
     db.session.commit()
     clone = Rsvp(
         event_id=event.id, first_name="X", last_name="Y", email="dup@example.org", email_key="dup@example.org",
-        institution="Z", training_level="pgy1", status=RsvpStatus.CONFIRMED, manage_token="t" * 43, ticket_code="c" * 32,
+        institution="Z", training_level="pgy1", status=RsvpStatus.CONFIRMED, manage_token="t" * 43, ticket_code="c" * 32, category_id=first.category_id,
     )  # fmt: skip
     db.session.add(clone)
     with pytest.raises(sa.exc.IntegrityError):

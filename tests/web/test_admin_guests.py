@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import CheckIn, CheckInResult, Rsvp, RsvpStatus, TrainingLevel
-from eventsite.services import exports, guest_list, guests, rsvps, spreadsheets
+from eventsite.services import categories, exports, guest_list, guests, rsvps, spreadsheets
 from factories import guest_details, make_event, make_rsvp
 from helpers import db_session, deliver, field_box, form_values, page_text, post_form
 from seeding import minutes_apart, seed_guests, up_to_capacity
@@ -384,13 +384,15 @@ def test_csv_round_trips_nasty_values_and_neutralises_formulas(app, admin):
         # Values the services would trim, as an import might leave them.
         raw = Rsvp(event=event, first_name="\tTabbed", last_name="\rCarriage", email="raw@example.org",
                    email_key="raw@example.org", institution="@Program", training_level="other",
-                   status=RsvpStatus.CONFIRMED, manage_token="m" * 43, ticket_code="c" * 32, source="walk_in")  # fmt: skip
+                   status=RsvpStatus.CONFIRMED, manage_token="m" * 43, ticket_code="c" * 32, source="walk_in",
+                   category_id=categories.for_level(event, "other").id)  # fmt: skip
         db.session.add(raw)
         db.session.flush()
         made.append(raw)
         db.session.add(CheckIn(event_id=event.id, rsvp_id=made[1].id, result=CheckInResult.ADMITTED))
         db.session.flush()
-        context = exports.Context(event.tz, {}, guest_list.checked_in_times(event))
+        names = {c.id: c.name for c in categories.of_event(event)}
+        context = exports.Context(event.tz, {}, guest_list.checked_in_times(event), names)
         expected = {
             r.id: [spreadsheets.neutralise(cell(row, context)) for _, cell in exports.COLUMNS]
             for r in made

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from crowd import TIMEOUT, Guest
 from eventsite.database import writing
 from eventsite.extensions import db
-from eventsite.models import OutboxMessage, Rsvp, RsvpAction, RsvpChange, RsvpStatus
+from eventsite.models import GuestCategory, OutboxMessage, Rsvp, RsvpAction, RsvpChange, RsvpStatus
+from eventsite.services import categories
 from factories import guest_fields, make_event, make_rsvp
 
 pytestmark = pytest.mark.slow
@@ -177,3 +178,36 @@ def test_control_without_locks_cancels_twice(unlocked_server):
         if cancel_rows[-1] > 1:
             break
     assert cancel_rows[-1] == 2, f"no double cancel seen in {len(cancel_rows)} tries: {cancel_rows}"
+
+
+def test_rsvp_burst_across_two_categories_keeps_both_limits(app, live_server):
+    """Issue 15: 60 RSVPs at once, 40 residents and 20 faculty, for an event of 25 places with
+    20 Resident and 8 Faculty places: neither a category's places nor the event's are exceeded."""
+    with app.app_context(), writing():
+        event = make_event(capacity=25, waitlist_enabled=True)
+        for name, places in (("Resident", 20), ("Faculty", 8)):
+            category = next(c for c in categories.of_event(event) if c.name == name)
+            category.capacity = places
+        db.session.commit()
+        slug, event_id = event.slug, event.id
+        db.session.remove()
+    forms = [
+        guest_fields(email=f"cat{i}@example.org", website="", training_level="pgy2" if i % 3 else "attending")
+        for i in range(60)
+    ]
+    responses = burst(live_server, [(f"/e/{slug}", form) for form in forms])
+    assert responses == [(302, f"/e/{slug}/check-inbox")] * 60
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(GuestCategory.name, Rsvp.status, sa.func.count())
+            .join(GuestCategory, GuestCategory.id == Rsvp.category_id)
+            .where(Rsvp.event_id == event_id)
+            .group_by(GuestCategory.name, Rsvp.status)
+        ).all()
+        db.session.remove()
+    counts = {(name, status): n for name, status, n in rows}
+    confirmed = {name: counts.get((name, RsvpStatus.CONFIRMED), 0) for name in ("Resident", "Faculty")}
+    assert sum(confirmed.values()) == 25 and confirmed["Resident"] <= 20 and confirmed["Faculty"] <= 8
+    assert sum(counts.values()) == 60 and set(counts) <= {
+        (name, status) for name in ("Resident", "Faculty") for status in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+    }

@@ -122,6 +122,10 @@ ROUTES = {
     "admin.guest_action":              (N, N, N, Y),
     "admin.messages":                  (N, N, N, Y),
     "admin.door_links":                (N, N, N, Y),
+    "admin.event_categories":          (N, N, N, Y),
+    "admin.edit_category":             (N, N, N, Y),
+    "admin.move_category":             (N, N, N, Y),
+    "admin.delete_category":           (N, N, N, Y),
     "admin.upload_door_scans":         (N, N, N, Y),
     "admin.revoke_door_link":          (N, N, N, Y),
     "admin.badges_page":               (N, N, N, Y),
@@ -250,6 +254,7 @@ def world(app):
             "walk_in_token": walk_ins.badge_token(walk_in.rsvp, link),
             "saved_id": saved.id,
             "question_id": form.questions[0].id,
+            "category_id": rsvp.category_id,
             "feedback_token": invitation.token,
             "email_change_token": email_change_link(rsvp),
         }

@@ -45,8 +45,23 @@ class BadgeData:
 
 
 def badge_role(rsvp: Rsvp) -> BadgeRole:
-    """The organizer's choice, else the band that follows from the training level."""
-    return rsvp.badge_role or LEVEL_ROLES.get(rsvp.training_level, BadgeRole.RESIDENT)
+    """The organizer's choice for this guest, else their category's band, else the band that
+    follows from the training level."""
+    category = rsvp.category  # one look-up per category: the session's identity map keeps it
+    return (
+        rsvp.badge_role
+        or (category.badge_role if category is not None else None)
+        or LEVEL_ROLES.get(rsvp.training_level, BadgeRole.RESIDENT)
+    )
+
+
+def band_words(rsvp: Rsvp, role: BadgeRole) -> str:
+    """The band's words: the category's own (e.g. "Vendor") unless the organizer chose a band
+    for this guest, else the role's (``role_words``)."""
+    category = rsvp.category
+    if rsvp.badge_role is None and category is not None and category.badge_label:
+        return category.badge_label
+    return role_words(role, rsvp.training_level)
 
 
 def role_words(role: BadgeRole, level: TrainingLevel) -> str:
@@ -70,7 +85,7 @@ def badge_data(rsvp: Rsvp, event: Event | None = None) -> BadgeData:
         institution=rsvp.institution,
         level=rsvp.training_level.label,
         role=role.value,
-        role_words=role_words(role, rsvp.training_level),
+        role_words=band_words(rsvp, role),
         event_title=event.title,
         event_place=event.city,
         event_date=f"{start:%a, %b} {start.day}, {start.year}",
