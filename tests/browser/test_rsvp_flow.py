@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from eventsite.extensions import db
-from eventsite.models import Event, Rsvp, RsvpStatus
-from eventsite.services import rsvps
+from eventsite.models import CategoryPolicy, Event, Rsvp, RsvpStatus
+from eventsite.services import categories, rsvps
 from factories import make_event, make_rsvp
 from helpers import db_session, deliver, manage_link, text_body
 
@@ -154,3 +154,26 @@ def test_rsvp_works_without_javascript(app, live_server, new_page, mailbox):
     page.get_by_role("link", name="Cancel my RSVP").click()
     page.get_by_role("button", name="Yes, cancel my RSVP").click()
     expect(page.get_by_role("heading", name="Your RSVP is cancelled")).to_be_visible()
+
+
+def test_the_form_picks_the_category_from_the_level_and_says_what_it_gets(app, live_server, page):
+    """Issue 15: choosing "Attending / faculty" picks Faculty, which needs approval here, and the
+    form says so by the button; the guest may pick another category, and the reply lands in it."""
+    with db_session(app):
+        event = make_event(capacity=20)
+        cats = {c.name: c for c in categories.of_event(event)}
+        cats["Faculty"].policy, cats["Resident"].capacity = CategoryPolicy.APPROVAL, 12
+        slug, faculty_id = event.slug, cats["Faculty"].id
+    page.goto(f"/e/{slug}")
+    expect(page.get_by_role("list", name="Places by category")).to_contain_text("Resident 12 places left")
+    fill_rsvp(page, {**ADA, "training_level": "Attending / faculty"})
+    expect(page.get_by_label("I'm coming as")).to_have_value(str(faculty_id))
+    expect(page.locator("#category-outcome")).to_have_text("Your request will await the organizers' approval.")
+    page.get_by_label("I'm coming as").select_option(label="Guest")
+    expect(page.locator("#category-outcome")).to_have_text("You'll be confirmed.")
+    page.get_by_label("I'm coming as").select_option(label="Faculty (needs approval)")
+    page.get_by_role("button", name="RSVP").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    assert rsvp_status(app, ADA["email"]) == RsvpStatus.PENDING
+    with app.app_context():
+        assert db.session.scalar(sa.select(Rsvp.category_id).where(Rsvp.email == ADA["email"])) == faculty_id

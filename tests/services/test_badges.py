@@ -10,7 +10,7 @@ from PIL import Image
 
 from eventsite.extensions import db
 from eventsite.models import BadgeJobStatus, BadgePrintJob, BadgeRole, RsvpAction, RsvpChange, RsvpStatus, utcnow
-from eventsite.services import DomainError, badges, rsvps, tickets, tokens
+from eventsite.services import DomainError, badges, categories, rsvps, tickets, tokens
 from factories import make_event, make_rsvp
 from helpers import decode_qr
 
@@ -197,6 +197,21 @@ def test_role_band_follows_the_level_unless_an_organizer_chose_one(app_ctx):
     assert not badges.set_badge_role(vendor, BadgeRole.STAFF, actor="organizer:o@example.org")
     badges.set_badge_role(vendor, None, actor="organizer:o@example.org")
     assert badges.badge_data(vendor).role == "industry"
+
+
+def test_the_band_follows_the_guests_category_and_its_words(app_ctx):
+    """Issue 15: a category's band and words (a "Vendor" band for Industry / vendor); a band an
+    organizer chose for one guest still wins."""
+    event = make_event()
+    by_name = {c.name: c for c in categories.of_event(event)}
+    by_name["Industry / vendor"].badge_label = "Vendor"
+    by_name["Guest"].badge_role = BadgeRole.STAFF
+    rep = make_rsvp(event, training_level="industry")
+    helper = make_rsvp(event, training_level="other")
+    assert (badges.badge_data(rep).role, badges.badge_data(rep).role_words) == ("industry", "Vendor")
+    assert (badges.badge_data(helper).role, badges.badge_data(helper).role_words) == ("staff", "Staff")
+    badges.set_badge_role(rep, "faculty", actor="organizer:o@example.org")
+    assert (badges.badge_data(rep).role, badges.badge_data(rep).role_words) == ("faculty", "Faculty")
 
 
 def test_badge_follows_edits_and_keeps_its_code(app_ctx):
