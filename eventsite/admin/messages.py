@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.admin.blueprint import bp
@@ -11,6 +11,7 @@ from eventsite.admin.common import get_event
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.forms import Form
 from eventsite.models import Segment
+from eventsite.services import categories
 from eventsite.services import messages as message_service
 from eventsite.web import REFUSED, attempt
 
@@ -25,14 +26,31 @@ class MessageForm(Form):
         default=Segment.CONFIRMED.value,
         validators=[DataRequired("Pick who gets the message.")],
     )
+    #: Narrows the group to one guest category; choices are the event's (``for_event``).
+    category = SelectField("Only guests in", validators=[Optional()])
     subject = StringField("Subject", validators=[DataRequired("Please write a subject."), Length(max=200)])
     body = TextAreaField(
         "Message",
         description=BODY_HINT,
         validators=[DataRequired("Please write the message."), Length(max=20000)],
     )
-    #: The ticked box carries "<segment>:<count>", what the organizer saw when they confirmed.
+    #: The ticked box carries "<segment>:<count>" ("<segment>:<category>:<count>" for one category),
+    #: what the organizer saw when they confirmed.
     confirm = StringField(validators=[Optional()])
+
+    def for_event(self, cats) -> "MessageForm":
+        self.category.choices = [SelectChoice("", "Every category")] + [SelectChoice(str(c.id), c.name) for c in cats]
+        self.show_category = len(cats) > 1
+        return self
+
+    def chosen_category(self) -> int | None:
+        value = self.category.data or ""
+        offered = {choice.value for choice in self.category.choices or ()}
+        return int(value) if value.isdigit() and value in offered else None
+
+    def confirm_value(self, n: int) -> str:
+        category = self.chosen_category()
+        return f"{self.chosen_segment().value}:{f'{category}:' if category else ''}{n}"
 
     def chosen_segment(self) -> Segment:
         try:
@@ -43,14 +61,15 @@ class MessageForm(Form):
     def confirmed_count(self) -> int | None:
         """The count the organizer confirmed for the chosen group; None if they confirmed nothing
         (or confirmed another group, whose box the page showed before they switched)."""
-        segment, _, count = (self.confirm.data or "").partition(":")
-        if segment != self.chosen_segment().value or not count.isdigit():
+        seen, _, count = (self.confirm.data or "").rpartition(":")
+        if seen != self.confirm_value(0).rpartition(":")[0] or not count.isdigit():
             return None
         return int(count)
 
     def message_fields(self, *, confirmed: bool = True) -> dict:
         """The message as the services take it; to send, also the count the organizer confirmed."""
-        fields = {"segment": self.chosen_segment(), "subject": self.subject.data, "body": self.body.data}
+        fields = {"segment": self.chosen_segment(), "subject": self.subject.data, "body": self.body.data,
+                  "category_id": self.chosen_category()}  # fmt: skip
         return {**fields, "confirmed_count": self.confirmed_count()} if confirmed else fields
 
 
@@ -58,7 +77,7 @@ class MessageForm(Form):
 @permission_required(Permission.MANAGE)
 def messages(event_id: int):
     event = get_event(event_id)
-    form = MessageForm()
+    form = MessageForm().for_event(categories.of_event(event))
     preview, valid = None, form.validate_on_submit()
     if valid and request.form.get("action") == "send":
         message = attempt(
@@ -81,8 +100,9 @@ def _page(event, form: MessageForm, preview):
         event=event,
         form=form,
         preview=preview,
-        counts=message_service.segment_counts(event),
+        counts=message_service.segment_counts(event, form.chosen_category()),
         history=message_service.message_history(event),
         placeholders=message_service.PLACEHOLDERS,
         segment_noun=message_service.segment_noun,
+        categories_by_id={c.id: c.name for c in categories.of_event(event)},
     ), (422 if form.errors or form.form_errors else 200)

@@ -15,6 +15,8 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
     segment: Mapped[Segment] = mapped_column(str_enum(Segment, "segment"))
+    #: Only the guests of this category (issue 15); None: the whole segment.
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guest_categories.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(sa.String(200))
     #: Plain text as the organizer wrote it; {first_name} and friends are filled per guest.
     body: Mapped[str] = mapped_column(sa.Text)
@@ -23,6 +25,7 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
+    category: Mapped["GuestCategory | None"] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.segment}>"

@@ -29,7 +29,7 @@ from eventsite.models import (
     Segment,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, calendar, links, mail
+from eventsite.services import DomainError, ErrorCode, calendar, categories, links, mail
 
 #: What each placeholder means, in the order the compose screen documents them.
 PLACEHOLDERS = {
@@ -73,10 +73,12 @@ def _is_checked_in(event_id):
     )
 
 
-def segment_filter(event: Event, segment: Segment):
-    """The WHERE clause selecting the event's RSVPs in ``segment``."""
+def segment_filter(event: Event, segment: Segment, category_id: int | None = None):
+    """The WHERE clause selecting the event's RSVPs in ``segment`` (and guest category, if given)."""
     # An anonymised guest (services.privacy) has no address left to write to.
     of_event = sa.and_(Rsvp.event_id == event.id, Rsvp.anonymised_at.is_(None))
+    if category_id:
+        of_event = sa.and_(of_event, Rsvp.category_id == category_id)
     match Segment(segment):
         case Segment.CONFIRMED:
             return sa.and_(of_event, Rsvp.status == RsvpStatus.CONFIRMED)
@@ -90,9 +92,9 @@ def segment_filter(event: Event, segment: Segment):
             return sa.and_(of_event, Rsvp.status == RsvpStatus.CONFIRMED, ~_is_checked_in(event.id))
 
 
-def segment_counts(event: Event) -> dict[Segment, int]:
-    """How many guests each segment has right now (one query)."""
-    columns = [sa.func.count(sa.case((segment_filter(event, s), Rsvp.id))).label(s.value) for s in Segment]
+def segment_counts(event: Event, category_id: int | None = None) -> dict[Segment, int]:
+    """How many guests each segment (of the category, if given) has right now (one query)."""
+    columns = [sa.func.count(sa.case((segment_filter(event, s, category_id), Rsvp.id))).label(s.value) for s in Segment]
     row = db.session.execute(sa.select(*columns).where(Rsvp.event_id == event.id)).one()
     return {s: row._mapping[s.value] for s in Segment}
 
@@ -102,9 +104,10 @@ def _name_key(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
 
 
-def segment_guests(event: Event, segment: Segment) -> list[Rsvp]:
-    """The guests in ``segment``, ordered by name (first name, then last name; case and accents aside)."""
-    guests = db.session.scalars(sa.select(Rsvp).where(segment_filter(event, segment)))
+def segment_guests(event: Event, segment: Segment, category_id: int | None = None) -> list[Rsvp]:
+    """The guests in ``segment`` (and the category, if given), ordered by name (first name, then
+    last name; case and accents aside)."""
+    guests = db.session.scalars(sa.select(Rsvp).where(segment_filter(event, segment, category_id)))
     # Sorted here, not in SQL: both databases' collations differ on case and accents.
     return sorted(guests, key=lambda r: (_name_key(r.first_name), _name_key(r.last_name), r.id))
 
@@ -182,10 +185,10 @@ def _context(event: Event, rsvp: Rsvp, body: str) -> dict:
     )
 
 
-def _check(event: Event, segment: Segment, subject: str, body: str) -> list[Rsvp]:
+def _check(event: Event, segment: Segment, subject: str, body: str, category_id: int | None) -> list[Rsvp]:
     check_placeholders(subject, field="subject")
     check_placeholders(body, field="body")
-    guests = segment_guests(event, segment)
+    guests = segment_guests(event, segment, category_id)
     if not guests:
         raise DomainError(
             f"Nobody is in this group yet: there are no {SEGMENT_NOUNS[Segment(segment)][1]}. Pick another group.",
@@ -207,14 +210,16 @@ class Preview:
     attachments: list[str]
 
 
-def preview_message(event: Event, *, segment: Segment, subject: str, body: str) -> Preview:
+def preview_message(
+    event: Event, *, segment: Segment, subject: str, body: str, category_id: int | None = None
+) -> Preview:
     """Render the message exactly as the first guest of ``segment`` by name would get it.
 
     Writes nothing. Raises DomainError ``unknown_placeholder`` (field subject or body) and
     ``empty_segment`` (field segment).
     """
     body = normalise_body(body)
-    guests = _check(event, segment, subject, body)
+    guests = _check(event, segment, subject, body, category_id)
     rsvp = guests[0]
     filled_subject = fill(subject, event, rsvp).strip()
     context = _context(event, rsvp, body)
@@ -237,10 +242,12 @@ def send_message(
     body: str,
     sent_by: str,
     confirmed_count: int | None,
+    category_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Message:
-    """Write the Message and one outbox e-mail per guest of ``segment`` (calendar attached for
-    live guests), all in the caller's transaction.
+    """Write the Message and one outbox e-mail per guest of ``segment`` (only those of guest
+    category ``category_id``, if given; calendar attached for live guests), all in the caller's
+    transaction.
 
     ``confirmed_count`` is the number of recipients the organizer saw and confirmed; None means
     they did not confirm. Raises DomainError ``unknown_placeholder`` (field subject or body),
@@ -251,7 +258,8 @@ def send_message(
     segment = Segment(segment)
     body = normalise_body(body)
     lock_event(event.id)  # RSVP changes wait, so the confirmed count is the count we send to
-    guests = _check(event, segment, subject, body)
+    category_id = category_id if category_id in {c.id for c in categories.of_event(event)} else None
+    guests = _check(event, segment, subject, body, category_id)
     if confirmed_count is None:
         raise DomainError(
             f"Tick the box to confirm sending to {segment_noun(segment, len(guests))}.",
@@ -269,6 +277,7 @@ def send_message(
         sa.select(Message.id).where(
             Message.event_id == event.id,
             Message.segment == segment,
+            Message.category_id.is_(None) if category_id is None else Message.category_id == category_id,
             Message.subject == subject.strip(),
             Message.body == body,
             Message.created_at >= now - DUPLICATE_WINDOW,
@@ -282,6 +291,7 @@ def send_message(
     message = Message(
         event_id=event.id,
         segment=segment,
+        category_id=category_id,
         subject=subject.strip(),
         body=body,
         sent_by=sent_by,

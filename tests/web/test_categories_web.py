@@ -4,7 +4,7 @@ the next page says where they stand; organizers edit categories with messages by
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CategoryPolicy, Event, GuestCategory, Rsvp
+from eventsite.models import CategoryPolicy, Event, GuestCategory, Message, OutboxMessage, Rsvp
 from eventsite.services import categories
 from factories import guest_fields, make_event, make_rsvp
 from helpers import csrf_token, db_session, field_box, form_values, page_text, post_form
@@ -119,3 +119,24 @@ def test_an_organizer_adds_a_guest_to_a_full_category_when_they_say_so_and_moves
     moved = post_form(admin, detail, {**values, "category_id": str(ids["Industry / vendor"])}, follow_redirects=True)
     text = page_text(moved.get_data(as_text=True))
     assert "Saved" in text and "category" in text and "category Resident → Industry / vendor" in text
+
+
+def test_a_message_to_one_category_reaches_only_its_guests(app, admin):
+    slug, ids = an_event(app)
+    with db_session(app):
+        event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+        make_rsvp(event, training_level="industry", email="vendor@example.org")
+        event_id = event.id
+    url = f"/admin/events/{event_id}/messages"
+    compose = {"segment": "confirmed", "category": str(ids["Industry / vendor"]), "subject": "Your table",
+               "body": "Your table is by the window."}  # fmt: skip
+    preview = post_form(admin, url, {**compose, "action": "preview"})
+    assert "Send to 1 confirmed guest (Industry / vendor) now" in page_text(preview.get_data(as_text=True))
+    sent = post_form(admin, url, {**compose, "confirm": f"confirmed:{ids['Industry / vendor']}:1", "action": "send"})
+    assert sent.status_code == 302
+    with db_session(app):
+        to = db.session.scalars(sa.select(OutboxMessage.to_address).where(OutboxMessage.message_id.is_not(None))).all()
+        message = db.session.scalar(sa.select(Message))
+        assert to == ["vendor@example.org"] and message.category_id == ids["Industry / vendor"]
+    history = page_text(admin.get(url).get_data(as_text=True))
+    assert "Confirmed guests · Industry / vendor" in history
