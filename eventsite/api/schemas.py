@@ -140,6 +140,19 @@ STATS = {
         "checked_in": {"type": "integer"},
         "confirmed": {"type": "integer"},
         "walk_ins": {"type": "integer"},
+        "by_category": {
+            "type": "array",
+            "description": "Checked in and confirmed per guest category (empty when the event has one)",
+            "items": {
+                "type": "object",
+                "required": ["category", "checked_in", "confirmed"],
+                "properties": {
+                    "category": {"type": "string"},
+                    "checked_in": {"type": "integer"},
+                    "confirmed": {"type": "integer"},
+                },
+            },
+        },
         "per_quarter": {"type": "array", "items": {"type": "object"}},
         "last_scans": {"type": "array", "items": {"type": "object"}},
     },

@@ -206,6 +206,7 @@ def stats(event_id: int):
         checked_in=s.checked_in,
         confirmed=s.confirmed,
         walk_ins=s.walk_ins,
+        by_category=[{"category": name, "checked_in": came, "confirmed": of} for name, came, of in s.by_category],
         per_quarter=[{"start": iso(t), "start_local": local_time(event, t), "admitted": n} for t, n in s.per_quarter],
         last_scans=[
             {

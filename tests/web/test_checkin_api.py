@@ -81,12 +81,15 @@ def test_undo_then_stats(client, door):
     scan(client, door, door["codes"][1])
     stats = client.get(f"/api/events/{door['event_id']}/stats", headers=headers(door["token"])).get_json()
     assert (stats["checked_in"], stats["confirmed"]) == (2, 2)
+    # Issue 15: the door's counts per guest category (the guests here are residents).
+    assert stats["by_category"][0] == {"category": "Resident", "checked_in": 2, "confirmed": 2}
+    assert [c["category"] for c in stats["by_category"]] == ["Resident", "Faculty", "Industry / vendor", "Guest"]
     undo = client.post(
         f"/api/events/{door['event_id']}/checkins/{first['check_in_id']}/undo", headers=headers(door["token"])
     )
     assert undo.status_code == 200 and undo.get_json()["undone_at"]
     stats = client.get(f"/api/events/{door['event_id']}/stats", headers=headers(door["token"])).get_json()
-    assert stats["checked_in"] == 1
+    assert stats["checked_in"] == 1 and stats["by_category"][0]["checked_in"] == 1
     assert scan(client, door, door["codes"][0]).get_json()["colour"] == "green"
 
 

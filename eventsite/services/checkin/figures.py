@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, Event, Rsvp, RsvpStatus
+from eventsite.models import CheckIn, Event, GuestCategory, Rsvp, RsvpStatus
 from eventsite.services import doors
 from eventsite.services.checkin.verdicts import Reason
 
@@ -34,6 +34,8 @@ class DoorStats:
     #: within the event's door window.
     per_quarter: list[tuple[dt.datetime, int]]
     last_scans: list[Scan]
+    #: (category name, checked in, confirmed) per guest category, when the event has several.
+    by_category: list[tuple[str, int, int]] = dataclasses.field(default_factory=list)
 
 
 def door_stats(event: Event, *, last: int = 10) -> DoorStats:
@@ -89,4 +91,24 @@ def door_stats(event: Event, *, last: int = 10) -> DoorStats:
         walk_ins=walk_ins or 0,
         per_quarter=per_quarter,
         last_scans=scans,
+        by_category=_by_category(event),
     )
+
+
+def _by_category(event: Event) -> list[tuple[str, int, int]]:
+    """Checked in and confirmed per guest category (one query); [] for a single category."""
+    of_category = Rsvp.category_id == GuestCategory.id
+    rows = db.session.execute(
+        sa.select(
+            GuestCategory.name,
+            sa.select(sa.func.count())
+            .select_from(CheckIn)
+            .join(Rsvp, Rsvp.id == CheckIn.rsvp_id)
+            .where(of_category, CheckIn.standing)
+            .scalar_subquery(),
+            sa.select(sa.func.count()).where(of_category, Rsvp.status == RsvpStatus.CONFIRMED).scalar_subquery(),
+        )
+        .where(GuestCategory.event_id == event.id)
+        .order_by(GuestCategory.position, GuestCategory.id)
+    ).all()
+    return [tuple(row) for row in rows] if len(rows) > 1 else []

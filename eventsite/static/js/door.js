@@ -490,6 +490,9 @@
       $("count-in").textContent = d.checked_in;
       $("count-confirmed").textContent = d.confirmed;
       $("count-walkins").textContent = d.walk_ins ? " · " + d.walk_ins + (d.walk_ins === 1 ? " walk-in" : " walk-ins") : "";
+      $("count-categories").textContent = (d.by_category || []).map(function (c) {
+        return c.category + " " + c.checked_in + "/" + c.confirmed;
+      }).join(" · ");
       if (window.arrivalsChart) window.arrivalsChart.render($("arrivals"), d.per_quarter);
       var list = $("last-scans");
       list.textContent = "";

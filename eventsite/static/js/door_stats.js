@@ -14,6 +14,12 @@
         el.textContent = String(data[key]);
       });
     });
+    (data.by_category || []).forEach(function (c, i) {
+      var el = box.querySelector('[data-category-figure="' + i + '"]');
+      if (el) el.textContent = String(c.checked_in);
+      var of = box.querySelector('[data-category-of="' + i + '"]');
+      if (of) of.textContent = String(c.confirmed);
+    });
     if (window.arrivalsChart) window.arrivalsChart.render(box.querySelector("[data-arrivals]"), data.per_quarter);
     var list = box.querySelector('[data-list="last_scans"]');
     if (!list) return;
