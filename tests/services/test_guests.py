@@ -68,7 +68,7 @@ def test_added_guest_is_confirmed_from_the_organizer_and_gets_the_normal_confirm
     message = last_mail(rsvp)
     assert message.to_address == "Maria.Lopez@example.org" and "/r/" + rsvp.manage_token in message.body_text
     assert "The organizers added you to the guest list." in message.body_text
-    assert changes(rsvp) == [("created", ORGANIZER, "status confirmed, added by organizer")]
+    assert changes(rsvp) == [("created", ORGANIZER, "status confirmed, added by organizer, Resident")]
     assert outcome.over_capacity is None
 
 
@@ -88,7 +88,7 @@ def test_full_event_needs_the_organizers_confirmation_then_goes_past_capacity(ap
     db.session.commit()
     assert outcome.rsvp.status == RsvpStatus.CONFIRMED and outcome.rsvp.source == "walk_in"
     assert outcome.over_capacity == (3, 2) and seats_taken(event) == 3
-    assert changes(outcome.rsvp)[0][2] == "status confirmed, walk-in, over capacity (3/2)"
+    assert changes(outcome.rsvp)[0][2] == "status confirmed, walk-in, over capacity (3/2), Resident"
 
 
 def test_a_full_event_with_a_waitlist_still_confirms_a_vip_ahead_of_the_queue(app_ctx):

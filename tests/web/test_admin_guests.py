@@ -117,8 +117,9 @@ def test_a_page_takes_the_same_number_of_queries_for_50_and_5000_guests(app, adm
         n_small, html_small = count_queries(app, admin, f"/admin/events/{small_id}/guests{query}")
         n_large, html_large = count_queries(app, admin, f"/admin/events/{large_id}/guests{query}")
         assert n_small == n_large, (query, n_small, n_large)
-        # BEGIN, sign-in (2), the team's second-factor rule, event, count, rows, queue, check-ins, figures, tracks
-        assert n_large <= 11, n_large
+        # BEGIN, sign-in (2), the team's second-factor rule, event, count, rows, queue, check-ins, figures,
+        # tracks, the event's categories (issue 15)
+        assert n_large <= 12, n_large
     assert "of 5,000 guests" in page_text(admin.get(f"/admin/events/{large_id}/guests").get_data(as_text=True))
     assert html_large.count("<tr>") == 51  # header + 50 rows on the last page (5,000 / 50)
 
@@ -413,14 +414,17 @@ def test_csv_round_trips_nasty_values_and_neutralises_formulas(app, admin):
     by_id = {int(row[0]): row for row in rows}
     for rsvp_id, cells in expected.items():
         assert by_id[rsvp_id] == [str(c) for c in cells]
+    col = {name: i for i, name in enumerate(header)}
     first = by_id[made[0]]
-    assert first[1] == "'" + NASTY[0][0] and first[6] == "'=cmd|' /C calc'!A0"
-    assert first[10] == 'Nuts,\nshellfish\r\nand "quotes"' and first[11] == "'-wheelchair"
+    assert first[1] == "'" + NASTY[0][0] and first[col["Program"]] == "'=cmd|' /C calc'!A0"
+    assert first[col["Dietary notes"]] == 'Nuts,\nshellfish\r\nand "quotes"'
+    assert first[col["Accessibility notes"]] == "'-wheelchair"
     assert by_id[made[5]][1:3] == ["Emoji 🎉🩺", "佐藤"] and by_id[made[6]][1:3] == ["مريم", "שרה כהן"]
-    assert by_id[made[-1]][1:3] == ["'\tTabbed", "'\rCarriage"] and by_id[made[-1]][6] == "'@Program"
-    assert by_id[made[1]][16] == "yes" and by_id[made[2]][16] == "no"
-    assert by_id[made[-1]][12] == "Walk-in" and by_id[made[0]][8] == "confirmed"
-    rsvp_time = dt.datetime.fromisoformat(by_id[made[0]][13])
+    assert by_id[made[-1]][1:3] == ["'\tTabbed", "'\rCarriage"] and by_id[made[-1]][col["Program"]] == "'@Program"
+    assert by_id[made[1]][col["Checked in"]] == "yes" and by_id[made[2]][col["Checked in"]] == "no"
+    assert by_id[made[-1]][col["Source"]] == "Walk-in" and by_id[made[0]][col["Status"]] == "confirmed"
+    assert by_id[made[-1]][col["Category"]] == "Guest"  # issue 15: the guest's category, by name
+    rsvp_time = dt.datetime.fromisoformat(by_id[made[0]][col["RSVP time"]])
     assert rsvp_time.utcoffset() in (dt.timedelta(hours=-5), dt.timedelta(hours=-6))  # Chicago, not UTC
 
 
