@@ -91,6 +91,11 @@ class EventForm(Form, WhenFields, VenueFields):
     directory_enabled = BooleanField(
         "Guest directory: confirmed guests see who's coming (those who opt in)", default=True
     )
+    listed = BooleanField(
+        "Listed on the events page",
+        default=True,
+        description="Off: only people who have the event's link find it (an unlisted evening).",
+    )
     reminder_hours_before = IntegerField(
         "Hours before the start", default=24, validators=[Optional(), NumberRange(min=1, max=336)]
     )
@@ -101,7 +106,7 @@ class EventForm(Form, WhenFields, VenueFields):
             for name in (
                 "title", "summary", "description", "audience_note", "venue_name", "room", "street_address",
                 "city", "region", "postal_code", "capacity", "waitlist_enabled", "requires_approval", "reminder_enabled",
-                "directory_enabled",
+                "directory_enabled", "listed",
             )
         }  # fmt: skip
         for name in ("summary", "description", "audience_note", "room", "region", "postal_code"):

@@ -65,6 +65,8 @@ class Event(TimestampMixin, Base):
     badge_offset_y_mm: Mapped[float] = mapped_column(sa.Float, default=0.0)
     #: Confirmed guests may see who else is coming (those who opted in); organizers can turn it off.
     directory_enabled: Mapped[bool] = mapped_column(default=True)
+    #: On the public list of events (/); an unlisted event is reached only by its link (issue 15).
+    listed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     #: Contacts (and guests who saved any) removed when a guest deleted their data: the
     #: organizer's figures add them back, so a deletion does not rewrite the evening's result.
     forgotten_contacts: Mapped[int] = mapped_column(default=0)

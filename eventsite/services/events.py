@@ -59,7 +59,9 @@ def upcoming_events(now: dt.datetime | None = None) -> list[Event]:
     now = now or utcnow()
     return list(
         db.session.scalars(
-            sa.select(Event).where(Event.status != EventStatus.DRAFT, Event.ends_at > now).order_by(Event.starts_at)
+            sa.select(Event)
+            .where(Event.status != EventStatus.DRAFT, Event.listed, Event.ends_at > now)
+            .order_by(Event.starts_at)
         )
     )
 
@@ -69,7 +71,7 @@ def past_events(now: dt.datetime | None = None) -> list[Event]:
     return list(
         db.session.scalars(
             sa.select(Event)
-            .where(Event.status != EventStatus.DRAFT, Event.ends_at <= now)
+            .where(Event.status != EventStatus.DRAFT, Event.listed, Event.ends_at <= now)
             .order_by(Event.starts_at.desc())
         )
     )
@@ -101,7 +103,7 @@ def suggest_slug(title: str, city: str, local_start: dt.datetime | None) -> str:
 EVENT_FIELDS = (
     "title", "slug", "summary", "description", "audience_note", "venue_name", "room", "street_address",
     "city", "region", "postal_code", "capacity", "waitlist_enabled", "claim_window_hours",
-    "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled",
+    "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled", "listed",
 )  # fmt: skip
 
 
@@ -304,7 +306,7 @@ def copy_event(
     place and date, and no guests; ``host``: an event host who made it, who becomes its host.
     Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
-            "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled")  # fmt: skip
+            "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled", "listed")  # fmt: skip
     event = create_event(
         title=title, slug=slug, local_start=local_start, local_end=local_end, timezone=timezone,
         venue_name=venue_name, room=room, street_address=street_address, city=city, region=region,

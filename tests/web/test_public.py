@@ -711,3 +711,20 @@ def test_missing_page_is_a_404_in_the_site_style(client):
     assert response.status_code == 404
     assert 'class="site-header"' in html and 'href="/static/css/app.css"' in html
     assert "Page not found" in page_text(html) and "See upcoming events" in page_text(html)
+
+
+def test_an_unlisted_event_is_not_on_the_list_but_its_link_works(app, client, admin):
+    """Issue 15: an unlisted evening is reached only by its link (and asks search engines to
+    stay away); the organizer turns it on and off in the event's settings."""
+    with db_session(app):
+        hidden = make_event(title="Invitation Evening", listed=False)
+        shown = make_event(title="Open Evening")
+        hidden_slug, hidden_id = hidden.slug, hidden.id
+        assert shown.listed
+    index = page_text(client.get("/").get_data(as_text=True))
+    assert "Open Evening" in index and "Invitation Evening" not in index
+    page = client.get(f"/e/{hidden_slug}").get_data(as_text=True)
+    assert '<meta name="robots" content="noindex">' in page and "Invitation Evening" in page_text(page)
+    form = admin.get(f"/admin/events/{hidden_id}/edit").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="listed"[^>]*>', form).group(0)
+    assert "Listed on the events page" in page_text(form) and "checked" not in box
