@@ -136,7 +136,7 @@ def _event_page(slug: str):
             is_open=event.is_open_for_rsvp(now),
             is_past=event.is_past(now),
             description=events.render_markdown(event.description),
-            category_places=public_places(event),
+            category_places=public_places(event, counts),
             outcomes=categories.OUTCOMES,
             rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event),
         ),
@@ -151,13 +151,12 @@ def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> bool:
         return attempt(form, _submit_rsvp, event, form, now) is not REFUSED
 
 
-def public_places(event: Event) -> list[tuple[categories.CategoryPlaces, str]]:
+def public_places(event: Event, counts: capacity.PlaceCounts) -> list[tuple[categories.CategoryPlaces, str]]:
     """The categories a guest may pick, each with its places and what an RSVP in it would get
     now (categories.outcome), when the event has more than one."""
     listed = [p for p in categories.places(event) if p.category.policy != CategoryPolicy.CLOSED]
     if len(listed) < 2:
         return []
-    counts = capacity.place_counts(event)
     return [(p, categories.outcome(event, p, counts)) for p in listed]
 
 
