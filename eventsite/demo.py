@@ -20,6 +20,7 @@ from eventsite.services import (
     events,
     feedback,
     guests,
+    invitations,
     mail,
     rsvps,
 )
@@ -173,6 +174,18 @@ def _la_categories(event: Event) -> None:
     categories.remove(by_name["Guest"])
 
 
+def _la_invitations(event: Event) -> None:
+    """The programme coordinators' list of 20 residents, invited; two said they can't come."""
+    people = [
+        invitations.Invitee(f"invited{i + 1}@example.org", FIRST[i % len(FIRST)], LAST[i % len(LAST)])
+        for i in range(20)
+    ]
+    report = invitations.invite(event, people, category_id=None, skip_approval=False, actor="cli")
+    for invitation in report.invited[:2]:
+        invitations.decline(invitation)
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.kind == "guest_invitation"))
+
+
 def load_demo(now: dt.datetime) -> list[str]:
     """Create the demo organizer, events and guests that are missing; return what was added."""
     added = []
@@ -188,6 +201,7 @@ def load_demo(now: dt.datetime) -> list[str]:
         added.append(f"event {event.slug}")
         if "Los Angeles" in title:
             _la_categories(event)
+            _la_invitations(event)
         if event.ends_at > now:
             _add_demo_guests(event, now)
         else:

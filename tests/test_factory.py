@@ -14,7 +14,7 @@ from eventsite.config import ConfigError, load_config
 from eventsite.demo import demo_events
 from eventsite.extensions import db
 from eventsite.formatting import event_when
-from eventsite.models import Event, EventStatus, Organizer, OutboxMessage, Rsvp
+from eventsite.models import Event, EventStatus, GuestInvitation, Organizer, OutboxMessage, Rsvp
 from eventsite.services import assignments, categories, contacts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +136,10 @@ def test_demo_loads_the_los_angeles_event_once(app, runner):
         assert assignments.assigned_event_ids(team["door.la@example.org"]) == {la.id}
         la_places = [(c.name, c.capacity, c.policy.value) for c in categories.of_event(la)]
         assert la_places == [("Resident", 45, "open"), ("Faculty", 8, "open"), ("Industry / vendor", 7, "approval")]
+        la_invited = db.session.scalars(
+            sa.select(GuestInvitation.status).where(GuestInvitation.event_id == la.id)
+        ).all()
+        assert len(la_invited) == 20 and sum(s.value == "declined" for s in la_invited) == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == la.id)) > 0
         # Some Los Angeles guests joined the directory, so the demo's Meet page has people on it.
         viewer = db.session.scalar(sa.select(Rsvp).where(Rsvp.event_id == la.id).order_by(Rsvp.id))

@@ -12,6 +12,7 @@ from eventsite.admin import (  # noqa: F401  (routes register on bp)
     events,
     feedback,
     guests,
+    invitations,
     messages,
     people,
     recording,

@@ -49,6 +49,7 @@ RECORDED = {
     "admin.edit_category": (K.CATEGORIES_CHANGED, "Changed a guest category"),
     "admin.move_category": (K.CATEGORIES_CHANGED, "Reordered the guest categories"),
     "admin.delete_category": (K.CATEGORIES_CHANGED, "Removed a guest category"),
+    "admin.event_invitations": (K.GUESTS_INVITED, "Invited people to the event"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),

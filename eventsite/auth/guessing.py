@@ -51,6 +51,7 @@ class Secret(enum.StrEnum):
     EMAIL_CHANGE = "email_change"  #: an e-mail-change link, /email-change/<token>
     INVITATION = "invitation"  #: a team invitation, /join/<token>
     PASSWORD_RESET = "password_reset"  #: a password-reset link, /reset-password/<token>
+    GUEST_INVITATION = "guest_invitation"  #: a guest's personal invitation, /i/<token>
 
 
 class GuessThrottle(FailureLimiter):

@@ -31,6 +31,7 @@ from eventsite.models.feedback import (
     FeedbackResponse,
     QuestionKind,
 )
+from eventsite.models.invitation import GuestInvitation, InvitationStatus
 from eventsite.models.message import Message
 from eventsite.models.organizer import (
     ActivityEntry,
@@ -49,6 +50,8 @@ from eventsite.models.privacy import PrivacySettings
 from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
+    "GuestInvitation",
+    "InvitationStatus",
     "CategoryPolicy",
     "GuestCategory",
     "ActivityEntry",

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from eventsite.auth import guessing, submissions
 from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
-from eventsite.models import CategoryPolicy, Event, Rsvp, utcnow
+from eventsite.models import CategoryPolicy, Event, GuestInvitation, Rsvp, utcnow
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.public.manage_page import manage_context
@@ -20,6 +20,7 @@ from eventsite.services import (
     categories,
     contacts,
     events,
+    invitations,
     links,
     rsvps,
     tokens,
@@ -101,15 +102,24 @@ def event_page(slug: str):
     # validates and renders without it, and takes it only to save the RSVP, so concurrent
     # RSVPs queue on the lock for the write alone.
     with reading():
-        return _event_page(slug)
+        return event_page_response(slug)
 
 
-def _event_page(slug: str):
-    event = load_event(slug)
+def _rsvp_form(event: Event, invitation: GuestInvitation | None):
+    """The RSVP form as posted; an invitation's, filled in from it; else a first visit's, which
+    only carries the CSRF token (the blank fields are rendered once per event version:
+    blank_rsvp_fields), so binding the RSVP form's 18 fields is skipped."""
+    if request.method == "POST":
+        return RsvpForm().for_event(categories.of_event(event))
+    if invitation is not None:
+        return RsvpForm(formdata=None, data=invitations.prefilled(invitation)).for_event(categories.of_event(event))
+    return ConfirmForm()
+
+
+def event_page_response(slug: str, invitation: GuestInvitation | None = None):
+    event = load_event(slug) if invitation is None else invitation.event
     now = utcnow()
-    # A first visit shows the blank fields rendered once per event version (blank_rsvp_fields):
-    # its form only carries the CSRF token, and binding the RSVP form's 18 fields is skipped.
-    form = RsvpForm().for_event(categories.of_event(event)) if request.method == "POST" else ConfirmForm()
+    form = _rsvp_form(event, invitation)
     status, headers = 200, {}
     if form.is_submitted():
         if form.website.data:  # honeypot: a bot; show the same page and save nothing
@@ -121,8 +131,8 @@ def _event_page(slug: str):
             if held is not None:
                 form.email.errors.append(held[0])
                 status, headers = 429, {"Retry-After": str(held[1])}
-            elif _save_rsvp(event, form, now):
-                return redirect(url_for("public.check_inbox", slug=slug))
+            elif _save_rsvp(event, form, now, invitation):
+                return redirect(url_for("public.check_inbox", slug=event.slug))
     counts = capacity.place_counts(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
     if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):
@@ -138,17 +148,18 @@ def _event_page(slug: str):
             description=events.render_markdown(event.description),
             category_places=public_places(event, counts),
             outcomes=categories.OUTCOMES,
-            rsvp_fields=None if form.is_submitted() else blank_rsvp_fields(event),
+            rsvp_fields=None if form.is_submitted() or invitation else blank_rsvp_fields(event),
+            invitation=invitation,
         ),
         status,
         headers,
     )
 
 
-def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> bool:
+def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None) -> bool:
     """Save the RSVP under the write lock and commit; False with the message next to its field."""
     with write_after_read():
-        return attempt(form, _submit_rsvp, event, form, now) is not REFUSED
+        return attempt(form, _submit_rsvp, event, form, now, invitation) is not REFUSED
 
 
 def public_places(event: Event, counts: capacity.PlaceCounts) -> list[tuple[categories.CategoryPlaces, str]]:
@@ -160,10 +171,12 @@ def public_places(event: Event, counts: capacity.PlaceCounts) -> list[tuple[cate
     return [(p, categories.outcome(event, p, counts)) for p in listed]
 
 
-def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime) -> None:
-    result = rsvps.submit_rsvp(
-        event, GuestDetails.from_mapping(form.data), category_id=form.category_id(), mail_when_full=True, now=now
-    )
+def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None) -> None:
+    details = GuestDetails.from_mapping(form.data)
+    if invitation is not None:
+        result = invitations.accept(invitation, details, category_id=form.category_id())
+    else:
+        result = rsvps.submit_rsvp(event, details, category_id=form.category_id(), mail_when_full=True, now=now)
     session["inbox_address"] = form.email.data
     if result.created and form.networking_chosen():
         contacts.update_preferences(result.rsvp, **form.networking_fields())

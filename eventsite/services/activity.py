@@ -49,6 +49,7 @@ class ActivityKind(enum.StrEnum):
     BADGE_CHANGED = "badge_changed"
     GUEST_EMAILED = "guest_emailed"
     CATEGORIES_CHANGED = "categories_changed"
+    GUESTS_INVITED = "guests_invited"
 
     @property
     def label(self) -> str:

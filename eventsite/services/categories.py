@@ -131,7 +131,8 @@ def at_listed_domain(category: GuestCategory, address: str) -> bool:
 def admission(category: GuestCategory, address: str, *, invited: bool = False) -> bool:
     """Check that a guest may ask for a place in ``category``; True when an organizer must
     approve them (the category needs approval, or their address is not at a listed domain and
-    the category lets such guests ask). Raises DomainError ``category_closed``,
+    the category lets such guests ask). A personal invitation (``invited``) opens an
+    invitation-only category and any domain rule. Raises DomainError ``category_closed``,
     ``invitation_only`` or ``not_eligible`` (field ``email``)."""
     if category.policy == CategoryPolicy.CLOSED:
         raise DomainError(f"{category.name}: registration is closed.", ErrorCode.CATEGORY_CLOSED, "category")
@@ -141,7 +142,7 @@ def admission(category: GuestCategory, address: str, *, invited: bool = False) -
             ErrorCode.INVITATION_ONLY,
             "category",
         )
-    if not at_listed_domain(category, address):
+    if not invited and not at_listed_domain(category, address):
         if not category.other_domains_ask:
             raise DomainError(_domains_message(category), ErrorCode.NOT_ELIGIBLE, "email")
         return True

@@ -22,6 +22,7 @@ from eventsite.models import (
     Event,
     FeedbackInvitation,
     FeedbackResponse,
+    GuestInvitation,
     OutboxMessage,
     OutboxStatus,
     PrivacySettings,
@@ -82,6 +83,8 @@ def anonymise_rsvp(rsvp: Rsvp, *, actor: str, reason: str, now: dt.datetime | No
         .values(to_address="", body_text="", body_html="", attachments=[])
         .execution_options(synchronize_session=False)
     )
+    # So does the invitation that brought them (it holds their name and address).
+    db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.rsvp_id == rsvp.id))
     # The directory entry, the card they shared and the contacts they saved go with them.
     contacts.forget_guest(rsvp)
     # Badge PDFs with their name on it, and any address a history line spelled out.
@@ -206,6 +209,9 @@ def apply_retention_batch(*, now: dt.datetime | None = None, limit: int = RETENT
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Rsvp, skip_locked=True)
     due = db.session.scalars(query.execution_options(populate_existing=True)).all()
+    # Invitations of those events go too, answered or not: each holds a person's name and address.
+    past = sa.select(Event.id).where(Event.ends_at < cutoff)
+    db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.event_id.in_(past)))
     days = round((now - cutoff) / dt.timedelta(days=1))
     for rsvp in due:
         # A past event's live statuses stay: they are the attendance record.

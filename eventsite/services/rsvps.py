@@ -17,6 +17,7 @@ from eventsite.models import (
     Event,
     EventStatus,
     GuestCategory,
+    GuestInvitation,
     Rsvp,
     RsvpAction,
     RsvpStatus,
@@ -86,6 +87,7 @@ def submit_rsvp(
     details: GuestDetails,
     *,
     category_id: int | None = None,
+    invitation: GuestInvitation | None = None,
     actor: str = "guest",
     mail_when_full: bool = False,
     now: dt.datetime | None = None,
@@ -96,7 +98,8 @@ def submit_rsvp(
     level belongs to. The new RSVP is ``pending`` when the event or the category requires
     approval (or the address is not at the category's domains and such guests may ask),
     ``confirmed`` while the category and the event have places and nobody in the category is
-    queued, else ``waitlisted`` (when the waitlist is on). An address that
+    queued, else ``waitlisted`` (when the waitlist is on). A personal ``invitation`` opens an
+    invitation-only category and any domain rule, and waives approval if the organizer chose. An address that
     already has a live RSVP gets its link e-mailed again and no second row (``created`` False).
     ``mail_when_full``: a full event without a waitlist e-mails the address that it is full and
     returns ``rsvp`` None instead of raising, so the public form answers a known and an unknown
@@ -115,10 +118,13 @@ def submit_rsvp(
     if existing is not None:
         mail.queue_guest_message(existing, "manage_link")
         return SubmitResult(existing, created=False)
+    if invitation is not None and invitation.category_id:
+        category_id = invitation.category_id
     category = categories.chosen(event, category_id, details.training_level)
-    needs_approval = categories.admission(category, address)
+    needs_approval = categories.admission(category, address, invited=invitation is not None)
+    waived = invitation is not None and invitation.skip_approval
     try:
-        status = _initial_status(event, category, needs_approval)
+        status = placement_status(event, category) if waived else _initial_status(event, category, needs_approval)
     except DomainError as exc:
         if not (mail_when_full and exc.code == ErrorCode.EVENT_FULL):
             raise

@@ -53,6 +53,7 @@ ROUTES = {
     "admin.guest_action":              MANAGE,
     "admin.messages":                  MANAGE,
     "admin.door_links":                MANAGE,
+    "admin.event_invitations":         MANAGE,
     "admin.event_categories":          MANAGE,
     "admin.edit_category":             MANAGE,
     "admin.move_category":             MANAGE,

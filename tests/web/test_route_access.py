@@ -30,6 +30,7 @@ from eventsite.services import (
     contacts,
     doors,
     feedback,
+    invitations,
     notifications,
     password_reset,
     team,
@@ -54,6 +55,8 @@ ROUTES = {
     "public.event_page":               (Y, Y, Y, Y),
     "public.check_inbox":              (Y, Y, Y, Y),
     "public.manage":                   (N, Y, N, N),
+    "public.invited":                  (N, Y, N, N),
+    "public.decline_invitation":       (N, Y, N, N),
     "public.cancel":                   (N, Y, N, N),
     "public.claim":                    (N, Y, N, N),
     "public.event_ics":                (N, Y, N, N),
@@ -122,6 +125,7 @@ ROUTES = {
     "admin.guest_action":              (N, N, N, Y),
     "admin.messages":                  (N, N, N, Y),
     "admin.door_links":                (N, N, N, Y),
+    "admin.event_invitations":         (N, N, N, Y),
     "admin.event_categories":          (N, N, N, Y),
     "admin.edit_category":             (N, N, N, Y),
     "admin.move_category":             (N, N, N, Y),
@@ -179,6 +183,7 @@ LAST = (
     "public.cancel",
     "public.delete_data",
     "public.confirm_email",  # gives the RSVP a new manage link (or is refused, once deleted)
+    "public.decline_invitation",  # uses the invitation up
     "auth.logout",
 )
 MADE_UP = "made-up-secret-0123456789abcdef"
@@ -230,6 +235,8 @@ def world(app):
         db.session.add(BadgeJobOutput(job_id=job.id, pdf=b"%PDF-1.4\n%%EOF\n"))
         joining = team.invite("new-member@example.org", OrganizerRole.ORGANIZER, [], by=owner)
         password_reset.request_reset(member.email)
+        invitations.invite(event, [invitations.Invitee("invitee@example.org", "Ivy", "Vite")], category_id=None,
+                           skip_approval=False, actor="organizer:organizer@example.org")  # fmt: skip
         db.session.commit()
         return {
             "member_id": member.id,
@@ -239,6 +246,7 @@ def world(app):
             ),
             "invitation_token": outbox_token("/join/"),
             "reset_token": outbox_token("/reset-password/"),
+            "guest_invitation_token": outbox_token("/i/"),
             "unsubscribe_token": notifications.unsubscribe_url(owner, event, notifications.NoticeKind.FULL).rsplit(
                 "/", 1
             )[1],
@@ -276,6 +284,7 @@ SECRET_ARGS = [
     ("/email-change/", "change", "email_change_token"),
     ("/join/", "token", "invitation_token"),
     ("/reset-password/", "token", "reset_token"),
+    ("/i/", "token", "guest_invitation_token"),
     ("/notifications/unsubscribe/", "token", "unsubscribe_token"),
     ("", "code", "ticket_code"),
 ]
@@ -287,6 +296,7 @@ HOLDERS = {
     "email_change_token": {"guest"},
     "invitation_token": {"guest"},
     "reset_token": {"guest"},
+    "guest_invitation_token": {"guest"},
     "unsubscribe_token": {"guest"},
     "ticket_code": {"guest", "organizer"},
     "door_token": {"door"},

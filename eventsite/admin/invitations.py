@@ -1,0 +1,47 @@
+"""Admin: invite people to an event by pasting their addresses; who was invited, who replied."""
+
+from flask import flash, redirect, render_template, url_for
+from wtforms import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from eventsite.admin.blueprint import bp
+from eventsite.admin.common import actor, get_event
+from eventsite.auth.gates import Permission, permission_required
+from eventsite.forms import BooleanField, Form, SelectField, TextAreaField
+from eventsite.services import categories, invitations
+from eventsite.web import REFUSED, attempt
+
+
+class InviteForm(Form):
+    people = TextAreaField(
+        "People to invite",
+        description="One per line: an address, “Ana Li <ana@ucla.edu>” or “Ana Li, ana@ucla.edu”.",
+        validators=[DataRequired("Paste at least one e-mail address."), Length(max=600_000)],
+    )
+    category = SelectField("Invite them as", validators=[Optional()])
+    skip_approval = BooleanField("Their RSVP needs no approval")
+
+    def for_event(self, cats) -> "InviteForm":
+        self.category.choices = [SelectChoice("", "The category of their training level")] + [
+            SelectChoice(str(c.id), f"{c.name} ({c.policy.label.lower()})") for c in cats
+        ]
+        return self
+
+
+@bp.route("/events/<int:event_id>/invitations", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
+def event_invitations(event_id: int):
+    event = get_event(event_id)
+    form = InviteForm().for_event(categories.of_event(event))
+    if form.validate_on_submit():
+        people, problems = invitations.read_people(form.people.data)
+        category_id = int(form.category.data) if (form.category.data or "").isdigit() else None
+        report = attempt(form, invitations.invite, event, people, category_id=category_id,
+                         skip_approval=form.skip_approval.data, actor=actor())  # fmt: skip
+        if report is not REFUSED:
+            left_out = problems + [f"{address}: {why}" for address, why in report.skipped]
+            flash(f"Invited {len(report.invited)}; their e-mails are on the way."
+                  + (f" Left out: {'; '.join(left_out[:10])}." if left_out else ""))  # fmt: skip
+            return redirect(url_for("admin.event_invitations", event_id=event.id))
+    rows = invitations.of_event(event)
+    return render_template("admin/invitations.html", event=event, form=form, rows=rows), 422 if form.errors else 200

@@ -1,0 +1,41 @@
+"""A guest's personal invitation (/i/<token>): the event page with the RSVP form filled in from
+the invitation, and its "can't come" link. A link that is unknown or already answered gets one
+page, whatever the reason, and counts against the guessing throttle."""
+
+from flask import render_template
+
+from eventsite.auth import guessing
+from eventsite.auth.recovery import opened
+from eventsite.database import reading
+from eventsite.public.blueprint import bp
+from eventsite.public.forms import ConfirmForm
+from eventsite.public.views import event_page_response
+from eventsite.security import private_page
+from eventsite.services import invitations
+from eventsite.web import saved
+
+
+def _dead():
+    return render_template("public/invitation_dead.html"), 404
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+@private_page
+def invited(token: str):
+    with reading():
+        invitation = opened(guessing.Secret.GUEST_INVITATION, invitations.invitation_for, token)
+        return _dead() if invitation is None else event_page_response(invitation.event.slug, invitation)
+
+
+@bp.route("/i/<token>/decline", methods=["GET", "POST"])
+@private_page
+def decline_invitation(token: str):
+    invitation = opened(guessing.Secret.GUEST_INVITATION, invitations.invitation_for, token)
+    if invitation is None:
+        return _dead()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        event = invitation.event
+        saved(invitations.decline, invitation)
+        return render_template("public/invitation_declined.html", event=event)
+    return render_template("public/invitation_decline.html", event=invitation.event, form=form)
