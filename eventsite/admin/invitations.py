@@ -1,6 +1,7 @@
 """Admin: invite people to an event by pasting their addresses; who was invited, who replied."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf.file import FileField
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -8,7 +9,7 @@ from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.forms import BooleanField, Form, SelectField, TextAreaField
-from eventsite.services import categories, invitations
+from eventsite.services import categories, invitations, invite_import
 from eventsite.web import REFUSED, attempt
 
 
@@ -35,8 +36,7 @@ def event_invitations(event_id: int):
     form = InviteForm().for_event(categories.of_event(event))
     if form.validate_on_submit():
         people, problems = invitations.read_people(form.people.data)
-        category_id = int(form.category.data) if (form.category.data or "").isdigit() else None
-        report = attempt(form, invitations.invite, event, people, category_id=category_id,
+        report = attempt(form, invitations.invite, event, people, category_id=_category(form),
                          skip_approval=form.skip_approval.data, actor=actor())  # fmt: skip
         if report is not REFUSED:
             left_out = problems + [f"{address}: {why}" for address, why in report.skipped]
@@ -45,3 +45,45 @@ def event_invitations(event_id: int):
             return redirect(url_for("admin.event_invitations", event_id=event.id))
     rows = invitations.of_event(event)
     return render_template("admin/invitations.html", event=event, form=form, rows=rows), 422 if form.errors else 200
+
+
+class ImportForm(Form):
+    file = FileField("A CSV file", description="From a spreadsheet: Save As → CSV. First row: the column names.")
+    #: The rows handed on between the steps, as CSV text: the ones to invite, or the ones being fixed.
+    rows = TextAreaField("Rows to fix", validators=[Optional(), Length(max=2_500_000)])
+    category = SelectField("Invite them as", validators=[Optional()])
+    skip_approval = BooleanField("Their RSVP needs no approval")
+    for_event = InviteForm.for_event
+
+    def text(self) -> str:
+        """The uploaded file's text, else the rows typed or handed on; DomainError for a bad file."""
+        upload = self.file.data
+        return invite_import.decode(upload.read()) if upload and upload.filename else self.rows.data or ""
+
+
+def _check_list(event, form: ImportForm):
+    return invite_import.check(event, form.text())
+
+
+@bp.route("/events/<int:event_id>/invitations/import", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE)
+def import_invitations(event_id: int):
+    event = get_event(event_id)
+    form = ImportForm().for_event(categories.of_event(event))
+    checked, invited = None, None
+    if form.validate_on_submit():
+        checked = attempt(form, _check_list, event, form)
+        if checked is not REFUSED and request.form.get("action") == "invite" and checked.good:
+            invited = attempt(form, invitations.invite, event, [r.invitee for r in checked.good],
+                              category_id=_category(form), skip_approval=form.skip_approval.data, actor=actor())  # fmt: skip
+            if invited is not REFUSED:
+                flash(f"Invited {len(invited.invited)}; their e-mails are on the way.")
+                checked = invite_import.Checked(checked.bad, checked.mapped)  # the rows left to fix stay
+    return render_template(
+        "admin/invitations_import.html", event=event, form=form, checked=None if checked is REFUSED else checked,
+        as_csv=invite_import.as_csv,
+    ), 422 if form.errors else 200  # fmt: skip
+
+
+def _category(form) -> int | None:
+    return int(form.category.data) if (form.category.data or "").isdigit() else None

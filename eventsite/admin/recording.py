@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from eventsite.admin.blueprint import bp
 from eventsite.extensions import db
-from eventsite.models import BadgePrintJob, DoorLink, Event, Message
+from eventsite.models import BadgePrintJob, DoorLink, Event, GuestInvitation, Message
 from eventsite.services import activity
 from eventsite.services.activity import ActivityKind as K
 
@@ -50,6 +50,7 @@ RECORDED = {
     "admin.move_category": (K.CATEGORIES_CHANGED, "Reordered the guest categories"),
     "admin.delete_category": (K.CATEGORIES_CHANGED, "Removed a guest category"),
     "admin.event_invitations": (K.GUESTS_INVITED, "Invited people to the event"),
+    "admin.import_invitations": (K.GUESTS_INVITED, "Invited people from an imported list"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),
@@ -65,6 +66,12 @@ EXPORTS = {
     "admin.people_csv": "Downloaded the People list (CSV)",
     "admin.feedback_csv": "Downloaded the feedback answers (CSV)",
     "admin.badge_job_pdf": "Downloaded printed badges (PDF)",
+}
+#: Routes whose POST may only preview or check: recorded only when they made one of these.
+SENDS = {
+    "admin.messages": Message,
+    "admin.event_invitations": GuestInvitation,
+    "admin.import_invitations": GuestInvitation,
 }
 #: What a URL argument says the change was about.
 SUBJECTS = {"rsvp_id": "rsvp", "link_id": "door_link", "job_id": "badge_job", "question_id": "feedback_question"}
@@ -88,7 +95,9 @@ def _note_flush(session: Session, _context) -> None:
     if not _recording():
         return
     notes = g.setdefault("activity_notes", {"changes": {}, "new": []})
-    notes["new"] += [o for o in session.new if isinstance(o, Event | Message | BadgePrintJob | DoorLink)]
+    notes["new"] += [
+        o for o in session.new if isinstance(o, Event | Message | BadgePrintJob | DoorLink | GuestInvitation)
+    ]
     for obj in session.dirty:
         if not isinstance(obj, Event):
             continue
@@ -111,15 +120,18 @@ def _add_entry(session: Session) -> None:
         kind, summary = GUEST_ACTIONS.get(args.get("action"), (K.GUEST_EDITED, "Changed a guest's RSVP"))
     notes = g.pop("activity_notes", {"changes": {}, "new": []})
     new = {type(o): o for o in notes["new"]}
-    if request.endpoint == "admin.messages" and Message not in new:
-        return  # a preview, not a message
+    needed = SENDS.get(request.endpoint)
+    if needed is not None and needed not in new:
+        return  # a preview or a check: nothing was sent
+    invited = sum(isinstance(o, GuestInvitation) for o in notes["new"])
     event_id = new[Event].id if Event in new else args.get("event_id")
     changes = activity.changed(*_sides(notes["changes"]))
     if kind == K.EVENT_EDITED and "capacity" in changes:
         kind = K.CAPACITY_CHANGED
     subject = next((f"{SUBJECTS[a]}:{args[a]}" for a in SUBJECTS if a in args), "")
     g.activity_recorded = True
-    activity.record(kind, summary + _detail(new), event=event_id, subject=subject, changes=changes)
+    detail = f": {invited} {'person' if invited == 1 else 'people'}" if invited else _detail(new)
+    activity.record(kind, summary + detail, event=event_id, subject=subject, changes=changes)
 
 
 def _sides(changes: dict) -> tuple[dict, dict]:

@@ -32,6 +32,9 @@ class GuestInvitation(Base):
     email_key: Mapped[str] = mapped_column(sa.String(254))
     first_name: Mapped[str] = mapped_column(sa.String(100), default="")
     last_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    institution: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    #: A TrainingLevel value, or "" when the list did not say.
+    training_level: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     #: The category they are invited into; None: the RSVP form's choice.
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guest_categories.id", ondelete="SET NULL"))
     #: Their RSVP is placed at once, without the organizers' approval.

@@ -128,3 +128,4 @@ class ErrorCode(StrEnum):
     NAME_TAKEN = "name_taken"  # another category of the event has this name
     BAD_DOMAIN = "bad_domain"  # an e-mail domain a category lists is not a domain name
     PLACES_TAKEN = "places_taken"  # a category's places may not go below the guests holding them
+    BAD_FILE = "bad_file"  # an uploaded list that cannot be read (binary, too large, no e-mail column)

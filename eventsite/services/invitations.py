@@ -23,6 +23,11 @@ class Invitee:
     email: str
     first_name: str = ""
     last_name: str = ""
+    institution: str = ""
+    #: A TrainingLevel value, or "".
+    training_level: str = ""
+    #: This person's category (an imported list's column), else the one the organizer chose.
+    category_id: int | None = None
 
 
 def read_people(text: str) -> tuple[list[Invitee], list[str]]:
@@ -79,7 +84,8 @@ def invite(
         token = tokens.new_token()
         invitation = GuestInvitation(
             event_id=event.id, email=address, email_key=key, first_name=person.first_name,
-            last_name=person.last_name, category_id=category.id if category else None,
+            last_name=person.last_name, institution=person.institution, training_level=person.training_level,
+            category_id=person.category_id or (category.id if category else None),
             skip_approval=skip_approval, token_hash=tokens.hashed(token), created_by=actor,
         )  # fmt: skip
         db.session.add(invitation)
@@ -113,7 +119,8 @@ def invitation_for(token: str) -> GuestInvitation | None:
 
 def prefilled(invitation: GuestInvitation) -> dict:
     """The RSVP form's values from the invitation."""
-    values = {"first_name": invitation.first_name, "last_name": invitation.last_name, "email": invitation.email}
+    values = {"first_name": invitation.first_name, "last_name": invitation.last_name, "email": invitation.email,
+              "institution": invitation.institution, "training_level": invitation.training_level}  # fmt: skip
     return values | ({"category": str(invitation.category_id)} if invitation.category_id else {})
 
 

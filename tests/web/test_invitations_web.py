@@ -2,6 +2,7 @@
 RSVP form filled in, lets them into an invitation-only category past approval, works once, and
 says "can't come" too."""
 
+import io
 import re
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from eventsite.extensions import db
 from eventsite.models import CategoryPolicy, Event, GuestInvitation, OutboxMessage, Rsvp, RsvpStatus
 from eventsite.services import categories
 from factories import make_event
-from helpers import db_session, form_values, page_text, post_form
+from helpers import csrf_token, db_session, form_values, page_text, post_form
 
 
 def an_invitation_only_evening(app) -> tuple[int, int]:
@@ -90,3 +91,40 @@ def test_a_made_up_invitation_link_gets_the_same_page(client):
     assert reply.status_code == 404 and "This invitation link no longer works" in page_text(
         reply.get_data(as_text=True)
     )
+
+
+def test_import_a_list_fix_the_bad_row_and_invite_with_details_filled_in(app, admin, client):
+    """The list from a programme coordinator, as Excel saves it (semicolons, Windows encoding):
+    one row has a typo; it stays to be fixed while the others are invited."""
+    event_id, faculty_id = an_invitation_only_evening(app)
+    url = f"/admin/events/{event_id}/invitations/import"
+    sheet = ("Name;E-mail;Program;PGY;Category\r\n"
+             "José Núñez;jose@ucla.edu;UCLA Orthopaedic Surgery;PGY-3;Resident\r\n"
+             "Hana Sato;hana(at)ucla.edu;UCLA Orthopaedic Surgery;PGY-2;Resident\r\n"
+             "=HYPERLINK(\"x\");dr.w@cedars.org;Cedars-Sinai;Attending / faculty;Faculty\r\n").encode("cp1252")  # fmt: skip
+    page = admin.get(url).get_data(as_text=True)
+    checked = admin.post(url, data={"csrf_token": csrf_token(page), "action": "check",
+                                    "file": (io.BytesIO(sheet), "residents.csv")},
+                         content_type="multipart/form-data")  # fmt: skip
+    text = page_text(checked.get_data(as_text=True))
+    assert "2 rows are ready to invite, 1 needs fixing" in text and "not an e-mail address" in text
+    rows = form_values(checked.get_data(as_text=True))["rows"]
+    assert "José,Núñez,jose@ucla.edu" in rows.replace('"', "")  # read from the Windows encoding
+    invited = post_form(admin, url, {"rows": rows, "action": "invite"}, page=url)
+    text = page_text(invited.get_data(as_text=True))
+    assert "Invited 2" in text and "1 needs fixing" in text.replace("0 rows are ready to invite, ", "")
+    left = form_values(invited.get_data(as_text=True))["rows"]
+    assert "hana(at)ucla.edu" in left and "jose@ucla.edu" not in left  # only the row to fix stays
+    fixed = post_form(admin, url, {"rows": left.replace("hana(at)ucla.edu", "hana@ucla.edu"), "action": "invite"},
+                      page=url)  # fmt: skip
+    assert "Invited 1" in page_text(fixed.get_data(as_text=True))
+    link = links_to(app, "jose@ucla.edu")
+    values = form_values(client.get(link).get_data(as_text=True))
+    assert (values["first_name"], values["institution"], values["training_level"]) == (
+        "José",
+        "UCLA Orthopaedic Surgery",
+        "pgy3",
+    )
+    with db_session(app):
+        formula = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.email_key == "dr.w@cedars.org"))
+        assert formula.first_name == '=HYPERLINK("x")' and formula.category_id == faculty_id  # kept as text

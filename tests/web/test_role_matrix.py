@@ -54,6 +54,7 @@ ROUTES = {
     "admin.messages":                  MANAGE,
     "admin.door_links":                MANAGE,
     "admin.event_invitations":         MANAGE,
+    "admin.import_invitations":        MANAGE,
     "admin.event_categories":          MANAGE,
     "admin.edit_category":             MANAGE,
     "admin.move_category":             MANAGE,

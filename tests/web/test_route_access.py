@@ -126,6 +126,7 @@ ROUTES = {
     "admin.messages":                  (N, N, N, Y),
     "admin.door_links":                (N, N, N, Y),
     "admin.event_invitations":         (N, N, N, Y),
+    "admin.import_invitations":        (N, N, N, Y),
     "admin.event_categories":          (N, N, N, Y),
     "admin.edit_category":             (N, N, N, Y),
     "admin.move_category":             (N, N, N, Y),

@@ -1,0 +1,161 @@
+"""An invite list from a spreadsheet (issue 15): a CSV file (UTF-8 with or without BOM, or
+Excel's Windows encoding; comma, semicolon or tab), its columns recognised by their headings,
+each row checked (address, duplicate in the file, already invited, already replied, training
+level, category) and shown with its problems before anything is sent. Rows are handed on as CSV
+text, so a row to fix is edited in place and checked again: nothing uploaded is lost."""
+
+import csv
+import dataclasses
+import io
+import re
+
+import sqlalchemy as sa
+
+from eventsite.extensions import db
+from eventsite.models import LIVE_STATUSES, Event, GuestInvitation, Rsvp, TrainingLevel
+from eventsite.services import DomainError, ErrorCode, categories, rsvps
+from eventsite.services.invitations import Invitee
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+#: Our field -> the headings (lower case, spaces for - and _) that name it.
+HEADINGS = {
+    "email": ("email", "e mail", "email address", "e mail address", "mail"),
+    "first_name": ("first name", "firstname", "given name", "first"),
+    "last_name": ("last name", "lastname", "surname", "family name", "last"),
+    "name": ("name", "full name"),
+    "institution": ("institution", "program", "programme", "residency program", "hospital"),
+    "training_level": ("training level", "level", "pgy", "year"),
+    "category": ("category", "guest category"),
+}
+COLUMNS = ("first_name", "last_name", "email", "institution", "training_level", "category")
+
+
+@dataclasses.dataclass
+class Row:
+    line: int
+    values: dict[str, str]
+    problems: list[str] = dataclasses.field(default_factory=list)
+    invitee: Invitee | None = None
+
+
+@dataclasses.dataclass
+class Checked:
+    rows: list[Row]
+    #: The headings found and the field each one fills.
+    mapped: dict[str, str]
+
+    @property
+    def good(self) -> list[Row]:
+        return [r for r in self.rows if not r.problems]
+
+    @property
+    def bad(self) -> list[Row]:
+        return [r for r in self.rows if r.problems]
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[-_./]+", " ", text.strip().lower()).split())
+
+
+_LEVELS = {re.sub(r"[^a-z0-9]", "", k.lower()): lv.value for lv in TrainingLevel for k in (lv.value, lv.label)}
+
+
+def decode(data: bytes) -> str:
+    """The file's text, or DomainError ``bad_file`` (field file) with what is wrong with it."""
+    if len(data) > MAX_BYTES:
+        raise DomainError("The file is larger than 2 MB. Split the list, or keep only the columns needed.",
+                          ErrorCode.BAD_FILE, "file")  # fmt: skip
+    if b"\x00" in data:
+        raise DomainError("This is not a CSV file. In your spreadsheet, use Save As → CSV.", ErrorCode.BAD_FILE, "file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+
+
+def check(event: Event, text: str) -> Checked:
+    """Read CSV text (a heading row, then a person per row) and check every row.
+    Raises DomainError ``bad_file`` (field file) for a file that can't be read as a list."""
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    table = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    table = [row for row in table if any(cell.strip() for cell in row)]
+    if not table:
+        raise DomainError("The file is empty.", ErrorCode.BAD_FILE, "file")
+    if len(table) - 1 > MAX_ROWS:
+        raise DomainError(f"The list has {len(table) - 1:,} rows; import at most {MAX_ROWS:,} at a time.",
+                          ErrorCode.BAD_FILE, "file")  # fmt: skip
+    mapped = _map(table[0])
+    rows = [Row(n, {field: (cells[i].strip() if i < len(cells) else "") for field, i in mapped.items()})
+            for n, cells in enumerate(table[1:], 2)]  # fmt: skip
+    _check_rows(event, rows)
+    return Checked(rows, {table[0][i]: field for field, i in mapped.items()})
+
+
+def _map(heading: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, cell in enumerate(heading):
+        field = next((f for f, names in HEADINGS.items() if _key(cell) in names), None)
+        if field is None:
+            continue
+        if field in found:
+            raise DomainError(f"Two columns are headed “{cell.strip()}”: keep one.", ErrorCode.BAD_FILE, "file")
+        found[field] = i
+    if "email" not in found:
+        raise DomainError(
+            "No column is headed “E-mail”: the first row must name the columns.", ErrorCode.BAD_FILE, "file"
+        )
+    return found
+
+
+def _check_rows(event: Event, rows: list[Row]) -> None:
+    invited = set(db.session.scalars(sa.select(GuestInvitation.email_key).where(GuestInvitation.event_id == event.id)))
+    replied = set(
+        db.session.scalars(sa.select(Rsvp.email_key).where(Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)))
+    )
+    by_name = {c.name.casefold(): c.id for c in categories.of_event(event)}
+    seen: dict[str, int] = {}
+    for row in rows:
+        v = row.values
+        if "name" in v and not (v.get("first_name") or v.get("last_name")):
+            first, _, last = v["name"].rpartition(" ")
+            v["first_name"], v["last_name"] = (first, last) if first else (last, "")
+        try:
+            address, key = rsvps.normalise_email(v.get("email", ""))
+        except DomainError:
+            row.problems.append("not an e-mail address" if v.get("email") else "no e-mail address")
+            address = key = ""
+        if key and key in seen:
+            row.problems.append(f"the same address as row {seen[key]}")
+        elif key in invited:
+            row.problems.append("already invited")
+        elif key in replied:
+            row.problems.append("already has an RSVP")
+        if key:
+            seen.setdefault(key, row.line)
+        level = _LEVELS.get(re.sub(r"[^a-z0-9]", "", v.get("training_level", "").lower()), "")
+        if v.get("training_level") and not level:
+            row.problems.append(f"unknown training level “{v['training_level']}”")
+        category_id = by_name.get(v.get("category", "").casefold())
+        if v.get("category") and category_id is None:
+            row.problems.append(f"no category “{v['category']}” at this event")
+        for field, limit in (("first_name", 100), ("last_name", 100), ("institution", 200)):
+            if len(v.get(field, "")) > limit:
+                row.problems.append(f"{field.replace('_', ' ')} longer than {limit} characters")
+        if not row.problems:
+            row.invitee = Invitee(address, v.get("first_name", ""), v.get("last_name", ""), v.get("institution", ""),
+                                  level, category_id)  # fmt: skip
+
+
+def as_csv(rows: list[Row]) -> str:
+    """Rows as CSV text with our headings: what the page hands on (to invite, or to fix)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["First name", "Last name", "E-mail", "Institution", "Training level", "Category"])
+    for row in rows:
+        writer.writerow([row.values.get(field, "") for field in COLUMNS])
+    return out.getvalue()
