@@ -52,9 +52,20 @@ def register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
+#: Routes that take a larger body than MAX_CONTENT_LENGTH (an imported invite list, up to 2 MB).
+LARGE_UPLOADS = {"admin.import_invitations": 3 * 1024 * 1024}
+
+
+def _larger_uploads() -> None:
+    allowed = LARGE_UPLOADS.get(request.endpoint)
+    if allowed:
+        request.max_content_length = allowed
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR.parent / "migrations"), render_as_batch=True)
+    app.before_request(_larger_uploads)  # before the CSRF check, which reads the form
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

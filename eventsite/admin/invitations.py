@@ -58,7 +58,12 @@ class ImportForm(Form):
     def text(self) -> str:
         """The uploaded file's text, else the rows typed or handed on; DomainError for a bad file."""
         upload = self.file.data
-        return invite_import.decode(upload.read()) if upload and upload.filename else self.rows.data or ""
+        if not (upload and upload.filename):
+            return self.rows.data or ""
+        try:
+            return invite_import.decode(upload.read())
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file: close it now
 
 
 def _check_list(event, form: ImportForm):

@@ -1,6 +1,7 @@
 """A guest's personal invitation (/i/<token>): the event page with the RSVP form filled in from
 the invitation, and its "can't come" link. A link that is unknown or already answered gets one
-page, whatever the reason, and counts against the guessing throttle."""
+page, whatever the reason, and counts against the guessing throttle. Like every page whose
+address holds a secret, these are not stored or sent on as referrer (eventsite.security)."""
 
 from flask import render_template
 
@@ -10,7 +11,6 @@ from eventsite.database import reading
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm
 from eventsite.public.views import event_page_response
-from eventsite.security import private_page
 from eventsite.services import invitations
 from eventsite.web import saved
 
@@ -20,7 +20,6 @@ def _dead():
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
-@private_page
 def invited(token: str):
     with reading():
         invitation = opened(guessing.Secret.GUEST_INVITATION, invitations.invitation_for, token)
@@ -28,7 +27,6 @@ def invited(token: str):
 
 
 @bp.route("/i/<token>/decline", methods=["GET", "POST"])
-@private_page
 def decline_invitation(token: str):
     invitation = opened(guessing.Secret.GUEST_INVITATION, invitations.invitation_for, token)
     if invitation is None:

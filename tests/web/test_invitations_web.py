@@ -128,3 +128,20 @@ def test_import_a_list_fix_the_bad_row_and_invite_with_details_filled_in(app, ad
     with db_session(app):
         formula = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.email_key == "dr.w@cedars.org"))
         assert formula.first_name == '=HYPERLINK("x")' and formula.category_id == faculty_id  # kept as text
+
+
+def test_a_list_over_2_mb_gets_its_message_by_the_field_not_a_bare_413(app, admin):
+    event_id, _ = an_invitation_only_evening(app)
+    url = f"/admin/events/{event_id}/invitations/import"
+    page = admin.get(url).get_data(as_text=True)
+    big = b"E-mail\n" + b"someone@ucla.edu\n" * 140_000  # 2.4 MB: more than the list may be, less than the route takes
+    # The multipart body built here, as a browser sends it (the test client would spool it to a file it leaves open).
+    body = (b'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + csrf_token(page).encode()
+            + b'\r\n--B\r\nContent-Disposition: form-data; name="action"\r\n\r\ncheck'
+            + b'\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            + b"Content-Type: text/csv\r\n\r\n" + big + b"\r\n--B--\r\n")  # fmt: skip
+    reply = admin.post(url, data=body, content_type="multipart/form-data; boundary=B")
+    assert reply.status_code == 422
+    assert "The file is larger than 2 MB" in page_text(reply.get_data(as_text=True))
+    with db_session(app):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(GuestInvitation)) == 0
