@@ -7,6 +7,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -84,3 +85,12 @@ class GuestActionForm(Form):
     @property
     def over_capacity_confirmed(self) -> bool:
         return self.confirm_over_capacity.data == "yes"
+
+
+class BulkForm(Form):
+    """The guest list's ticked rows and what to do with them (services.guest_bulk)."""
+
+    rsvp_ids = SelectMultipleField("Guests", coerce=int, validate_choice=False)
+    action = StringField(validators=[Optional(), Length(max=40)])
+    #: The list the organizer was on (its filters and page), to go back to.
+    back = StringField(validators=[Optional(), Length(max=2000)])

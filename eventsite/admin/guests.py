@@ -7,13 +7,14 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event, get_rsvp
-from eventsite.admin.guest_forms import AddGuestForm, GuestActionForm, GuestEditForm
+from eventsite.admin.guest_forms import AddGuestForm, BulkForm, GuestActionForm, GuestEditForm
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.models import Rsvp, RsvpStatus, TrainingLevel
 from eventsite.services import DomainError, ErrorCode, capacity, categories, exports, guests, history, people, rsvps
+from eventsite.services import guest_bulk as guest_bulk_service
 from eventsite.services.guest_details import GuestDetails
 from eventsite.services.guest_list import SORTS, SOURCES, GuestFilter, checked_in_at, guest_page
-from eventsite.web import REFUSED, attempt, form_page, of_event, saved
+from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page, of_event, saved
 
 
 @bp.get("/events/<int:event_id>/guests")
@@ -223,3 +224,21 @@ def _confirm_page(rsvp: Rsvp, action: str, spec: Action, form: GuestActionForm, 
         position=rsvps.waitlist_position(rsvp),
         refusal=guests.waitlist_move_refusal(rsvp) if action == "waitlist" else None,
     ), (409 if warning else 200)
+
+
+@bp.post("/events/<int:event_id>/guests/bulk")
+@permission_required(Permission.MANAGE)
+def guest_bulk(event_id: int):
+    """The guest list's ticked rows: approve, decline or move them; then back to the same list."""
+    event = get_event(event_id)
+    form = BulkForm()
+    if form.validate_on_submit():
+        report = attempt_or_flash(guest_bulk_service.apply, event, form.rsvp_ids.data or [], form.action.data or "",
+                                  actor=actor())  # fmt: skip
+        if report is not REFUSED:
+            flash(f"Done for {report.done} {'guest' if report.done == 1 else 'guests'}."
+                  + (f" Left as they were: {'; '.join(report.skipped[:10])}." if report.skipped else ""))  # fmt: skip
+    back = form.back.data or ""
+    return redirect(
+        back if back.startswith(f"/admin/events/{event.id}/guests") else url_for("admin.guest_list", event_id=event.id)
+    )

@@ -29,6 +29,7 @@ RECORDED = {
     "admin.add_guest": (K.GUEST_ADDED, "Added a guest"),
     "admin.guest_detail": (K.GUEST_EDITED, "Edited a guest's details"),
     "admin.guest_action": (None, ""),
+    "admin.guest_bulk": (K.GUEST_EDITED, "Changed the ticked guests at once"),
     "admin.messages": (K.MESSAGE_SENT, "Sent a message"),
     "admin.door_links": (K.DOOR_LINK_CREATED, "Created a door link"),
     "admin.revoke_door_link": (K.DOOR_LINK_REVOKED, "Revoked a door link"),

@@ -76,6 +76,8 @@ class GuestFilter:
     level: TrainingLevel | None = None
     #: A guest category id (of any event: one of another event simply matches nobody).
     category: int | None = None
+    #: Only these guests (the list's ticked rows, downloaded as CSV).
+    ids: tuple[int, ...] = ()
     sort: str = "name"
     descending: bool = False
     page: int = 1
@@ -96,6 +98,7 @@ class GuestFilter:
             status=RsvpStatus(status) if status in {s.value for s in RsvpStatus} else None,
             level=TrainingLevel(level) if level in {lv.value for lv in TrainingLevel} else None,
             category=int(args["category"]) if args.get("category", "").isdigit() else None,
+            ids=tuple(int(i) for i in getattr(args, "getlist", lambda _: [])("rsvp_ids") if i.isdigit())[:5000],
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
             page=page,
@@ -134,6 +137,8 @@ def _conditions(event: Event, f: GuestFilter) -> list:
         where.append(Rsvp.training_level == f.level)
     if f.category:
         where.append(Rsvp.category_id == f.category)
+    if f.ids:
+        where.append(Rsvp.id.in_(f.ids))
     full_name = Rsvp.first_name + " " + Rsvp.last_name
     # Every word must appear somewhere: "lopez ucla" finds Maria Lopez from UCLA.
     for word in unicodedata.normalize("NFC", f.q).lower().split():

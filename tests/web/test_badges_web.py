@@ -409,9 +409,10 @@ def test_offsets_are_saved_and_checked(app, admin, event_id):
 def test_guest_list_rows_can_be_ticked_for_printing(app, admin, event_id):
     ana, bo, waiting = guest(app, "Álvarez"), guest(app, "Baker"), guest(app, "Listed")
     html = admin.get(f"/admin/events/{event_id}/guests").get_data(as_text=True)
-    assert f'name="rsvp_ids" value="{ana.id}" form="badge-print-form"' in html
-    assert f'name="rsvp_ids" value="{waiting.id}"' not in html  # no badge before confirmation
-    assert f'action="/admin/events/{event_id}/badges/print"' in html
+    # Every row can be ticked (issue 15's bulk actions); the print button prints the confirmed ones.
+    assert f'name="rsvp_ids" value="{ana.id}" form="picks"' in html
+    assert f'name="rsvp_ids" value="{waiting.id}" form="picks"' in html
+    assert f'formaction="/admin/events/{event_id}/badges/print"' in html
     response = admin.post(
         f"/admin/events/{event_id}/badges/print",
         data={
@@ -419,11 +420,11 @@ def test_guest_list_rows_can_be_ticked_for_printing(app, admin, event_id):
             "selection": "selected",
             "first_slot": "1",
             "layout": "single",
-            "rsvp_ids": [str(bo.id)],
+            "rsvp_ids": [str(bo.id), str(waiting.id)],
         },
     )
     status = wait_for_job(admin, event_id, job_id_from(response))
-    assert status["total"] == 1
+    assert status["total"] == 1  # the waitlisted guest has no badge before confirmation
     (result,) = decode_qr(pdf_pages(download(admin, status["download_url"]))[0])
     assert result.text.endswith(bo.ticket_code)
 

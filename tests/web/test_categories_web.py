@@ -140,3 +140,33 @@ def test_a_message_to_one_category_reaches_only_its_guests(app, admin):
         assert to == ["vendor@example.org"] and message.category_id == ids["Industry / vendor"]
     history = page_text(admin.get(url).get_data(as_text=True))
     assert "Confirmed guests · Industry / vendor" in history
+
+
+def test_ticked_guests_are_approved_moved_and_downloaded_at_once(app, admin):
+    """Issue 15's bulk actions: one request for the ticked rows; a guest a rule refuses stays as
+    they were and is named."""
+    slug, ids = an_event(app)
+    with db_session(app):
+        event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+        pending = [make_rsvp(event, training_level="attending", first_name=n, last_name="Prof") for n in ("Ada", "Bo")]
+        resident = db.session.scalar(sa.select(Rsvp).where(Rsvp.category_id == ids["Resident"]))
+        event_id, chosen, resident_id = event.id, [r.id for r in pending], resident.id
+    url = f"/admin/events/{event_id}/guests"
+    page = admin.get(url + "?status=pending").get_data(as_text=True)
+    assert f'name="rsvp_ids" value="{chosen[0]}" form="picks"' in page
+    approved = post_form(admin, f"{url}/bulk", {"rsvp_ids": [*map(str, chosen), str(resident_id)], "action": "approve",
+                                                "back": f"{url}?status=pending"}, page=url)  # fmt: skip
+    assert approved.status_code == 302 and approved.location.endswith("?status=pending")
+    flashed = page_text(admin.get(approved.location).get_data(as_text=True))
+    assert (
+        "Done for 2 guests. Left as they were:" in flashed and "is confirmed now, so they can't be approved" in flashed
+    )
+    moved = post_form(admin, f"{url}/bulk", {"rsvp_ids": [str(chosen[0])], "action": f"category:{ids['Industry / vendor']}"},
+                      page=url)  # fmt: skip
+    assert moved.status_code == 302
+    with db_session(app):
+        rows = {r.id: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(chosen)))}
+        assert all(r.status.value == "confirmed" for r in rows.values())
+        assert rows[chosen[0]].category_id == ids["Industry / vendor"]
+    csv_text = admin.get(f"{url}.csv?rsvp_ids={chosen[1]}").get_data(as_text=True)
+    assert csv_text.count("\n") == 2 and "Bo,Prof" in csv_text  # the heading and the one ticked guest

@@ -53,6 +53,7 @@ ROUTES = {
     "admin.guest_action":              MANAGE,
     "admin.messages":                  MANAGE,
     "admin.door_links":                MANAGE,
+    "admin.guest_bulk":                MANAGE,
     "admin.event_invitations":         MANAGE,
     "admin.import_invitations":        MANAGE,
     "admin.event_categories":          MANAGE,

@@ -125,6 +125,7 @@ ROUTES = {
     "admin.guest_action":              (N, N, N, Y),
     "admin.messages":                  (N, N, N, Y),
     "admin.door_links":                (N, N, N, Y),
+    "admin.guest_bulk":                (N, N, N, Y),
     "admin.event_invitations":         (N, N, N, Y),
     "admin.import_invitations":        (N, N, N, Y),
     "admin.event_categories":          (N, N, N, Y),
