@@ -11,8 +11,10 @@ import shutil
 import socket
 import threading
 
+import jinja2
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 
 from eventsite import create_app
 from eventsite.extensions import db as _db
@@ -139,6 +141,32 @@ class Backend:
     def stop(self):
         if self.server is not None:
             self.server.stop()
+
+
+class _SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the whole run (keyed by name and source checksum)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_template_compiled_once():
+    """Every test builds its own app, and each app's Jinja environment would parse and compile
+    every template it renders again (most of a small test's time). The compiled code is the
+    same: one shared Jinja bytecode cache serves every app of the run (production builds one
+    app per process and keeps its templates anyway)."""
+    options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecode()}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "jinja_options", options)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
