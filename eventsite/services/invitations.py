@@ -62,7 +62,8 @@ def invite(
     Raises DomainError ``bad_email`` (field people) when nobody could be invited."""
     if len(people) > MAX_AT_ONCE:
         raise DomainError(f"Invite at most {MAX_AT_ONCE:,} people at once.", ErrorCode.BAD_EMAIL, "people")
-    category = categories.chosen(event, category_id, "other") if category_id else None
+    # A category of another event (a forged id) invites into none: the RSVP form decides.
+    category = next((c for c in categories.of_event(event) if c.id == category_id), None)
     report = InviteReport()
     known = set(db.session.scalars(sa.select(GuestInvitation.email_key).where(GuestInvitation.event_id == event.id)))
     replied = set(

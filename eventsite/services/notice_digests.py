@@ -63,9 +63,9 @@ def _digests(event: Event, day: str, now: dt.datetime) -> int:
         (NoticeKind.DIGEST, _rsvps),
     ):
         for member in notifications.recipients(event, kind, "daily"):
-            since = _last_digest(member, event, kind) or now - dt.timedelta(days=1)
             if not notifications.first_time(member, event, kind, day):
-                continue
+                continue  # today's went out already: no look-up of the last one every minute
+            since = _last_digest(member, event, kind, before=day) or now - dt.timedelta(days=1)
             notice = compose(member, event, since)
             if notice is not None:
                 notifications.send(member, event, kind, notice)
@@ -73,13 +73,15 @@ def _digests(event: Event, day: str, now: dt.datetime) -> int:
     return queued
 
 
-def _last_digest(member: Organizer, event: Event, kind: NoticeKind) -> dt.datetime | None:
+def _last_digest(member: Organizer, event: Event, kind: NoticeKind, *, before: str) -> dt.datetime | None:
+    """When the member's previous digest of this kind went (``before``: today's key, left out)."""
     return db.session.scalar(
         sa.select(sa.func.max(NotificationSent.at)).where(
             NotificationSent.organizer_id == member.id,
             NotificationSent.event_id == event.id,
             NotificationSent.kind == kind.value,
             NotificationSent.key.like("day:%"),
+            NotificationSent.key != before,
         )
     )
 

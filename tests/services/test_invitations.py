@@ -27,7 +27,8 @@ def test_pasted_lines_give_names_and_addresses_and_say_which_line_has_none():
 def test_nobody_new_to_invite_is_a_clear_refusal():
     event = make_event()
     invite = dict(category_id=None, skip_approval=False, actor="organizer:o@example.org")
-    invitations.invite(event, [Invitee("ana@ucla.edu")], **invite)
+    [ana] = invitations.invite(event, [Invitee("ana@ucla.edu")], **{**invite, "category_id": 999_999}).invited
+    assert ana.category_id is None  # a category of no use here (another event's, or forged) invites into none
     with pytest.raises(DomainError) as again:
         invitations.invite(event, [Invitee("ANA@ucla.edu"), Invitee("not-an-address")], **invite)
     assert again.value.field == "people" and "already invited" in again.value.message
