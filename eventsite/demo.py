@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CategoryPolicy, Event, EventStatus, OrganizerRole, OutboxMessage, RsvpStatus
+from eventsite.models import CategoryPolicy, Event, EventStatus, OrganizerRole, OutboxMessage, Rsvp, RsvpStatus
 from eventsite.services import (
     accounts,
     assignments,
@@ -22,6 +22,7 @@ from eventsite.services import (
     guests,
     invitations,
     mail,
+    questions,
     rsvps,
 )
 from eventsite.services.guest_details import GuestDetails
@@ -174,6 +175,40 @@ def _la_categories(event: Event) -> None:
     categories.remove(by_name["Guest"])
 
 
+#: The Los Angeles form's two questions of its own (issue 15), and what the demo guests answered.
+LA_QUESTIONS = (
+    ("single", questions.QuestionFields(
+        prompt="Are you a member of the society?", required=True,
+        choices=["Yes, a member", "Not yet, tell me how to join", "Not sure"],
+    )),
+    ("short_text", questions.QuestionFields(
+        prompt="One thing you hope to get from tonight", help_text="Optional; it helps the hosts make introductions.",
+    )),
+)  # fmt: skip
+LA_ANSWERS = [
+    ("Yes, a member", "Meet residents from other programs"),
+    ("Not yet, tell me how to join", "Advice on fellowship applications"),
+    ("Yes, a member", ""),
+    ("Not sure", "Try the new navigation system at the vendor table"),
+    ("Yes, a member", "Find a research mentor in hand surgery"),
+    ("Not yet, tell me how to join", ""),
+    ("Yes, a member", "Catch up with my co-residents"),
+    ("Not sure", "Hear what the society does for residents"),
+]
+
+
+def _la_questions(event: Event) -> None:
+    for kind, fields in LA_QUESTIONS:
+        questions.add_question(event, kind, fields)
+
+
+def _la_answers(event: Event, rsvp_ids: list[int]) -> None:
+    asked = questions.of_event(event)
+    for rsvp_id, answers in zip(rsvp_ids, LA_ANSWERS, strict=False):
+        given = {q.id: [a] for q, a in zip(asked, answers, strict=True) if a}
+        questions.save_answers(db.session.get(Rsvp, rsvp_id), asked, given)
+
+
 def _la_invitations(event: Event) -> None:
     """The programme coordinators' list of 20 residents, invited; two said they can't come."""
     people = [
@@ -201,6 +236,7 @@ def load_demo(now: dt.datetime) -> list[str]:
         added.append(f"event {event.slug}")
         if "Los Angeles" in title:
             _la_categories(event)
+            _la_questions(event)
             _la_invitations(event)
         if event.ends_at > now:
             _add_demo_guests(event, now)
@@ -241,6 +277,8 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
                 share_contact=True,
                 share_email=True,
             )
+    if "Los Angeles" in event.title:
+        _la_answers(event, ids)
     # Demo guests have example.org addresses: their welcome mail would only clutter the console.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
     # So would the team's notice of the vendor's approval request, approved just above.

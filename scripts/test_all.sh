@@ -10,11 +10,20 @@ VENV=${VENV:-.venv}
 PYTEST_ARGS=${PYTEST_ARGS:-}
 AUDIT_ARGS=${AUDIT_ARGS:-}
 
-run() {  # name, command...: run with prefixed output; exit status of the command
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+run() {  # name, command...: run with prefixed output (kept in $logs/name); exit status of the command
   local name=$1
   shift
-  "$@" 2>&1 | sed -u "s/^/[$name] /"
+  "$@" 2>&1 | sed -u "s/^/[$name] /" | tee "$logs/$name"
   return "${PIPESTATUS[0]}"
+}
+
+recap() {  # name: the lines that say what failed, so the end of the output names them
+  echo "== $1 failed:"
+  sed -n '/= short test summary info =/,$p' "$logs/$1" | grep -E '^\[[a-z-]+\] (FAILED|ERROR)' ||
+    grep -E 'FAILED|ERROR|Error' "$logs/$1" | tail -n 20
 }
 
 start=$(date +%s)
@@ -41,6 +50,7 @@ if [ -n "$postgres_browser" ]; then wait "$postgres_browser" || failed="$failed 
 wait "$audit" || failed="$failed audit"
 echo "== make test: $(( $(date +%s) - start )) s"
 if [ -n "$failed" ]; then
+  for name in $failed; do recap "$name"; done
   echo "== tests FAILED for:$failed"
   exit 1
 fi

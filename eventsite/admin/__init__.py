@@ -15,6 +15,7 @@ from eventsite.admin import (  # noqa: F401  (routes register on bp)
     invitations,
     messages,
     people,
+    questions,
     recording,
     team,
     team_security,

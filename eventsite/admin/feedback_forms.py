@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from eventsite.admin.forms import LOCAL
 from eventsite.forms import Form
 from eventsite.models import FeedbackAudience, QuestionKind
+from eventsite.services.feedback.kinds import KINDS
 
 
 class FeedbackSettingsForm(Form):
@@ -78,7 +79,7 @@ def _utc(value: dt.datetime | None, tz) -> dt.datetime | None:
 
 
 class QuestionForm(Form):
-    kind = SelectField("Type", choices=[SelectChoice(k.value, k.label) for k in QuestionKind])
+    kind = SelectField("Type", choices=[SelectChoice(k.value, k.label) for k in QuestionKind if KINDS[k].for_feedback])
     prompt = StringField("Question", validators=[DataRequired("Please write the question."), Length(max=300)])
     help_text = StringField("Hint", description="Optional, shown under the question.", validators=[Length(max=300)])
     required = BooleanField("Required")

@@ -3,14 +3,25 @@
 import dataclasses
 from collections.abc import Callable
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, stream_with_context, url_for
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event, get_rsvp
 from eventsite.admin.guest_forms import AddGuestForm, BulkForm, GuestActionForm, GuestEditForm
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.models import Rsvp, RsvpStatus, TrainingLevel
-from eventsite.services import DomainError, ErrorCode, capacity, categories, exports, guests, history, people, rsvps
+from eventsite.services import (
+    DomainError,
+    ErrorCode,
+    capacity,
+    categories,
+    exports,
+    guests,
+    history,
+    people,
+    questions,
+    rsvps,
+)
 from eventsite.services import guest_bulk as guest_bulk_service
 from eventsite.services.guest_details import GuestDetails
 from eventsite.services.guest_list import SORTS, SOURCES, GuestFilter, checked_in_at, guest_page
@@ -23,8 +34,15 @@ def guest_list(event_id: int):
     event = get_event(event_id)
     filters = GuestFilter.from_args(request.args)
     page = guest_page(event, filters)
+    asked = questions.of_event(event, removed=True)
+    chosen = _answer_columns(event.id, asked)
+    table = questions.answer_table(event, [row.id for row in page.rows]) if chosen else {}
+    cells = {r: {q.id: questions.shown(q, table.get(r, {}).get(q.id)) for q in chosen} for r in table}
     return render_template(
         "admin/guest_list.html",
+        questions=asked,
+        answer_columns=chosen,
+        answer_cells=cells,
         event=event,
         filters=filters,
         page=page,
@@ -36,6 +54,17 @@ def guest_list(event_id: int):
         levels=list(TrainingLevel),
         category_names={c.id: c.name for c in categories.of_event(event)},
     )
+
+
+def _answer_columns(event_id: int, asked: list) -> list:
+    """The custom questions whose answers the organizer chose to see as columns: chosen with
+    ?columns=1&col=<id>…, then remembered (per event, in the session) while paging and sorting."""
+    remembered = session.setdefault("answer_columns", {})
+    if request.args.get("columns") == "1":
+        remembered[str(event_id)] = [int(i) for i in request.args.getlist("col") if i.isdigit()][:20]
+        session.modified = True
+    ids = remembered.get(str(event_id), [])
+    return [q for q in asked if q.id in ids]
 
 
 @bp.get("/events/<int:event_id>/guests.csv")
@@ -92,6 +121,7 @@ def guest_page_context(rsvp: Rsvp) -> dict:
         "position": rsvps.waitlist_position(rsvp),
         "checked_in_at": checked_in_at(rsvp),
         "sources": SOURCES,
+        "answers": questions.answers_for_guest(rsvp),
     }
 
 

@@ -50,6 +50,10 @@ RECORDED = {
     "admin.edit_category": (K.CATEGORIES_CHANGED, "Changed a guest category"),
     "admin.move_category": (K.CATEGORIES_CHANGED, "Reordered the guest categories"),
     "admin.delete_category": (K.CATEGORIES_CHANGED, "Removed a guest category"),
+    "admin.event_questions": (K.QUESTIONS_CHANGED, "Added a question to the RSVP form"),
+    "admin.edit_question": (K.QUESTIONS_CHANGED, "Changed a question of the RSVP form"),
+    "admin.move_question": (K.QUESTIONS_CHANGED, "Reordered the RSVP form's questions"),
+    "admin.delete_question": (K.QUESTIONS_CHANGED, "Removed a question from the RSVP form"),
     "admin.event_invitations": (K.GUESTS_INVITED, "Invited people to the event"),
     "admin.import_invitations": (K.GUESTS_INVITED, "Invited people from an imported list"),
 }
@@ -75,7 +79,13 @@ SENDS = {
     "admin.import_invitations": GuestInvitation,
 }
 #: What a URL argument says the change was about.
-SUBJECTS = {"rsvp_id": "rsvp", "link_id": "door_link", "job_id": "badge_job", "question_id": "feedback_question"}
+SUBJECTS = {
+    "rsvp_id": "rsvp",
+    "link_id": "door_link",
+    "job_id": "badge_job",
+    "question_id": "feedback_question",
+    "rsvp_question_id": "rsvp_question",
+}
 #: Event columns whose changes are bookkeeping, not an organizer's edit.
 QUIET = {"updated_at", "calendar_sequence"}
 

@@ -47,9 +47,12 @@ from eventsite.models.organizer import (
 )
 from eventsite.models.outbox import OutboxMessage
 from eventsite.models.privacy import PrivacySettings
+from eventsite.models.question import RsvpAnswer, RsvpQuestion
 from eventsite.models.rsvp import Rsvp, RsvpChange
 
 __all__ = [
+    "RsvpAnswer",
+    "RsvpQuestion",
     "GuestInvitation",
     "InvitationStatus",
     "CategoryPolicy",

@@ -27,6 +27,11 @@ class QuestionKind(enum.StrEnum):
     MULTIPLE = "multiple"
     SHORT_TEXT = "short_text"
     LONG_TEXT = "long_text"
+    # The RSVP form's own kinds (issue 15); feedback forms don't offer them.
+    YES_NO = "yes_no"
+    NUMBER = "number"
+    DATE = "date"
+    CONSENT = "consent"
 
     @property
     def label(self) -> str:
@@ -37,6 +42,10 @@ class QuestionKind(enum.StrEnum):
             "multiple": "Multiple choice",
             "short_text": "Short text",
             "long_text": "Long text",
+            "yes_no": "Yes / no",
+            "number": "Number",
+            "date": "Date",
+            "consent": "Consent (a box to tick, with its text)",
         }[self.value]
 
 

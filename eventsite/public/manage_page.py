@@ -7,12 +7,13 @@ from flask import request
 from eventsite.models import Rsvp, RsvpStatus, utcnow
 from eventsite.public.contact_forms import NetworkingForm
 from eventsite.public.forms import ConfirmForm, EmailChangeForm
-from eventsite.services import badges, contacts, feedback, rsvps
+from eventsite.services import badges, contacts, feedback, questions, rsvps
 
 
-def manage_context(rsvp: Rsvp, *, networking_form: NetworkingForm | None = None) -> dict:
-    """The template context of public/manage.html (the page's own form is the caller's)."""
-    return {
+def manage_context(rsvp: Rsvp, *, networking_form: NetworkingForm | None = None, asking=None) -> dict:
+    """The template context of public/manage.html (the page's own form is the caller's;
+    ``asking``: its custom questions as submitted, else the guest's saved answers)."""
+    return custom_questions(rsvp, asking) | {
         "rsvp": rsvp,
         "event": rsvp.event,
         "position": rsvps.waitlist_position(rsvp),
@@ -23,6 +24,25 @@ def manage_context(rsvp: Rsvp, *, networking_form: NetworkingForm | None = None)
         "badge_layout": badge_preview(rsvp) if rsvp.status == RsvpStatus.CONFIRMED else None,
         "networking": networking_panel(rsvp, networking_form) if rsvp.is_live else None,
     }
+
+
+def custom_questions(rsvp: Rsvp, asking=None) -> dict:
+    """The event's questions for the guest: editable (``asking``) until RSVPs close, then
+    their answers to read (``answers``)."""
+    asked = questions.asked(questions.of_event(rsvp.event_id), rsvp.category_id)
+    if not asked:
+        return {"asking": None, "answers": None}
+    if editable_answers(rsvp):
+        return {
+            "asking": asking or questions.asking(rsvp.event, asked, questions.values_for_form(rsvp)),
+            "answers": None,
+        }
+    return {"asking": None, "answers": questions.answers_for_guest(rsvp)}
+
+
+def editable_answers(rsvp: Rsvp) -> bool:
+    """Guests change their answers until RSVPs close."""
+    return rsvp.event.is_open_for_rsvp(utcnow())
 
 
 def feedback_card(rsvp):

@@ -8,10 +8,10 @@ from markupsafe import Markup
 from eventsite.auth import guessing, submissions
 from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
-from eventsite.models import CategoryPolicy, Event, GuestInvitation, Rsvp, utcnow
+from eventsite.models import CategoryPolicy, Event, GuestInvitation, Rsvp, TrainingLevel, utcnow
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
-from eventsite.public.manage_page import manage_context
+from eventsite.public.manage_page import editable_answers, manage_context
 from eventsite.services import (
     DomainError,
     ErrorCode,
@@ -22,6 +22,7 @@ from eventsite.services import (
     events,
     invitations,
     links,
+    questions,
     rsvps,
     tokens,
 )
@@ -79,7 +80,8 @@ def blank_rsvp_fields(event: Event) -> Markup:
     html = cache.get(key)
     if html is None:
         form = RsvpForm(formdata=None).for_event(categories.of_event(event))
-        html = Markup(render_template("public/_rsvp_fields.html", form=form, event=event))
+        asking = questions.asking(event, questions.of_event(event))
+        html = Markup(render_template("public/_rsvp_fields.html", form=form, event=event, asking=asking))
         if len(cache) >= 256:  # old versions pile up only as organizers edit; start over
             cache.clear()
         cache[key] = html
@@ -121,18 +123,23 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
     now = utcnow()
     form = _rsvp_form(event, invitation)
     status, headers = 200, {}
+    asking = None
     if form.is_submitted():
         if form.website.data:  # honeypot: a bot; show the same page and save nothing
             session["inbox_address"] = form.email.data or ""
             return redirect(url_for("public.check_inbox", slug=slug))
         status = 422
-        if form.validate():
+        valid = form.validate()  # first, so every message shows at once
+        asking, answers = _answers(event, form, invitation)
+        if valid and not (asking and asking.errors):
             held = submissions.wait_message("rsvp", form.email.data)
             if held is not None:
                 form.email.errors.append(held[0])
                 status, headers = 429, {"Retry-After": str(held[1])}
-            elif _save_rsvp(event, form, now, invitation):
+            elif _save_rsvp(event, form, now, invitation, answers):
                 return redirect(url_for("public.check_inbox", slug=event.slug))
+    elif invitation is not None:
+        asking = questions.asking(event, questions.of_event(event))
     counts = capacity.place_counts(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
     if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):
@@ -150,16 +157,37 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
             outcomes=categories.OUTCOMES,
             rsvp_fields=None if form.is_submitted() or invitation else blank_rsvp_fields(event),
             invitation=invitation,
+            asking=asking,
         ),
         status,
         headers,
     )
 
 
-def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None) -> bool:
+LEVELS = {level.value for level in TrainingLevel}
+
+
+def _answers(event: Event, form: RsvpForm, invitation: GuestInvitation | None):
+    """The custom questions as submitted: (Asking with values and errors, {question id: answer}).
+    Only the questions asked of the guest's category count (chosen as the RSVP will choose it)."""
+    all_questions = questions.of_event(event)
+    typed = questions.form_data(request.form)
+    category_id = None
+    if all_questions and form.training_level.data in LEVELS:
+        picked = invitation.category_id if invitation is not None and invitation.category_id else form.category_id()
+        category_id = categories.chosen(event, picked, form.training_level.data).id
+    answers, errors = {}, {}
+    try:
+        answers = questions.check_answers(questions.asked(all_questions, category_id), typed)
+    except questions.InvalidAnswers as exc:
+        errors = exc.errors
+    return questions.asking(event, all_questions, typed, errors), answers
+
+
+def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None, answers) -> bool:
     """Save the RSVP under the write lock and commit; False with the message next to its field."""
     with write_after_read():
-        return attempt(form, _submit_rsvp, event, form, now, invitation) is not REFUSED
+        return attempt(form, _submit_rsvp, event, form, now, invitation, answers) is not REFUSED
 
 
 def public_places(event: Event, counts: capacity.PlaceCounts) -> list[tuple[categories.CategoryPlaces, str]]:
@@ -171,7 +199,7 @@ def public_places(event: Event, counts: capacity.PlaceCounts) -> list[tuple[cate
     return [(p, categories.outcome(event, p, counts)) for p in listed]
 
 
-def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None) -> None:
+def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None, answers) -> None:
     details = GuestDetails.from_mapping(form.data)
     if invitation is not None:
         result = invitations.accept(invitation, details, category_id=form.category_id())
@@ -180,6 +208,9 @@ def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: Gue
     session["inbox_address"] = form.email.data
     if result.created and form.networking_chosen():
         contacts.update_preferences(result.rsvp, **form.networking_fields())
+    if result.created and answers:
+        rsvp = result.rsvp
+        questions.save_answers(rsvp, questions.asked(questions.of_event(event), rsvp.category_id), answers, now=now)
 
 
 @bp.get("/e/<slug>/check-inbox")
@@ -193,14 +224,32 @@ def manage(token: str):
     rsvp = load_rsvp(token)
     remember_guest(rsvp)
     form = GuestDetailsForm(obj=rsvp)
-    if form.validate_on_submit():
-        changed = attempt(form, rsvps.change_rsvp, rsvp, **form.service_fields())
-        if changed is not REFUSED:
-            return redirect(url_for("public.manage", token=token, saved=int(bool(changed))))
-    elif not form.is_submitted():
+    asking = None
+    if form.is_submitted():
+        valid = form.validate()
+        asked = questions.asked(questions.of_event(rsvp.event_id), rsvp.category_id)
+        if not editable_answers(rsvp):
+            asked = []
+        answers, typed, errors = {}, questions.form_data(request.form), {}
+        try:
+            answers = questions.check_answers(asked, typed)
+        except questions.InvalidAnswers as exc:
+            errors = exc.errors
+        asking = questions.asking(rsvp.event, asked, typed, errors)
+        if valid and not errors:
+            changed = attempt(form, _change_details, rsvp, form.service_fields(), asked, answers)
+            if changed is not REFUSED:
+                return redirect(url_for("public.manage", token=token, saved=int(bool(changed))))
+    else:
         apply_due_expiries(utcnow(), rsvp.event)
         db.session.refresh(rsvp)
-    return render_template("public/manage.html", **manage_context(rsvp), form=form), form_status(form)
+    return render_template("public/manage.html", **manage_context(rsvp, asking=asking), form=form), form_status(form)
+
+
+def _change_details(rsvp: Rsvp, fields: dict, asked: list, answers: dict) -> bool:
+    """The guest's details and answers, saved together; whether anything changed."""
+    changed = rsvps.change_rsvp(rsvp, **fields)
+    return questions.save_answers(rsvp, asked, answers) or bool(changed)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

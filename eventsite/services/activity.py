@@ -50,6 +50,7 @@ class ActivityKind(enum.StrEnum):
     GUEST_EMAILED = "guest_emailed"
     CATEGORIES_CHANGED = "categories_changed"
     GUESTS_INVITED = "guests_invited"
+    QUESTIONS_CHANGED = "questions_changed"
 
     @property
     def label(self) -> str:

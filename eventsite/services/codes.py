@@ -53,6 +53,7 @@ class ErrorCode(StrEnum):
     BAD_OFFSET = "bad_offset"
     BAD_PROGRAM = "bad_program"
     BAD_QUERY = "bad_query"
+    BAD_QUESTION = "bad_question"
     BAD_REMINDER = "bad_reminder"
     BAD_RETENTION = "bad_retention"
     BAD_SCANNED_AT = "bad_scanned_at"

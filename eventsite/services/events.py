@@ -24,7 +24,7 @@ from eventsite.models import (
     Rsvp,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, assignments, categories, feedback, mail, rsvps
+from eventsite.services import DomainError, ErrorCode, assignments, categories, feedback, mail, questions, rsvps
 from eventsite.services.capacity import seats_taken
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
@@ -302,7 +302,7 @@ def copy_event(
     postal_code: str,
     host: Organizer | None = None,
 ) -> Event:
-    """ "Next in series": a new draft with the source's texts, settings and feedback form, a new
+    """ "Next in series": a new draft with the source's texts, settings, RSVP questions and feedback form, a new
     place and date, and no guests; ``host``: an event host who made it, who becomes its host.
     Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
@@ -319,6 +319,7 @@ def copy_event(
     db.session.flush()
 
     feedback.copy_form(source, event)
+    questions.copy_to(source, event)
     if host is not None and not host.role.sees_every_event:
         assignments.assign(host, event.id)
     return event

@@ -2,7 +2,8 @@
 
 Spreadsheet programs run a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return as a formula (CSV injection). Such text cells get a leading single quote ``'``, which
-spreadsheets show as plain text; that prefix is the only change made to any value.
+spreadsheets show as plain text; that prefix is the only change made to any value. Each custom
+question of the event adds a column after the fixed ones (a removed question's header says so).
 """
 
 import csv
@@ -12,7 +13,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from eventsite.models import Event
-from eventsite.services import categories
+from eventsite.services import categories, questions
 from eventsite.services.guest_list import SOURCES, GuestFilter, checked_in_times, guest_rows, queue_positions
 from eventsite.services.spreadsheets import Line, neutralise
 
@@ -26,6 +27,8 @@ class Context(NamedTuple):
     checked_in: dict[int, dt.datetime]
     #: {category id: name} of the event's guest categories.
     category_names: dict[int, str]
+    #: {rsvp id: {question id: answer}} to the event's custom questions.
+    answers: dict = {}
 
 
 #: (header, how to read the cell from a guest row and the Context).
@@ -56,14 +59,22 @@ def _iso(value: dt.datetime | None, tz) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
 
-def csv_lines(rows: Iterable, context: Context, *, batch: int = 200) -> Iterator[str]:
+def answer_columns(event: Event) -> list:
+    """A column per custom question of the event, removed ones (with answers kept) included."""
+    return [
+        (questions.csv_header(q), lambda r, c, q=q: questions.csv_cell(q, c.answers.get(r.id, {}).get(q.id)))
+        for q in questions.of_event(event, removed=True)
+    ]
+
+
+def csv_lines(rows: Iterable, context: Context, *, columns=COLUMNS, batch: int = 200) -> Iterator[str]:
     """The BOM and header, then the guest rows as CSV (RFC 4180 quoting, CRLF endings),
     ``batch`` lines per chunk: one chunk per line would cost more in the server than the rows."""
     writer = csv.writer(Line())
-    yield "\ufeff" + writer.writerow([header for header, _ in COLUMNS])
+    yield "\ufeff" + writer.writerow([header for header, _ in columns])
     chunk = []
     for row in rows:
-        chunk.append(writer.writerow([neutralise(cell(row, context)) for _, cell in COLUMNS]))
+        chunk.append(writer.writerow([neutralise(cell(row, context)) for _, cell in columns]))
         if len(chunk) >= batch:
             yield "".join(chunk)
             chunk = []
@@ -79,5 +90,7 @@ def guest_csv(event: Event, f: GuestFilter) -> Iterator[str]:
     that makes spreadsheet programs read it as UTF-8).
     """
     names = {c.id: c.name for c in categories.of_event(event)}
-    context = Context(event.tz, queue_positions(event), checked_in_times(event), names)
-    return csv_lines(guest_rows(event, f), context)
+    extra = answer_columns(event)
+    answers = questions.answer_table(event) if extra else {}
+    context = Context(event.tz, queue_positions(event), checked_in_times(event), names, answers)
+    return csv_lines(guest_rows(event, f), context, columns=(*COLUMNS, *extra))

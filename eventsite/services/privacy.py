@@ -28,6 +28,7 @@ from eventsite.models import (
     PrivacySettings,
     Rsvp,
     RsvpAction,
+    RsvpAnswer,
     RsvpChange,
     utcnow,
 )
@@ -83,8 +84,10 @@ def anonymise_rsvp(rsvp: Rsvp, *, actor: str, reason: str, now: dt.datetime | No
         .values(to_address="", body_text="", body_html="", attachments=[])
         .execution_options(synchronize_session=False)
     )
-    # So does the invitation that brought them (it holds their name and address).
+    # So does the invitation that brought them (it holds their name and address), and their
+    # answers to the RSVP form's questions.
     db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.rsvp_id == rsvp.id))
+    db.session.execute(sa.delete(RsvpAnswer).where(RsvpAnswer.rsvp_id == rsvp.id))
     # The directory entry, the card they shared and the contacts they saved go with them.
     contacts.forget_guest(rsvp)
     # Badge PDFs with their name on it, and any address a history line spelled out.

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import BadgeJobOutput, utcnow
-from eventsite.services import badges, checkin, contacts, email_change, feedback, privacy
+from eventsite.services import badges, checkin, contacts, email_change, feedback, privacy, questions
 from factories import make_event, make_rsvp
 from helpers import pdf_text
 
@@ -45,7 +45,8 @@ def found_anywhere() -> list[str]:
 
 def a_guest_who_did_everything():
     """Past evening; the guest RSVPed, changed their e-mail, had their badge printed, shared their
-    card and saved a contact (and was saved), was checked in and answered the feedback form by name."""
+    card and saved a contact (and was saved), answered the RSVP form's question, was checked in and
+    answered the feedback form by name."""
     event = make_event(starts_at=utcnow() - 4.5 * H, capacity=None)
     before = event.starts_at - 48 * H
     guest = make_rsvp(event, first_name=FIRST, last_name=LAST, badge_name=FIRST, email=OLD_EMAIL, now=before)
@@ -68,6 +69,8 @@ def a_guest_who_did_everything():
         )
     contacts.save_contact(guest, other, note="met at the bar")
     contacts.save_contact(other, guest, note=f"{FIRST} knows hand surgery")
+    asked = questions.add_question(event, "short_text", questions.QuestionFields(prompt="Anything we should know?"))
+    questions.save_answers(guest, [asked], {asked.id: [f"{FIRST}: call me on {PHONE}"]})
     for who in (guest, other):
         checkin.check_in(event, who.ticket_code, now=event.starts_at + H)
     form = feedback.get_form(event)

@@ -33,6 +33,7 @@ from eventsite.services import (
     invitations,
     notifications,
     password_reset,
+    questions,
     team,
     tokens,
     walk_ins,
@@ -132,6 +133,10 @@ ROUTES = {
     "admin.edit_category":             (N, N, N, Y),
     "admin.move_category":             (N, N, N, Y),
     "admin.delete_category":           (N, N, N, Y),
+    "admin.event_questions":           (N, N, N, Y),
+    "admin.edit_question":             (N, N, N, Y),
+    "admin.move_question":             (N, N, N, Y),
+    "admin.delete_question":           (N, N, N, Y),
     "admin.upload_door_scans":         (N, N, N, Y),
     "admin.revoke_door_link":          (N, N, N, Y),
     "admin.badges_page":               (N, N, N, Y),
@@ -177,6 +182,7 @@ ROUTES = {
 #: Requests that change what later requests see (sign-out, unpublish, revoke, cancel) go last.
 LAST = (
     "admin.delete_feedback_question",
+    "admin.delete_question",
     "admin.unpublish_event",
     "admin.revoke_door_link",
     "admin.cancel_event",
@@ -220,6 +226,7 @@ def world(app):
         contacts.update_preferences(scanned, share_contact=True)
         saved = contacts.save_contact(rsvp, scanned).saved
         form = feedback.ensure_form(event)
+        asked = questions.add_question(event, "short_text", questions.QuestionFields(prompt="Anything else?"))
         invitation = feedback.invitation_for(rsvp, form)
         job = BadgePrintJob(
             event_id=event.id,
@@ -264,6 +271,7 @@ def world(app):
             "walk_in_token": walk_ins.badge_token(walk_in.rsvp, link),
             "saved_id": saved.id,
             "question_id": form.questions[0].id,
+            "rsvp_question_id": asked.id,
             "category_id": rsvp.category_id,
             "feedback_token": invitation.token,
             "email_change_token": email_change_link(rsvp),

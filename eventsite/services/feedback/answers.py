@@ -21,7 +21,6 @@ from eventsite.extensions import db
 from eventsite.models import (
     EventStatus,
     FeedbackAnswer,
-    FeedbackForm,
     FeedbackQuestion,
     FeedbackReceipt,
     FeedbackResponse,
@@ -47,13 +46,14 @@ def field_name(question: FeedbackQuestion) -> str:
     return f"q{question.id}"
 
 
-def clean_answers(form: FeedbackForm, data: Mapping[str, list[str]]) -> dict[int, list[int | str]]:
-    """Check ``data`` ({field name: submitted values}) against the questions; return
-    {question id: values} for the answered ones. Raises InvalidAnswers with every problem."""
+def clean_answers(questions, data: Mapping[str, list[str]], name_of=field_name) -> dict[int, list[int | str]]:
+    """Check ``data`` ({field name: submitted values}) against ``questions`` (feedback or RSVP
+    questions; ``name_of`` gives each one's field name); return {question id: values} for the
+    answered ones. Raises InvalidAnswers with every problem."""
     out: dict[int, list[int | str]] = {}
     errors: dict[str, str] = {}
-    for q in form.questions:
-        name = field_name(q)
+    for q in questions:
+        name = name_of(q)
         kind = question_type(q)
         values = [v.strip() for v in data.get(name, []) if v and v.strip()]
         if not values:
@@ -122,7 +122,7 @@ def check_submission(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datet
         is_anonymous=form.is_anonymous,
         now=now,
         day=now.astimezone(event.tz).date(),
-        answers=clean_answers(form, data),
+        answers=clean_answers(form.questions, data),
     )
 
 

@@ -1,6 +1,8 @@
 """Question kinds: one class per ``QuestionKind`` saying how its answers are checked, summed up
 for the results page, written to the CSV and shown on the form (as Indico's registration field
-types do for their fields).
+types do for their fields). The feedback form and the RSVP form's custom questions
+(``services/questions.py``) share them: ``for_feedback`` and ``for_rsvp`` say which form offers
+a kind.
 
 ``models/feedback.py:QuestionKind`` is what the database stores, with its label; what a kind
 *does* lives here. ``KINDS`` holds one instance per stored kind and ``question_type`` finds it
@@ -9,10 +11,18 @@ for a question or a kind. Templates draw a question with the macro its type name
 ``templates/admin/_feedback_results.html``.
 """
 
+import datetime as dt
+import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from eventsite.models import FeedbackQuestion, QuestionKind
+from eventsite.models import QuestionKind
 from eventsite.services import DomainError, ErrorCode
+
+if TYPE_CHECKING:
+    from eventsite.models import FeedbackQuestion, RsvpQuestion
+
+    Question = FeedbackQuestion | RsvpQuestion
 
 MAX_CHOICES = 12
 
@@ -57,12 +67,15 @@ class QuestionType:
     is_numeric = False
     #: Free text: the results list the answers one by one instead of counting them.
     is_text = False
+    #: Which forms offer the kind to organizers.
+    for_feedback = True
+    for_rsvp = True
 
-    def clean(self, question: FeedbackQuestion, values: list[str]) -> list[int | str]:
+    def clean(self, question: "Question", values: list[str]) -> list[int | str]:
         """The answer to store, from what the guest sent (stripped, none empty); raises BadAnswer."""
         raise NotImplementedError
 
-    def summarise(self, question: FeedbackQuestion, counts: Mapping, texts: list) -> dict:
+    def summarise(self, question: "Question", counts: Mapping, texts: list) -> dict:
         """The fields of the question's ``QuestionResult``, from {stored value: count} (counted
         kinds) or [(text, date, guest name)] (text kinds)."""
         raise NotImplementedError
@@ -70,6 +83,10 @@ class QuestionType:
     def csv_cell(self, values: list[int | str]) -> str:
         """The answer's CSV cell; several values (multiple choice) are joined with "; "."""
         return "; ".join(str(v) for v in values)
+
+    def shown(self, values: list) -> str:
+        """The answer in words, for the guest list and the guest's page."""
+        return self.csv_cell(values)
 
     def clean_options(self, options: list[str]) -> list[str]:
         """The options a question of this kind keeps, from the organizer's cleaned list."""
@@ -81,6 +98,7 @@ class ScaleQuestion(QuestionType):
 
     input_macro = "scale"
     is_numeric = True
+    for_rsvp = False
     scale: range
     #: The words under the two ends of the scale.
     ends: tuple[str, str]
@@ -209,11 +227,96 @@ class LongText(TextQuestion):
     limit = 4000
 
 
+class RsvpOnly(QuestionType):
+    """A kind only the RSVP form offers: asked once per guest, never summed up on a results page."""
+
+    for_feedback = False
+    results_macro = "texts"
+
+
+class YesNo(RsvpOnly):
+    kind = QuestionKind.YES_NO
+    input_macro = "yes_no"
+    missing = "Please answer yes or no."
+    ANSWERS = {"yes": "Yes", "no": "No"}
+
+    def clean(self, question, values):
+        if len(values) != 1 or values[0] not in self.ANSWERS:
+            raise BadAnswer("Choose yes or no.")
+        return [values[0]]
+
+    def shown(self, values):
+        return self.ANSWERS.get(str(values[0]), str(values[0])) if values else ""
+
+
+_NUMBER = re.compile(r"[+-]?(\d{1,10}([.,]\d{1,4})?|[.,]\d{1,4})")
+
+
+class Number(RsvpOnly):
+    """A whole or decimal number (a comma works as the decimal mark), within ±1,000,000,000."""
+
+    kind = QuestionKind.NUMBER
+    input_macro = "number"
+    missing = "Please give a number."
+    LIMIT = 1_000_000_000
+
+    def clean(self, question, values):
+        text = values[0].replace(" ", "").replace("\u00a0", "") if len(values) == 1 else ""
+        if not _NUMBER.fullmatch(text):
+            raise BadAnswer("Give a number, such as 3 or 2.5.")
+        number = float(text.replace(",", "."))
+        if abs(number) > self.LIMIT:
+            raise BadAnswer("That number is too large.")
+        return [int(number) if number.is_integer() else number]
+
+
+class Date(RsvpOnly):
+    """A calendar date (the browser's date picker sends YYYY-MM-DD)."""
+
+    kind = QuestionKind.DATE
+    input_macro = "date"
+    missing = "Please give a date."
+
+    def clean(self, question, values):
+        try:
+            day = dt.date.fromisoformat(values[0]) if len(values) == 1 and len(values[0]) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise BadAnswer("Give the date as YYYY-MM-DD, for example 2027-09-12.")
+        if not 1900 <= day.year <= 2100:
+            raise BadAnswer("Give a date between 1900 and 2100.")
+        return [day.isoformat()]
+
+    def shown(self, values):
+        return dt.date.fromisoformat(values[0]).strftime("%-d %B %Y") if values else ""
+
+
+class Consent(RsvpOnly):
+    """A box to tick under the organizer's text (and link); the answer records the text's version."""
+
+    kind = QuestionKind.CONSENT
+    input_macro = "consent"
+    missing = "Please tick the box to agree, or we can't take your RSVP."
+
+    def clean(self, question, values):
+        if values != ["yes"]:
+            raise BadAnswer("Tick the box to agree.")
+        return ["yes"]
+
+    def shown(self, values):
+        return "Agreed" if values else ""
+
+
 KINDS: dict[QuestionKind, QuestionType] = {
-    t.kind: t for t in (Rating(), Recommend(), SingleChoice(), MultipleChoice(), ShortText(), LongText())
-}
+    t.kind: t
+    for t in (
+        Rating(), Recommend(), SingleChoice(), MultipleChoice(), ShortText(), LongText(),
+        YesNo(), Number(), Date(), Consent(),
+    )
+}  # fmt: skip
 
 
-def question_type(of: FeedbackQuestion | QuestionKind | str) -> QuestionType:
-    """The type of a question, or of a kind (member or stored value)."""
-    return KINDS[QuestionKind(of.kind if isinstance(of, FeedbackQuestion) else of)]
+def question_type(of) -> QuestionType:
+    """The type of a question (feedback or RSVP), or of a kind (member or stored value)."""
+    return KINDS[QuestionKind(getattr(of, "kind", of))]
