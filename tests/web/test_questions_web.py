@@ -74,7 +74,9 @@ def test_a_resident_answers_what_is_asked_of_residents_and_a_faculty_member_more
     answers = {f"cq{q['member']}": "Yes", f"cq{q['hope']}": "Meet <b>peers</b>", f"cq{q['years']}": "12"}
     assert post_form(client, f"/e/{slug}", {**fields, **answers, f"cq{q['photos']}": "yes"}).status_code == 302
     assert answers_of(app, "res@example.org") == {
-        q["member"]: ["Yes"], q["hope"]: ["Meet <b>peers</b>"], q["photos"]: ["yes"]
+        q["member"]: ["Yes"],
+        q["hope"]: ["Meet <b>peers</b>"],
+        q["photos"]: ["yes"],
     }
     fields = guest_fields(email="prof@example.org", training_level="attending", category=str(cats["Faculty"]))
     reply = post_form(client, f"/e/{slug}", {**fields, f"cq{q['member']}": "No", f"cq{q['years']}": "twelve"})
@@ -119,7 +121,7 @@ def test_answers_show_on_the_guests_page_in_chosen_columns_and_in_the_csv(app, a
     with db_session(app):
         rsvp = make_rsvp(db.session.get(Event, event_id), first_name="Ana", last_name="Lee")
         asked = questions.asked(questions.of_event(event_id), rsvp.category_id)
-        answers = {q["member"]: ["Yes"], q["hope"]: ["=HYPERLINK(\"http://x\")<script>"], q["photos"]: ["yes"]}
+        answers = {q["member"]: ["Yes"], q["hope"]: ['=HYPERLINK("http://x")<script>'], q["photos"]: ["yes"]}
         questions.save_answers(rsvp, asked, answers)
         db.session.commit()
         rsvp_id = rsvp.id
