@@ -83,10 +83,9 @@ def import_invitations(event_id: int):
                               category_id=_category(form), skip_approval=form.skip_approval.data, actor=actor())  # fmt: skip
             if invited is not REFUSED:
                 flash(f"Invited {len(invited.invited)}; their e-mails are on the way.")
-                checked = invite_import.Checked(checked.bad, checked.mapped)  # the rows left to fix stay
+                checked = invite_import.Checked(checked.bad, checked.mapped, checked.asked)  # the rows to fix stay
     return render_template(
         "admin/invitations_import.html", event=event, form=form, checked=None if checked is REFUSED else checked,
-        as_csv=invite_import.as_csv,
     ), 422 if form.errors else 200  # fmt: skip
 
 

@@ -35,6 +35,9 @@ class GuestInvitation(Base):
     institution: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     #: A TrainingLevel value, or "" when the list did not say.
     training_level: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    #: Answers to the event's custom questions from an imported list ({question id: answer}),
+    #: filled in on the RSVP form the link opens.
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     #: The category they are invited into; None: the RSVP form's choice.
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guest_categories.id", ondelete="SET NULL"))
     #: Their RSVP is placed at once, without the organizers' approval.

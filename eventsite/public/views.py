@@ -138,8 +138,9 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
                 status, headers = 429, {"Retry-After": str(held[1])}
             elif _save_rsvp(event, form, now, invitation, answers):
                 return redirect(url_for("public.check_inbox", slug=event.slug))
-    elif invitation is not None:
-        asking = questions.asking(event, questions.of_event(event))
+    elif invitation is not None:  # the answers an imported list gave, filled in
+        given = {f"cq{qid}": [str(v) for v in answer] for qid, answer in (invitation.answers or {}).items()}
+        asking = questions.asking(event, questions.of_event(event), given)
     counts = capacity.place_counts(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
     if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):

@@ -28,6 +28,8 @@ class Invitee:
     training_level: str = ""
     #: This person's category (an imported list's column), else the one the organizer chose.
     category_id: int | None = None
+    #: Answers to the event's custom questions from an imported list ({question id: answer}).
+    answers: dict = dataclasses.field(default_factory=dict)
 
 
 def read_people(text: str) -> tuple[list[Invitee], list[str]]:
@@ -86,7 +88,7 @@ def invite(
         invitation = GuestInvitation(
             event_id=event.id, email=address, email_key=key, first_name=person.first_name,
             last_name=person.last_name, institution=person.institution, training_level=person.training_level,
-            category_id=person.category_id or (category.id if category else None),
+            category_id=person.category_id or (category.id if category else None), answers=dict(person.answers),
             skip_approval=skip_approval, token_hash=tokens.hashed(token), created_by=actor,
         )  # fmt: skip
         db.session.add(invitation)

@@ -1,8 +1,9 @@
 """An invite list from a spreadsheet (issue 15): a CSV file (UTF-8 with or without BOM, or
 Excel's Windows encoding; comma, semicolon or tab), its columns recognised by their headings,
 each row checked (address, duplicate in the file, already invited, already replied, training
-level, category) and shown with its problems before anything is sent. Rows are handed on as CSV
-text, so a row to fix is edited in place and checked again: nothing uploaded is lost."""
+level, category, and answers in columns headed by one of the event's custom questions) and shown
+with its problems before anything is sent. Rows are handed on as CSV text, so a row to fix is
+edited in place and checked again: nothing uploaded is lost."""
 
 import csv
 import dataclasses
@@ -12,8 +13,9 @@ import re
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import LIVE_STATUSES, Event, GuestInvitation, Rsvp, TrainingLevel
-from eventsite.services import DomainError, ErrorCode, categories, rsvps
+from eventsite.models import LIVE_STATUSES, Event, GuestInvitation, Rsvp, RsvpQuestion, TrainingLevel
+from eventsite.services import DomainError, ErrorCode, categories, questions, rsvps
+from eventsite.services.feedback.kinds import BadAnswer
 from eventsite.services.invitations import Invitee
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -44,6 +46,11 @@ class Checked:
     rows: list[Row]
     #: The headings found and the field each one fills.
     mapped: dict[str, str]
+    #: The event's custom questions that have a column, by field ("q<id>").
+    asked: dict[str, RsvpQuestion] = dataclasses.field(default_factory=dict)
+
+    def as_csv(self, rows: list[Row] | None = None) -> str:
+        return as_csv(self.rows if rows is None else rows, self.asked)
 
     @property
     def good(self) -> list[Row]:
@@ -89,17 +96,21 @@ def check(event: Event, text: str) -> Checked:
     if len(table) - 1 > MAX_ROWS:
         raise DomainError(f"The list has {len(table) - 1:,} rows; import at most {MAX_ROWS:,} at a time.",
                           ErrorCode.BAD_FILE, "file")  # fmt: skip
-    mapped = _map(table[0])
+    asked = {f"q{q.id}": q for q in questions.of_event(event)}
+    mapped = _map(table[0], asked)
     rows = [Row(n, {field: (cells[i].strip() if i < len(cells) else "") for field, i in mapped.items()})
             for n, cells in enumerate(table[1:], 2)]  # fmt: skip
-    _check_rows(event, rows)
-    return Checked(rows, {table[0][i]: field for field, i in mapped.items()})
+    asked = {field: q for field, q in asked.items() if field in mapped}
+    _check_rows(event, rows, asked)
+    named = {field: asked[field].prompt if field in asked else field for field in mapped}
+    return Checked(rows, {table[0][i]: named[field] for field, i in mapped.items()}, asked)
 
 
-def _map(heading: list[str]) -> dict[str, int]:
+def _map(heading: list[str], asked: dict[str, RsvpQuestion]) -> dict[str, int]:
+    by_prompt = {_key(q.prompt): field for field, q in asked.items()}
     found: dict[str, int] = {}
     for i, cell in enumerate(heading):
-        field = next((f for f, names in HEADINGS.items() if _key(cell) in names), None)
+        field = next((f for f, names in HEADINGS.items() if _key(cell) in names), None) or by_prompt.get(_key(cell))
         if field is None:
             continue
         if field in found:
@@ -112,7 +123,24 @@ def _map(heading: list[str]) -> dict[str, int]:
     return found
 
 
-def _check_rows(event: Event, rows: list[Row]) -> None:
+def _answers(row: Row, asked: dict[str, RsvpQuestion]) -> dict[int, list]:
+    """The row's answers to the custom questions, checked as the RSVP form checks them (several
+    options of a multiple choice are separated by ";"); each wrong one is a problem of the row."""
+    answers = {}
+    for field, q in asked.items():
+        text = row.values.get(field, "")
+        if not text:
+            continue
+        kind = questions.question_type(q)
+        values = [v.strip() for v in text.split(";")] if kind.has_choices and kind.several else [text]
+        try:
+            answers[q.id] = kind.clean(q, [v for v in values if v])
+        except BadAnswer as exc:
+            row.problems.append(f"“{q.prompt}”: {exc}")
+    return answers
+
+
+def _check_rows(event: Event, rows: list[Row], asked: dict[str, RsvpQuestion]) -> None:
     invited = set(db.session.scalars(sa.select(GuestInvitation.email_key).where(GuestInvitation.event_id == event.id)))
     replied = set(
         db.session.scalars(sa.select(Rsvp.email_key).where(Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)))
@@ -146,16 +174,20 @@ def _check_rows(event: Event, rows: list[Row]) -> None:
         for field, limit in (("first_name", 100), ("last_name", 100), ("institution", 200)):
             if len(v.get(field, "")) > limit:
                 row.problems.append(f"{field.replace('_', ' ')} longer than {limit} characters")
+        answers = _answers(row, asked)
         if not row.problems:
             row.invitee = Invitee(address, v.get("first_name", ""), v.get("last_name", ""), v.get("institution", ""),
-                                  level, category_id)  # fmt: skip
+                                  level, category_id, answers)  # fmt: skip
 
 
-def as_csv(rows: list[Row]) -> str:
-    """Rows as CSV text with our headings: what the page hands on (to invite, or to fix)."""
+def as_csv(rows: list[Row], asked: dict[str, RsvpQuestion] | None = None) -> str:
+    """Rows as CSV text with our headings (and the custom questions' prompts): what the page
+    hands on (to invite, or to fix)."""
+    asked = asked or {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["First name", "Last name", "E-mail", "Institution", "Training level", "Category"])
+    writer.writerow(["First name", "Last name", "E-mail", "Institution", "Training level", "Category",
+                     *(q.prompt for q in asked.values())])  # fmt: skip
     for row in rows:
-        writer.writerow([row.values.get(field, "") for field in COLUMNS])
+        writer.writerow([row.values.get(field, "") for field in (*COLUMNS, *asked)])
     return out.getvalue()

@@ -145,3 +145,30 @@ def test_a_list_over_2_mb_gets_its_message_by_the_field_not_a_bare_413(app, admi
     assert "The file is larger than 2 MB" in page_text(reply.get_data(as_text=True))
     with db_session(app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(GuestInvitation)) == 0
+
+
+def test_a_list_may_answer_the_events_own_questions_checked_like_the_form_and_filled_in(app, admin, client):
+    from eventsite.services import questions
+
+    with db_session(app):
+        event = make_event(capacity=30)
+        member = questions.add_question(event, "single", questions.QuestionFields(
+            prompt="Are you a member of the society?", choices=["Yes", "No"]))  # fmt: skip
+        event_id, member_id = event.id, member.id
+    url = f"/admin/events/{event_id}/invitations/import"
+    sheet = ("E-mail,Name,Are you a member of the society?\n"
+             "ana@ucla.edu,Ana Li,Yes\n"
+             "ben@ucla.edu,Ben Ode,Maybe\n")  # fmt: skip
+    checked = post_form(admin, url, {"rows": sheet, "action": "check"}, page=url)
+    html = checked.get_data(as_text=True)
+    assert "“Are you a member of the society?”: Choose one of the options." in page_text(html)
+    assert "Are you a member of the society? → Are you a member of the society?" in page_text(html)
+    rows = form_values(html)["rows"]
+    assert rows.splitlines()[0].endswith("Are you a member of the society?")  # the column stays to fix
+    invited = post_form(admin, url, {"rows": rows, "action": "invite"}, page=url)
+    assert "Invited 1" in page_text(invited.get_data(as_text=True))
+    assert "Ben,Ode,ben@ucla.edu,,,,Maybe" in form_values(invited.get_data(as_text=True))["rows"]
+    with db_session(app):
+        ana = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.email_key == "ana@ucla.edu"))
+        assert ana.answers == {str(member_id): ["Yes"]}
+    assert 'value="Yes" checked' in client.get(links_to(app, "ana@ucla.edu")).get_data(as_text=True)
