@@ -46,7 +46,8 @@ def jobs_run_command():
         f"RSVPs anonymised (retention): {report.anonymised}; "
         f"contact follow-ups: {report.contact_followups_queued}; "
         f"feedback invitations: {report.feedback_invited}, reminders: {report.feedback_reminded}; "
-        f"team notices: {report.team_notices_queued}"
+        f"team notices: {report.team_notices_queued}; "
+        f"invitation reminders: {report.invitation_reminders_queued}"
     )
 
 

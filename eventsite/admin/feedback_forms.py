@@ -1,7 +1,5 @@
 """Admin forms for the feedback form editor: shape only; services/feedback/editor.py checks the rules."""
 
-import datetime as dt
-
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -14,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from eventsite.admin.forms import LOCAL
+from eventsite.admin.forms import LOCAL, to_local, to_utc
 from eventsite.forms import Form
 from eventsite.models import FeedbackAudience, QuestionKind
 from eventsite.services.feedback.kinds import KINDS
@@ -54,8 +52,8 @@ class FeedbackSettingsForm(Form):
 
     def show(self, form, tz) -> None:
         """Fill the fields the form object cannot: its window on the event's clock, its audience."""
-        self.local_opens.data = _local(form.opens_at, tz)
-        self.local_closes.data = _local(form.closes_at, tz)
+        self.local_opens.data = to_local(form.opens_at, tz)
+        self.local_closes.data = to_local(form.closes_at, tz)
         self.audience.data = form.audience.value
 
     def settings(self, tz) -> dict:
@@ -65,17 +63,9 @@ class FeedbackSettingsForm(Form):
         return {
             **{name: self[name].data for name in names},
             "intro": self.intro.data or "",
-            "opens_at": _utc(self.local_opens.data, tz),
-            "closes_at": _utc(self.local_closes.data, tz),
+            "opens_at": to_utc(self.local_opens.data, tz),
+            "closes_at": to_utc(self.local_closes.data, tz),
         }
-
-
-def _local(value: dt.datetime | None, tz) -> dt.datetime | None:
-    return value.astimezone(tz).replace(tzinfo=None) if value else None
-
-
-def _utc(value: dt.datetime | None, tz) -> dt.datetime | None:
-    return value.replace(tzinfo=tz).astimezone(dt.UTC) if value else None
 
 
 class QuestionForm(Form):

@@ -1,5 +1,6 @@
 """Admin forms: shape only; the services check the rules."""
 
+import datetime as dt
 from zoneinfo import available_timezones
 
 from wtforms import (
@@ -23,6 +24,16 @@ ZONE_CHOICES = [SelectChoice(z, z.replace("_", " ")) for z in COMMON_ZONES] + [
     SelectChoice(z, z.replace("_", " ")) for z in sorted(available_timezones()) if z not in COMMON_ZONES and "/" in z
 ]
 LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def to_local(value: dt.datetime | None, tz) -> dt.datetime | None:
+    """A stored (UTC) moment as the naive wall-clock time a datetime-local field shows in ``tz``."""
+    return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+
+def to_utc(value: dt.datetime | None, tz) -> dt.datetime | None:
+    """A datetime-local field's naive wall-clock time in ``tz`` as an aware UTC moment."""
+    return value.replace(tzinfo=tz).astimezone(dt.UTC) if value else None
 
 
 class VenueFields:

@@ -2,11 +2,12 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_wtf.file import FileField
-from wtforms import SelectChoice
+from wtforms import DateTimeLocalField, SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor, get_event
+from eventsite.admin.forms import LOCAL, to_local, to_utc
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.forms import BooleanField, Form, SelectField, TextAreaField
 from eventsite.services import categories, invitations, invite_import
@@ -43,8 +44,47 @@ def event_invitations(event_id: int):
             flash(f"Invited {len(report.invited)}; their e-mails are on the way."
                   + (f" Left out: {'; '.join(left_out[:10])}." if left_out else ""))  # fmt: skip
             return redirect(url_for("admin.event_invitations", event_id=event.id))
+    return _list_page(event, form, FollowUpForm(formdata=None).show(event))
+
+
+def _list_page(event, form, follow_up):
     rows = invitations.of_event(event)
-    return render_template("admin/invitations.html", event=event, form=form, rows=rows), 422 if form.errors else 200
+    page = render_template("admin/invitations.html", event=event, form=form, rows=rows, follow_up=follow_up)
+    return page, 422 if form.errors or follow_up.errors or follow_up.form_errors else 200
+
+
+class FollowUpForm(Form):
+    track_opens = BooleanField("Note when each invitation e-mail is opened")
+    reminder_at = DateTimeLocalField(
+        "Remind those who haven't answered on",
+        format=LOCAL,
+        description="Optional: one reminder, with their link, to everyone invited who hasn't replied or said they "
+        "can't come. Empty: no reminder.",
+        validators=[Optional()],
+    )
+
+    def show(self, event) -> "FollowUpForm":
+        self.track_opens.data = event.invite_track_opens
+        self.reminder_at.data = to_local(event.invite_reminder_at, event.tz)
+        return self
+
+
+@bp.post("/events/<int:event_id>/invitations/follow-up")
+@permission_required(Permission.MANAGE)
+def invitation_follow_up(event_id: int):
+    event = get_event(event_id)
+    follow_up = FollowUpForm()
+    if follow_up.validate():
+        # Once the reminder went, the page no longer offers its field: it stays as it was.
+        sent = event.invite_reminder_sent_at is not None
+        reminder_at = event.invite_reminder_at if sent else to_utc(follow_up.reminder_at.data, event.tz)
+        done = attempt(follow_up, invitations.set_follow_up, event, track_opens=follow_up.track_opens.data,
+                       reminder_at=reminder_at)  # fmt: skip
+        if done is not REFUSED:
+            flash("Invitation follow-up saved.")
+            return redirect(url_for("admin.event_invitations", event_id=event_id) + "#follow-up")
+    event = get_event(event_id)
+    return _list_page(event, InviteForm(formdata=None).for_event(categories.of_event(event)), follow_up)
 
 
 class ImportForm(Form):

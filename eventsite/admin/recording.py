@@ -56,6 +56,7 @@ RECORDED = {
     "admin.delete_question": (K.QUESTIONS_CHANGED, "Removed a question from the RSVP form"),
     "admin.event_invitations": (K.GUESTS_INVITED, "Invited people to the event"),
     "admin.import_invitations": (K.GUESTS_INVITED, "Invited people from an imported list"),
+    "admin.invitation_follow_up": (K.GUESTS_INVITED, "Changed the invitations' tracking or reminder"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),

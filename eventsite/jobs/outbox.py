@@ -14,7 +14,7 @@ from flask import Flask, current_app, has_request_context
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import mail, notifications
+from eventsite.services import invitations, mail, notifications
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def _record(outcomes: list) -> None:
         db.session.rollback()
         given_up = mail.record_outcomes(outcomes, utcnow())
         notifications.after_failures(given_up)  # tell the team of guests' e-mails that failed for good
+        invitations.after_failures(given_up)  # and mark the invitations among them bounced
         db.session.commit()
 
 

@@ -1,5 +1,5 @@
 """``flask jobs run`` (cron, every minute): the timed work of the site, each step a transaction
-boundary (offers that expire, reminders, feedback invitations, contact follow-ups, the team's
+boundary (offers that expire, reminders, feedback invitations, contact follow-ups, invitation reminders, the team's
 digests and door summaries, retention, badge PDFs past their week), then the delivery of what it queued, before it returns."""
 
 import dataclasses
@@ -9,7 +9,7 @@ from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs.outbox import DeliveryReport, deliver_outbox
 from eventsite.models import utcnow
-from eventsite.services import badges, contacts, feedback, notice_digests, privacy, reminders, rsvps
+from eventsite.services import badges, contacts, feedback, invitations, notice_digests, privacy, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ class JobReport:
     feedback_invited: int = 0
     feedback_reminded: int = 0
     team_notices_queued: int = 0
+    invitation_reminders_queued: int = 0
 
 
 def run_jobs() -> JobReport:
@@ -48,6 +49,9 @@ def run_jobs() -> JobReport:
         followups = contacts.send_followups()
         db.session.commit()
     with writing():
+        invitation_reminders = invitations.send_due_reminders()
+        db.session.commit()
+    with writing():
         notices = notice_digests.send_due(utcnow())
         db.session.commit()
     anonymised = _apply_retention()
@@ -63,6 +67,7 @@ def run_jobs() -> JobReport:
         feedback_invited=invited,
         feedback_reminded=feedback_reminded,
         team_notices_queued=notices,
+        invitation_reminders_queued=invitation_reminders,
     )
 
 

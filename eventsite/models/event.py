@@ -67,6 +67,13 @@ class Event(TimestampMixin, Base):
     directory_enabled: Mapped[bool] = mapped_column(default=True)
     #: On the public list of events (/); an unlisted event is reached only by its link (issue 15).
     listed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Invitation e-mails carry a tracking image that records when each is first opened (issue
+    #: 15; off unless the organizers turn it on).
+    invite_track_opens: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: When the one reminder goes to invited people who have not answered (None: no reminder),
+    #: and when it went.
+    invite_reminder_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    invite_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: Contacts (and guests who saved any) removed when a guest deleted their data: the
     #: organizer's figures add them back, so a deletion does not rewrite the evening's result.
     forgotten_contacts: Mapped[int] = mapped_column(default=0)

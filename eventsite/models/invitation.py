@@ -51,6 +51,13 @@ class GuestInvitation(Base):
     created_by: Mapped[str] = mapped_column(sa.String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: First opening of the invitation e-mail (only while the event tracks openings).
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The outbox gave up delivering the invitation (or its reminder).
+    bounced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The reminder went; it carries a second link (its secret's hash here), the first still works.
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reminder_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     category: Mapped["GuestCategory | None"] = relationship()  # noqa: F821

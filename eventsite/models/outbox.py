@@ -3,7 +3,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsite.models.base import Base, UTCDateTime, str_enum, utcnow
 from eventsite.models.enums import OutboxStatus
@@ -15,6 +15,11 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rsvp_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rsvps.id", ondelete="SET NULL"), index=True)
+    #: The guest invitation this e-mail delivers (a failure marks it bounced).
+    invitation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("guest_invitations.id", ondelete="SET NULL"), index=True
+    )
+    invitation: Mapped["GuestInvitation | None"] = relationship()  # noqa: F821
     #: The organizer's message this e-mail belongs to, for delivered/failed counts.
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True)
     #: Names the template family ("rsvp_received", "offer", ...), for filtering and tests.

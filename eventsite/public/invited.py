@@ -3,7 +3,7 @@ the invitation, and its "can't come" link. A link that is unknown or already ans
 page, whatever the reason, and counts against the guessing throttle. Like every page whose
 address holds a secret, these are not stored or sent on as referrer (eventsite.security)."""
 
-from flask import render_template
+from flask import Response, render_template
 
 from eventsite.auth import guessing
 from eventsite.auth.recovery import opened
@@ -37,3 +37,15 @@ def decline_invitation(token: str):
         saved(invitations.decline, invitation)
         return render_template("public/invitation_declined.html", event=event)
     return render_template("public/invitation_decline.html", event=invitation.event, form=form)
+
+
+#: A transparent 1×1 GIF: what the invitation e-mail's tracking image is.
+PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
+@bp.get("/i/opened/<signed>.gif")
+def invitation_opened(signed: str):
+    """The invitation e-mail's tracking image (only in e-mails of events that track openings):
+    records the first opening; answers the same image whatever the address holds."""
+    saved(invitations.record_open, signed)
+    return Response(PIXEL, mimetype="image/gif", headers={"Cache-Control": "no-store, private"})

@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     # 422: the input breaks a rule; ``field`` names where, when it can
     ALREADY_ANSWERED = "already_answered"
     ALREADY_DELETED = "already_deleted"
+    ALREADY_SENT = "already_sent"
     ANONYMISED = "anonymised"
     ANONYMITY_LOCKED = "anonymity_locked"
     BAD_CODE = "bad_code"

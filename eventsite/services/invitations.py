@@ -1,15 +1,30 @@
 """Invitations (issue 15): a personal link per invited person that opens the event's RSVP form
 pre-filled. It lets them into an invitation-only category (and past any domain rule), skips
 approval if the organizer chose, works once, and carries a "can't come" link. Sent through the
-outbox; the organizer sees per person: invited, replied (with the RSVP's status), can't come."""
+outbox; the organizer sees per person: invited, opened (only when the event tracks openings: an
+image in the e-mail, off by default), replied (with the RSVP's status), can't come, bounced (the
+outbox gave up), reminded. One reminder goes to those who have not answered on the date the
+organizers chose; it carries a second link, and the first one keeps working."""
 
 import dataclasses
+import datetime as dt
 import re
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from eventsite.extensions import db
-from eventsite.models import LIVE_STATUSES, Event, GuestInvitation, InvitationStatus, Rsvp, utcnow
+from eventsite.models import (
+    LIVE_STATUSES,
+    Event,
+    EventStatus,
+    GuestInvitation,
+    InvitationStatus,
+    OutboxMessage,
+    Rsvp,
+    utcnow,
+)
 from eventsite.services import DomainError, ErrorCode, categories, links, mail, rsvps, tokens
 from eventsite.services.guest_details import GuestDetails
 
@@ -105,19 +120,125 @@ def invite(
     return report
 
 
-def _mail(event: Event, invitation: GuestInvitation, token: str) -> None:
+def _mail(event: Event, invitation: GuestInvitation, token: str, *, reminder: bool = False) -> None:
     url = f"{links.base_url()}/i/{token}"
+    subject = f"{'Reminder: ' if reminder else ''}You're invited: {event.title}"
+    pixel = open_image_url(invitation) if event.invite_track_opens else None
     mail.queue_message(
-        to=invitation.email, kind="guest_invitation", subject=f"You're invited: {event.title}",
-        template="guest_invitation", event=event, name=invitation.first_name, rsvp_url=url,
-        decline_url=f"{url}/decline", contact_email=mail.contact_address(),
+        to=invitation.email, kind="guest_invitation", subject=subject, template="guest_invitation",
+        event=event, name=invitation.first_name, rsvp_url=url, decline_url=f"{url}/decline",
+        contact_email=mail.contact_address(), reminder=reminder, pixel_url=pixel, invitation=invitation,
     )  # fmt: skip
 
 
 def invitation_for(token: str) -> GuestInvitation | None:
-    """The invitation a link opens, while it has not been answered."""
-    found = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.token_hash == tokens.hashed(token)))
+    """The invitation a link (the first or the reminder's) opens, while it has not been answered."""
+    hashed = tokens.hashed(token)
+    found = db.session.scalar(
+        sa.select(GuestInvitation).where(
+            sa.or_(GuestInvitation.token_hash == hashed, GuestInvitation.reminder_token_hash == hashed)
+        )
+    )
     return found if found is not None and found.status == InvitationStatus.INVITED else None
+
+
+# --- tracking: opened, bounced --------------------------------------------------------------------
+
+
+def _opens() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="invitation-opened")
+
+
+def open_image_url(invitation: GuestInvitation) -> str:
+    """The tracking image's address: signed, and not the link's secret (mail clients' image
+    proxies fetch it and may log it)."""
+    return f"{links.base_url()}/i/opened/{_opens().dumps(invitation.token_hash[:24])}.gif"
+
+
+def record_open(signed: str, *, now: dt.datetime | None = None) -> bool:
+    """Note the first opening of an invitation e-mail, when its event tracks openings; a
+    signature that does not check out changes nothing. Returns whether it was noted."""
+    try:
+        prefix = _opens().loads(signed)
+    except BadSignature:
+        return False
+    if not isinstance(prefix, str) or len(prefix) != 24:
+        return False
+    invitation = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.token_hash.startswith(prefix)))
+    if invitation is None or invitation.opened_at is not None or not invitation.event.invite_track_opens:
+        return False
+    invitation.opened_at = now or utcnow()
+    db.session.flush()
+    return True
+
+
+def after_failures(message_ids: list[int], *, now: dt.datetime | None = None) -> int:
+    """The outbox gave up on these messages: mark the invitations they carried bounced."""
+    if not message_ids:
+        return 0
+    ids = sa.select(OutboxMessage.invitation_id).where(
+        OutboxMessage.id.in_(message_ids), OutboxMessage.invitation_id.is_not(None)
+    )
+    result = db.session.execute(
+        sa.update(GuestInvitation)
+        .where(GuestInvitation.id.in_(ids), GuestInvitation.bounced_at.is_(None))
+        .values(bounced_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# --- the reminder ---------------------------------------------------------------------------------
+
+
+def set_follow_up(event: Event, *, track_opens: bool, reminder_at: dt.datetime | None, now=None) -> None:
+    """The event's invitation settings: whether openings are tracked, and when the one reminder
+    goes (aware UTC, or None for none). Raises DomainError ``bad_window`` (reminder_at) for a
+    moment past or after the event starts, and ``already_sent`` once the reminder went."""
+    now = now or utcnow()
+    if reminder_at != event.invite_reminder_at:
+        if event.invite_reminder_sent_at is not None:
+            raise DomainError("The reminder already went; there is only one.", ErrorCode.ALREADY_SENT, "reminder_at")
+        if reminder_at is not None and not now < reminder_at < event.starts_at:
+            raise DomainError("Choose a moment between now and the event's start.", ErrorCode.BAD_WINDOW,
+                              "reminder_at")  # fmt: skip
+    event.invite_track_opens = bool(track_opens)
+    event.invite_reminder_at = reminder_at
+    db.session.flush()
+
+
+def send_due_reminders(*, now: dt.datetime | None = None) -> int:
+    """Queue the reminder of every event whose chosen moment has come, to each invited person
+    who has not answered and whose invitation did not bounce; each event's reminder goes once.
+    Returns how many were queued."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Event).where(
+            Event.invite_reminder_at <= now,
+            Event.invite_reminder_sent_at.is_(None),
+            Event.status == EventStatus.PUBLISHED,
+        )
+    ).all()
+    queued = 0
+    for event in due:
+        event.invite_reminder_sent_at = now
+        if event.starts_at <= now:
+            continue  # the site was down past the start: too late to remind
+        waiting = db.session.scalars(
+            sa.select(GuestInvitation).where(
+                GuestInvitation.event_id == event.id,
+                GuestInvitation.status == InvitationStatus.INVITED,
+                GuestInvitation.bounced_at.is_(None),
+                GuestInvitation.reminded_at.is_(None),
+            )
+        )
+        for invitation in waiting:
+            token = tokens.new_token()
+            invitation.reminder_token_hash, invitation.reminded_at = tokens.hashed(token), now
+            _mail(event, invitation, token, reminder=True)
+            queued += 1
+    db.session.flush()
+    return queued
 
 
 def prefilled(invitation: GuestInvitation) -> dict:

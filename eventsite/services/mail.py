@@ -42,10 +42,12 @@ def queue_message(
     rsvp: Rsvp | None = None,
     attachments: list[dict] | None = None,
     headers: dict[str, str] | None = None,
+    invitation=None,
     **context,
 ) -> OutboxMessage:
     """Render ``emails/<template>.txt`` and ``.html`` with ``context`` and add them to the outbox
-    (``headers``: extra header fields, such as List-Unsubscribe)."""
+    (``headers``: extra header fields, such as List-Unsubscribe; ``invitation``: the guest
+    invitation the message delivers)."""
     context.setdefault("rsvp", rsvp)
     message = OutboxMessage(
         rsvp_id=rsvp.id if rsvp is not None else None,
@@ -57,6 +59,8 @@ def queue_message(
         attachments=attachments or [],
         headers=headers or {},
     )
+    if invitation is not None:
+        message.invitation = invitation
     db.session.add(message)
     db.session.info["outbox_dirty"] = True
     return message

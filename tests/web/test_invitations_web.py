@@ -172,3 +172,110 @@ def test_a_list_may_answer_the_events_own_questions_checked_like_the_form_and_fi
         ana = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.email_key == "ana@ucla.edu"))
         assert ana.answers == {str(member_id): ["Yes"]}
     assert 'value="Yes" checked' in client.get(links_to(app, "ana@ucla.edu")).get_data(as_text=True)
+
+
+def invite_three(app, admin, **event_fields) -> int:
+    with db_session(app):
+        event_id = make_event(capacity=30, **event_fields).id
+    people = "ana@ucla.edu\nben@ucla.edu\ncruz@unreachable.example"
+    assert post_form(admin, f"/admin/events/{event_id}/invitations", {"people": people}).status_code == 302
+    return event_id
+
+
+def invitation_of(app, address: str) -> GuestInvitation:
+    with db_session(app):
+        found = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.email_key == address))
+        db.session.expunge(found)
+        return found
+
+
+def test_openings_are_tracked_only_when_the_organizers_turn_it_on(app, admin, client):
+    event_id = invite_three(app, admin)
+    with db_session(app):
+        html = db.session.scalar(sa.select(OutboxMessage.body_html).where(OutboxMessage.to_address == "ana@ucla.edu"))
+    assert "/i/opened/" not in html  # off by default: no image in the e-mail
+    url = f"/admin/events/{event_id}/invitations"
+    assert post_form(admin, f"{url}/follow-up", {"track_opens": "y"}, page=url).status_code == 302
+    assert post_form(admin, url, {"people": "dee@ucla.edu"}).status_code == 302
+    with db_session(app):
+        html = db.session.scalar(sa.select(OutboxMessage.body_html).where(OutboxMessage.to_address == "dee@ucla.edu"))
+    image = re.search(r'src="https?://[^/]+(/i/opened/[^"]+\.gif)"', html).group(1)
+    assert re.search(r"/i/[A-Za-z0-9_-]{30,}", links_to(app, "dee@ucla.edu"))  # the link's secret …
+    assert links_to(app, "dee@ucla.edu").rsplit("/", 1)[1] not in image  # … is not in the image's address
+    forged = client.get("/i/opened/made-up.gif")
+    assert forged.status_code == 200 and forged.mimetype == "image/gif"
+    assert invitation_of(app, "dee@ucla.edu").opened_at is None
+    shown = client.get(image)
+    assert shown.status_code == 200 and shown.data.startswith(b"GIF89a")
+    first = invitation_of(app, "dee@ucla.edu").opened_at
+    assert first is not None
+    client.get(image)
+    assert invitation_of(app, "dee@ucla.edu").opened_at == first  # the first opening stays
+    text = page_text(admin.get(url).get_data(as_text=True))
+    assert "1 opened" in text and "Not opened yet" in text
+
+
+def test_a_bounce_shows_and_one_reminder_goes_to_those_who_have_not_answered(app, admin, client, monkeypatch):
+    import datetime as dt
+    import smtplib
+
+    from eventsite.jobs.outbox import deliver_outbox
+    from eventsite.models import utcnow
+    from eventsite.services import DomainError, invitations, mail
+
+    event_id = invite_three(app, admin)
+    url = f"/admin/events/{event_id}/invitations"
+    reply = post_form(admin, f"{url}/follow-up", {"reminder_at": "2001-01-01T09:00"}, page=url)
+    assert reply.status_code == 422
+    assert "between now and the event's start" in page_text(reply.get_data(as_text=True))
+    with db_session(app):
+        db.session.execute(sa.update(OutboxMessage).values(attempts=mail.MAX_ATTEMPTS - 1))
+        db.session.commit()
+        event = db.session.get(Event, event_id)
+        soon = (utcnow() + dt.timedelta(days=2)).astimezone(event.tz)
+    real_transmit = mail.transmit
+
+    def transmit(message):
+        if message.to_address.endswith("@unreachable.example"):
+            raise smtplib.SMTPRecipientsRefused({message.to_address: (550, b"no such mailbox")})
+        real_transmit(message)
+
+    monkeypatch.setattr(mail, "transmit", transmit)
+    with app.app_context():
+        deliver_outbox()
+    assert invitation_of(app, "cruz@unreachable.example").bounced_at is not None
+    assert invitation_of(app, "ana@ucla.edu").bounced_at is None
+    assert "1 bounced" in page_text(admin.get(url).get_data(as_text=True))
+    first_link = links_to(app, "ben@ucla.edu")
+    assert "can't come" in page_text(client.get(links_to(app, "ana@ucla.edu") + "/decline").get_data(as_text=True))
+    post_form(client, links_to(app, "ana@ucla.edu") + "/decline", {})
+    fields = {"reminder_at": soon.strftime("%Y-%m-%dT%H:%M")}
+    assert post_form(admin, f"{url}/follow-up", fields, page=url).status_code == 302
+    with db_session(app):
+        assert invitations.send_due_reminders(now=utcnow() + dt.timedelta(days=1)) == 0  # not yet
+        assert invitations.send_due_reminders(now=utcnow() + dt.timedelta(days=3)) == 1  # Ben only
+        assert invitations.send_due_reminders(now=utcnow() + dt.timedelta(days=4)) == 0  # once
+        db.session.commit()
+        reminders = db.session.execute(
+            sa.select(OutboxMessage.to_address, OutboxMessage.body_text).where(
+                OutboxMessage.subject.startswith("Reminder")
+            )
+        ).all()
+    assert [to for to, _ in reminders] == ["ben@ucla.edu"]
+    second_link = re.search(r"/i/[A-Za-z0-9_-]+", reminders[0][1]).group(0)
+    assert second_link != first_link
+    assert "You're invited" in page_text(client.get(first_link).get_data(as_text=True))  # the first still works
+    assert "You're invited" in page_text(client.get(second_link).get_data(as_text=True))
+    text = page_text(admin.get(url).get_data(as_text=True))
+    assert "The reminder went" in text and "to 1 person" in text and "Reminded" in text
+    # Afterwards the page offers tracking only; the reminder's moment stays, and there is no second one.
+    assert post_form(admin, f"{url}/follow-up", {"track_opens": "y", "reminder_at": ""}, page=url).status_code == 302
+    with db_session(app):
+        event = db.session.get(Event, event_id)
+        assert event.invite_track_opens and event.invite_reminder_at is not None
+        try:
+            invitations.set_follow_up(event, track_opens=True, reminder_at=None)
+        except DomainError as refused:
+            assert "only one" in refused.message
+        else:
+            raise AssertionError("a second reminder was allowed")

@@ -56,6 +56,7 @@ ROUTES = {
     "admin.guest_bulk":                MANAGE,
     "admin.event_invitations":         MANAGE,
     "admin.import_invitations":        MANAGE,
+    "admin.invitation_follow_up":      MANAGE,
     "admin.event_categories":          MANAGE,
     "admin.edit_category":             MANAGE,
     "admin.move_category":             MANAGE,

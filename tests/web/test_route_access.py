@@ -58,6 +58,7 @@ ROUTES = {
     "public.manage":                   (N, Y, N, N),
     "public.invited":                  (N, Y, N, N),
     "public.decline_invitation":       (N, Y, N, N),
+    "public.invitation_opened":        (Y, Y, Y, Y),  # the same image whatever the address holds
     "public.cancel":                   (N, Y, N, N),
     "public.claim":                    (N, Y, N, N),
     "public.event_ics":                (N, Y, N, N),
@@ -129,6 +130,7 @@ ROUTES = {
     "admin.guest_bulk":                (N, N, N, Y),
     "admin.event_invitations":         (N, N, N, Y),
     "admin.import_invitations":        (N, N, N, Y),
+    "admin.invitation_follow_up":      (N, N, N, Y),
     "admin.event_categories":          (N, N, N, Y),
     "admin.edit_category":             (N, N, N, Y),
     "admin.move_category":             (N, N, N, Y),
@@ -244,8 +246,15 @@ def world(app):
         db.session.add(BadgeJobOutput(job_id=job.id, pdf=b"%PDF-1.4\n%%EOF\n"))
         joining = team.invite("new-member@example.org", OrganizerRole.ORGANIZER, [], by=owner)
         password_reset.request_reset(member.email)
-        invitations.invite(event, [invitations.Invitee("invitee@example.org", "Ivy", "Vite")], category_id=None,
-                           skip_approval=False, actor="organizer:organizer@example.org")  # fmt: skip
+        invited = invitations.invite(
+            event,
+            [invitations.Invitee("invitee@example.org", "Ivy", "Vite")],
+            category_id=None,
+            skip_approval=False,
+            actor="organizer:organizer@example.org",
+        )
+        db.session.flush()
+        opened_image = invitations.open_image_url(invited.invited[0])
         db.session.commit()
         return {
             "member_id": member.id,
@@ -256,6 +265,7 @@ def world(app):
             "invitation_token": outbox_token("/join/"),
             "reset_token": outbox_token("/reset-password/"),
             "guest_invitation_token": outbox_token("/i/"),
+            "open_signature": opened_image.rsplit("/", 1)[1].removesuffix(".gif"),
             "unsubscribe_token": notifications.unsubscribe_url(owner, event, notifications.NoticeKind.FULL).rsplit(
                 "/", 1
             )[1],
@@ -295,6 +305,7 @@ SECRET_ARGS = [
     ("/join/", "token", "invitation_token"),
     ("/reset-password/", "token", "reset_token"),
     ("/i/", "token", "guest_invitation_token"),
+    ("/i/opened/", "signed", "open_signature"),
     ("/notifications/unsubscribe/", "token", "unsubscribe_token"),
     ("", "code", "ticket_code"),
 ]
@@ -307,6 +318,7 @@ HOLDERS = {
     "invitation_token": {"guest"},
     "reset_token": {"guest"},
     "guest_invitation_token": {"guest"},
+    "open_signature": {"guest"},
     "unsubscribe_token": {"guest"},
     "ticket_code": {"guest", "organizer"},
     "door_token": {"door"},
