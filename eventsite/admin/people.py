@@ -5,9 +5,11 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor
 from eventsite.admin.people_forms import RetentionForm
-from eventsite.auth.gates import Permission, permission_required
-from eventsite.services import people, privacy
-from eventsite.web import REFUSED, attempt, form_page
+from eventsite.auth.gates import Permission, event_gate, permission_required
+from eventsite.extensions import db
+from eventsite.models import Event
+from eventsite.services import events, invitations, people, privacy
+from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
 
 
 @bp.get("/people")
@@ -21,7 +23,35 @@ def people_list():
         sorts=people.SORTS,
         shows=people.SHOWS,
         retention=privacy.settings().retention_days,
+        upcoming=events.invitable_events(),
     )
+
+
+@bp.post("/people/invite")
+@permission_required(Permission.SITE)
+def invite_people():
+    """Invite the ticked people (or everyone the filter matches) to an upcoming event (issue 15)."""
+    filters = people.PeopleFilter.from_args(request.form)
+    back = url_for("admin.people_list", **filters.args())
+    event_id = request.form.get("event_id", "")
+    event = db.session.get(Event, int(event_id)) if event_id.isdigit() else None
+    if event is None:
+        flash("Choose the event to invite them to.")
+        return redirect(back)
+    event_gate(Permission.MANAGE, event)
+    everyone = request.form.get("selection") == "all"
+    picked = None if everyone else [int(i) for i in request.form.getlist("rsvp_ids") if i.isdigit()]
+    if picked == []:
+        flash("Tick the people to invite first, or choose everyone shown.")
+        return redirect(back)
+    invitees = people.invitees(filters, picked)
+    report = attempt_or_flash(invitations.invite, event, invitees, category_id=None, skip_approval=False,
+                              actor=actor())  # fmt: skip
+    if report is REFUSED:
+        return redirect(back)
+    skipped = f" Left out {len(report.skipped)} already invited or with an RSVP." if report.skipped else ""
+    flash(f"Invited {len(report.invited)} to {event.title}; their e-mails are on the way.{skipped}")
+    return redirect(url_for("admin.event_invitations", event_id=event.id))
 
 
 @bp.get("/people.csv")

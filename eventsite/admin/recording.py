@@ -57,6 +57,7 @@ RECORDED = {
     "admin.event_invitations": (K.GUESTS_INVITED, "Invited people to the event"),
     "admin.import_invitations": (K.GUESTS_INVITED, "Invited people from an imported list"),
     "admin.invitation_follow_up": (K.GUESTS_INVITED, "Changed the invitations' tracking or reminder"),
+    "admin.invite_people": (K.GUESTS_INVITED, "Invited people from the People page"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),
@@ -78,6 +79,7 @@ SENDS = {
     "admin.messages": Message,
     "admin.event_invitations": GuestInvitation,
     "admin.import_invitations": GuestInvitation,
+    "admin.invite_people": GuestInvitation,
 }
 #: What a URL argument says the change was about.
 SUBJECTS = {
@@ -137,6 +139,8 @@ def _add_entry(session: Session) -> None:
         return  # a preview or a check: nothing was sent
     invited = sum(isinstance(o, GuestInvitation) for o in notes["new"])
     event_id = new[Event].id if Event in new else args.get("event_id")
+    if event_id is None and GuestInvitation in new:  # invited from the People page: the form names the event
+        event_id = new[GuestInvitation].event_id
     changes = activity.changed(*_sides(notes["changes"]))
     if kind == K.EVENT_EDITED and "capacity" in changes:
         kind = K.CAPACITY_CHANGED

@@ -55,6 +55,18 @@ def get_public_event(slug: str) -> Event | None:
     return db.session.scalar(_PUBLIC_EVENT, {"slug": slug})
 
 
+def invitable_events(now: dt.datetime | None = None) -> list[Event]:
+    """Events people may still be invited to: not cancelled, not started (drafts too), soonest first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.status != EventStatus.CANCELLED, Event.starts_at > now)
+            .order_by(Event.starts_at)
+        )
+    )
+
+
 def upcoming_events(now: dt.datetime | None = None) -> list[Event]:
     now = now or utcnow()
     return list(

@@ -19,7 +19,7 @@ import datetime as dt
 import io
 import math
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from eventsite.extensions import db
 from eventsite.models import CheckIn, Event, EventStatus, FeedbackReceipt, Rsvp, RsvpStatus, utcnow
 from eventsite.services.guest_list import Paged, unicode_lower
+from eventsite.services.invitations import Invitee
 from eventsite.services.spreadsheets import neutralise
 
 PER_PAGE = 50
@@ -396,3 +397,23 @@ def guest_tracks(event: Event, rsvp_ids: list[int], *, now: dt.datetime | None =
         .group_by(guest.id)
     )
     return {rsvp_id: Track(attended, no_shows) for rsvp_id, attended, no_shows in db.session.execute(query)}
+
+
+#: At most this many people are invited from the People page at once (as many as one paste).
+MAX_INVITEES = 5000
+
+
+def invitees(f: PeopleFilter, rsvp_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> list:
+    """The people matching ``f`` (only the ticked ones, by their newest RSVP's id, when
+    ``rsvp_ids`` is given) as invitations.Invitee, with the name, program and level of their
+    newest RSVP (issue 15: invite past guests of the series). Anonymised people have no address
+    and are left out."""
+    picked = None if rsvp_ids is None else set(rsvp_ids)
+    ids = [row.rsvp_id for row in db.session.execute(_people_query(f, now or utcnow()))
+           if picked is None or row.rsvp_id in picked][:MAX_INVITEES]  # fmt: skip
+    found = {r.id: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(ids)))} if ids else {}
+    return [
+        Invitee(r.email, r.first_name, r.last_name, r.institution, r.training_level.value)
+        for r in (found[i] for i in ids)
+        if r.email and r.anonymised_at is None
+    ]

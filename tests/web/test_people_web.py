@@ -185,3 +185,44 @@ def test_after_the_event_deletion_keeps_the_place_and_says_so(app, client):
     with db_session(app):
         kept = db.session.get(Rsvp, rsvp_id)
         assert (kept.status, kept.email, kept.is_anonymised) == (RsvpStatus.CONFIRMED, "", True)
+
+
+def test_past_guests_are_invited_from_the_people_page_ticked_or_all_matching(app, admin):
+    """Issue 15: the series' past guests, found on the People page, invited to the next city."""
+    from eventsite.models import GuestInvitation
+
+    with db_session(app):
+        spring = make_event(days_ahead=-60, title="Spring Mixer")
+        for first in ("Ana", "Ben", "Cruz"):
+            make_rsvp(
+                spring,
+                first_name=first,
+                last_name="Past",
+                email=f"{first.lower()}@example.org",
+                institution="Harbor-UCLA",
+                training_level="pgy3",
+                now=spring.starts_at - dt.timedelta(days=3),
+            )
+        winter = make_event(days_ahead=30, title="Winter Mixer")
+        winter_id = winter.id
+        ids = dict(db.session.execute(sa.select(Rsvp.first_name, Rsvp.id)).tuples().all())
+    html = admin.get("/admin/people").get_data(as_text=True)
+    assert (
+        "Invite to" in page_text(html) and "Winter Mixer" in html and "Spring Mixer ·" not in html
+    )  # past: not offered
+    reply = admin.post("/admin/people/invite", data={"csrf_token": csrf_token(html), "event_id": winter_id,
+                                                     "selection": "selected", "rsvp_ids": [ids["Ana"]]})  # fmt: skip
+    assert reply.status_code == 302 and reply.headers["Location"].endswith(f"/events/{winter_id}/invitations")
+    with db_session(app):
+        [ana] = db.session.scalars(sa.select(GuestInvitation)).all()
+        assert (ana.email, ana.first_name, ana.institution, ana.training_level) == (
+            "ana@example.org", "Ana", "Harbor-UCLA", "pgy3")  # fmt: skip
+    reply = admin.post("/admin/people/invite", data={"csrf_token": csrf_token(html), "event_id": winter_id,
+                                                     "selection": "all", "q": "Past"})  # fmt: skip
+    text = page_text(admin.get(reply.headers["Location"]).get_data(as_text=True))
+    assert "Invited 2 to Winter Mixer" in text and "Left out 1 already invited" in text
+    reply = admin.post("/admin/people/invite", data={"csrf_token": csrf_token(html), "event_id": winter_id,
+                                                     "selection": "selected"})  # fmt: skip
+    assert "Tick the people to invite first" in page_text(admin.get(reply.headers["Location"]).get_data(as_text=True))
+    activity = page_text(admin.get(f"/admin/events/{winter_id}/activity").get_data(as_text=True))
+    assert "Invited people from the People page" in activity

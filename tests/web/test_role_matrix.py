@@ -90,6 +90,7 @@ ROUTES = {
     "admin.feedback_series":           SITE,
     "admin.people_list":               SITE,
     "admin.people_csv":                SITE,
+    "admin.invite_people":             SITE,
     "admin.person_detail":             SITE,
     "admin.retention":                 OWNER,
     "admin.team_page":                 OWNER,

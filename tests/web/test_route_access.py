@@ -164,6 +164,7 @@ ROUTES = {
     "admin.feedback_series":           (N, N, N, Y),
     "admin.people_list":               (N, N, N, Y),
     "admin.people_csv":                (N, N, N, Y),
+    "admin.invite_people":             (N, N, N, Y),
     "admin.person_detail":             (N, N, N, Y),
     "admin.retention":                 (N, N, N, Y),
     "admin.team_page":                 (N, N, N, Y),  # the organizer caller is the team's owner
