@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.admin.blueprint import bp
@@ -37,11 +37,18 @@ class MessageForm(Form):
     #: The ticked box carries "<segment>:<count>" ("<segment>:<category>:<count>" for one category),
     #: what the organizer saw when they confirmed.
     confirm = StringField(validators=[Optional()])
+    #: The RSVP ids ticked on the guest list ("Write to them"), comma-separated: the SELECTED group.
+    picked = HiddenField(validators=[Optional(), Length(max=60_000)])
 
     def for_event(self, cats) -> "MessageForm":
         self.category.choices = [SelectChoice("", "Every category")] + [SelectChoice(str(c.id), c.name) for c in cats]
         self.show_category = len(cats) > 1
+        if not self.picked_ids():  # the ticked guests are a group only when some were ticked
+            self.segment.choices = [c for c in self.segment.choices if c.value != Segment.SELECTED.value]
         return self
+
+    def picked_ids(self) -> list[int]:
+        return [int(i) for i in (self.picked.data or "").split(",") if i.strip().isdigit()][:5000]
 
     def chosen_category(self) -> int | None:
         value = self.category.data or ""
@@ -69,7 +76,7 @@ class MessageForm(Form):
     def message_fields(self, *, confirmed: bool = True) -> dict:
         """The message as the services take it; to send, also the count the organizer confirmed."""
         fields = {"segment": self.chosen_segment(), "subject": self.subject.data, "body": self.body.data,
-                  "category_id": self.chosen_category()}  # fmt: skip
+                  "category_id": self.chosen_category(), "picked": self.picked_ids()}  # fmt: skip
         return {**fields, "confirmed_count": self.confirmed_count()} if confirmed else fields
 
 
@@ -77,6 +84,10 @@ class MessageForm(Form):
 @permission_required(Permission.MANAGE)
 def messages(event_id: int):
     event = get_event(event_id)
+    if request.method == "POST" and request.form.get("write") == "1":  # "Write to them" on the guest list
+        ticked = ",".join(i for i in request.form.getlist("rsvp_ids") if i.isdigit())
+        form = MessageForm(formdata=None, data={"segment": Segment.SELECTED.value, "picked": ticked})
+        return _page(event, form.for_event(categories.of_event(event)), None)
     form = MessageForm().for_event(categories.of_event(event))
     preview, valid = None, form.validate_on_submit()
     if valid and request.form.get("action") == "send":
@@ -100,7 +111,7 @@ def _page(event, form: MessageForm, preview):
         event=event,
         form=form,
         preview=preview,
-        counts=message_service.segment_counts(event, form.chosen_category()),
+        counts=message_service.segment_counts(event, form.chosen_category(), form.picked_ids()),
         history=message_service.message_history(event),
         placeholders=message_service.PLACEHOLDERS,
         segment_noun=message_service.segment_noun,

@@ -130,10 +130,13 @@ class Segment(enum.StrEnum):
     PENDING = "pending"
     CHECKED_IN = "checked_in"
     NOT_CHECKED_IN = "not_checked_in"
+    #: The guests the organizer ticked on the guest list (``Message.picked``).
+    SELECTED = "selected"
 
     @property
     def label(self) -> str:
         return {
+            "selected": "The guests you ticked",
             "confirmed": "Confirmed guests",
             "waitlisted": "Waitlisted guests",
             "pending": "Guests awaiting approval",

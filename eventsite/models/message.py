@@ -17,6 +17,8 @@ class Message(Base):
     segment: Mapped[Segment] = mapped_column(str_enum(Segment, "segment"))
     #: Only the guests of this category (issue 15); None: the whole segment.
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guest_categories.id", ondelete="SET NULL"))
+    #: The ticked guests (RSVP ids) of a message to the SELECTED segment; [] otherwise.
+    picked: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     subject: Mapped[str] = mapped_column(sa.String(200))
     #: Plain text as the organizer wrote it; {first_name} and friends are filled per guest.
     body: Mapped[str] = mapped_column(sa.Text)

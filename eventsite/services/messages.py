@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import render_template
@@ -51,6 +52,7 @@ SEGMENT_NOUNS = {
     Segment.PENDING: ("guest awaiting approval", "guests awaiting approval"),
     Segment.CHECKED_IN: ("guest who checked in", "guests who checked in"),
     Segment.NOT_CHECKED_IN: ("confirmed guest who has not checked in", "confirmed guests who have not checked in"),
+    Segment.SELECTED: ("ticked guest", "ticked guests"),
 }
 
 
@@ -73,8 +75,9 @@ def _is_checked_in(event_id):
     )
 
 
-def segment_filter(event: Event, segment: Segment, category_id: int | None = None):
-    """The WHERE clause selecting the event's RSVPs in ``segment`` (and guest category, if given)."""
+def segment_filter(event: Event, segment: Segment, category_id: int | None = None, picked: Sequence[int] = ()):
+    """The WHERE clause selecting the event's RSVPs in ``segment`` (and guest category, if given);
+    SELECTED is the ``picked`` RSVPs (ticked on the guest list)."""
     # An anonymised guest (services.privacy) has no address left to write to.
     of_event = sa.and_(Rsvp.event_id == event.id, Rsvp.anonymised_at.is_(None))
     if category_id:
@@ -90,11 +93,15 @@ def segment_filter(event: Event, segment: Segment, category_id: int | None = Non
             return sa.and_(of_event, _is_checked_in(event.id))
         case Segment.NOT_CHECKED_IN:
             return sa.and_(of_event, Rsvp.status == RsvpStatus.CONFIRMED, ~_is_checked_in(event.id))
+        case Segment.SELECTED:
+            return sa.and_(of_event, Rsvp.id.in_(list(picked))) if picked else sa.false()
 
 
-def segment_counts(event: Event, category_id: int | None = None) -> dict[Segment, int]:
+def segment_counts(event: Event, category_id: int | None = None, picked: Sequence[int] = ()) -> dict[Segment, int]:
     """How many guests each segment (of the category, if given) has right now (one query)."""
-    columns = [sa.func.count(sa.case((segment_filter(event, s, category_id), Rsvp.id))).label(s.value) for s in Segment]
+    columns = [
+        sa.func.count(sa.case((segment_filter(event, s, category_id, picked), Rsvp.id))).label(s.value) for s in Segment
+    ]
     row = db.session.execute(sa.select(*columns).where(Rsvp.event_id == event.id)).one()
     return {s: row._mapping[s.value] for s in Segment}
 
@@ -104,10 +111,12 @@ def _name_key(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
 
 
-def segment_guests(event: Event, segment: Segment, category_id: int | None = None) -> list[Rsvp]:
+def segment_guests(
+    event: Event, segment: Segment, category_id: int | None = None, picked: Sequence[int] = ()
+) -> list[Rsvp]:
     """The guests in ``segment`` (and the category, if given), ordered by name (first name, then
     last name; case and accents aside)."""
-    guests = db.session.scalars(sa.select(Rsvp).where(segment_filter(event, segment, category_id)))
+    guests = db.session.scalars(sa.select(Rsvp).where(segment_filter(event, segment, category_id, picked)))
     # Sorted here, not in SQL: both databases' collations differ on case and accents.
     return sorted(guests, key=lambda r: (_name_key(r.first_name), _name_key(r.last_name), r.id))
 
@@ -185,10 +194,10 @@ def _context(event: Event, rsvp: Rsvp, body: str) -> dict:
     )
 
 
-def _check(event: Event, segment: Segment, subject: str, body: str, category_id: int | None) -> list[Rsvp]:
+def _check(event: Event, segment: Segment, subject: str, body: str, category_id: int | None, picked=()) -> list[Rsvp]:
     check_placeholders(subject, field="subject")
     check_placeholders(body, field="body")
-    guests = segment_guests(event, segment, category_id)
+    guests = segment_guests(event, segment, category_id, picked)
     if not guests:
         raise DomainError(
             f"Nobody is in this group yet: there are no {SEGMENT_NOUNS[Segment(segment)][1]}. Pick another group.",
@@ -211,15 +220,16 @@ class Preview:
 
 
 def preview_message(
-    event: Event, *, segment: Segment, subject: str, body: str, category_id: int | None = None
-) -> Preview:
+    event: Event, *, segment: Segment, subject: str, body: str, category_id: int | None = None,
+    picked: Sequence[int] = (),
+) -> Preview:  # fmt: skip
     """Render the message exactly as the first guest of ``segment`` by name would get it.
 
     Writes nothing. Raises DomainError ``unknown_placeholder`` (field subject or body) and
     ``empty_segment`` (field segment).
     """
     body = normalise_body(body)
-    guests = _check(event, segment, subject, body, category_id)
+    guests = _check(event, segment, subject, body, category_id, picked)
     rsvp = guests[0]
     filled_subject = fill(subject, event, rsvp).strip()
     context = _context(event, rsvp, body)
@@ -243,6 +253,7 @@ def send_message(
     sent_by: str,
     confirmed_count: int | None,
     category_id: int | None = None,
+    picked: Sequence[int] = (),
     now: dt.datetime | None = None,
 ) -> Message:
     """Write the Message and one outbox e-mail per guest of ``segment`` (only those of guest
@@ -259,7 +270,8 @@ def send_message(
     body = normalise_body(body)
     lock_event(event.id)  # RSVP changes wait, so the confirmed count is the count we send to
     category_id = category_id if category_id in {c.id for c in categories.of_event(event)} else None
-    guests = _check(event, segment, subject, body, category_id)
+    picked = sorted(set(picked)) if segment == Segment.SELECTED else []
+    guests = _check(event, segment, subject, body, category_id, picked)
     if confirmed_count is None:
         raise DomainError(
             f"Tick the box to confirm sending to {segment_noun(segment, len(guests))}.",
@@ -273,8 +285,8 @@ def send_message(
             ErrorCode.RECIPIENTS_CHANGED,
             "confirm",
         )
-    duplicate = db.session.scalar(
-        sa.select(Message.id).where(
+    recent = db.session.scalars(
+        sa.select(Message.picked).where(
             Message.event_id == event.id,
             Message.segment == segment,
             Message.category_id.is_(None) if category_id is None else Message.category_id == category_id,
@@ -283,7 +295,7 @@ def send_message(
             Message.created_at >= now - DUPLICATE_WINDOW,
         )
     )
-    if duplicate is not None:
+    if any(list(earlier or []) == picked for earlier in recent):
         raise DomainError(
             "You sent this exact message to this group a few minutes ago, so it was not sent again.",
             ErrorCode.DUPLICATE,
@@ -292,6 +304,7 @@ def send_message(
         event_id=event.id,
         segment=segment,
         category_id=category_id,
+        picked=picked,
         subject=subject.strip(),
         body=body,
         sent_by=sent_by,

@@ -220,3 +220,34 @@ def test_messages_of_another_event_and_unknown_events(admin, app, event_id):
     post_form(admin, url(event_id), {**compose(), "confirm": "confirmed:3", "action": "send"})
     assert "No messages sent for this event yet." in page_text(admin.get(url(other_id)).get_data(as_text=True))
     assert admin.get(url(9999)).status_code == 404
+
+
+def test_write_to_the_guests_ticked_on_the_guest_list(app, admin, event_id, mailbox):
+    """Issue 15: tick guests on the guest list, "Write to them", preview and send to them alone."""
+    with db_session(app):
+        ids = dict(db.session.execute(sa.select(Rsvp.first_name, Rsvp.id)).tuples().all())
+    listing = admin.get(f"/admin/events/{event_id}/guests").get_data(as_text=True)
+    assert "Write to them" in page_text(listing)
+    html = admin.post(url(event_id), data={"csrf_token": form_values(listing)["csrf_token"], "write": "1",
+                                           "action": "approve", "rsvp_ids": [ids["Dan"], ids["Bob"]]}).get_data(as_text=True)  # fmt: skip
+    assert chosen_segment(html) == "selected" and "The guests you ticked 2" in page_text(html)
+    assert "Send to 2 ticked guests now" in field_box(html, "confirm")
+    picked = form_values(html)["picked"]
+    assert "Confirmed guests" in page_text(html)  # the usual groups stay on offer
+    preview = post_form(admin, url(event_id), {**compose(segment="selected", picked=picked), "action": "preview"})
+    assert "As Bob Resident will get it: the first of 2 ticked guests by name." in page_text(
+        preview.get_data(as_text=True)
+    )
+    sent = post_form(admin, url(event_id), {**compose(segment="selected", picked=picked), "confirm": "selected:2",
+                                            "action": "send"})  # fmt: skip
+    assert sent.status_code == 302
+    assert count(app, OutboxMessage, OutboxMessage.message_id.is_not(None)) == 2
+    with app.app_context():
+        to = set(db.session.scalars(sa.select(OutboxMessage.to_address).where(OutboxMessage.message_id.is_not(None))))
+        [message] = db.session.scalars(sa.select(Message)).all()
+        assert to == {"bob@example.org", "dan@example.org"} and message.picked == sorted([ids["Bob"], ids["Dan"]])
+    again = post_form(admin, url(event_id), {**compose(segment="selected", picked=picked), "confirm": "selected:2",
+                                             "action": "send"})  # fmt: skip
+    assert "a few minutes ago" in page_text(again.get_data(as_text=True))  # a double click sends nothing twice
+    plain = admin.get(url(event_id)).get_data(as_text=True)
+    assert 'value="selected"' not in plain  # without ticked guests there is no such group
