@@ -1,6 +1,6 @@
 """Admin: invite people to an event by pasting their addresses; who was invited, who replied."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -11,7 +11,7 @@ from eventsite.admin.forms import LOCAL, to_local, to_utc
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.forms import BooleanField, Form, SelectField, TextAreaField
 from eventsite.services import categories, invitations, invite_import
-from eventsite.web import REFUSED, attempt
+from eventsite.web import REFUSED, attempt, attempt_or_flash
 
 
 class InviteForm(Form):
@@ -49,7 +49,8 @@ def event_invitations(event_id: int):
 
 def _list_page(event, form, follow_up):
     rows = invitations.of_event(event)
-    page = render_template("admin/invitations.html", event=event, form=form, rows=rows, follow_up=follow_up)
+    page = render_template("admin/invitations.html", event=event, form=form, rows=rows, follow_up=follow_up,
+                           categories=categories.of_event(event))  # fmt: skip
     return page, 422 if form.errors or follow_up.errors or follow_up.form_errors else 200
 
 
@@ -131,3 +132,30 @@ def import_invitations(event_id: int):
 
 def _category(form) -> int | None:
     return int(form.category.data) if (form.category.data or "").isdigit() else None
+
+
+def _ticked() -> list[int]:
+    return [int(i) for i in request.values.getlist("ids") if i.isdigit()][:5000]
+
+
+@bp.post("/events/<int:event_id>/invitations/bulk")
+@permission_required(Permission.MANAGE)
+def invitation_bulk(event_id: int):
+    """The invitation list's ticked rows: send again, withdraw, or move to a category."""
+    event = get_event(event_id)
+    if Form().validate_on_submit():
+        report = attempt_or_flash(invitations.apply_bulk, event, _ticked(), request.form.get("action", ""))
+        if report is not REFUSED:
+            flash(f"Done for {report.done} {'invitation' if report.done == 1 else 'invitations'}."
+                  + (f" Left as they were: {'; '.join(report.skipped[:10])}." if report.skipped else ""))  # fmt: skip
+    return redirect(url_for("admin.event_invitations", event_id=event_id) + "#invited-title")
+
+
+@bp.get("/events/<int:event_id>/invitations.csv")
+@permission_required(Permission.MANAGE)
+def invitations_csv(event_id: int):
+    """The invitation list as CSV: the ticked rows (?ids=…), else everyone invited."""
+    event = get_event(event_id)
+    body = invitations.invitations_csv(event, _ticked() or None)
+    return Response(body.encode(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{event.slug}-invitations.csv"'})  # fmt: skip

@@ -58,6 +58,7 @@ RECORDED = {
     "admin.import_invitations": (K.GUESTS_INVITED, "Invited people from an imported list"),
     "admin.invitation_follow_up": (K.GUESTS_INVITED, "Changed the invitations' tracking or reminder"),
     "admin.invite_people": (K.GUESTS_INVITED, "Invited people from the People page"),
+    "admin.invitation_bulk": (K.GUESTS_INVITED, "Changed the ticked invitations"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),
@@ -72,6 +73,7 @@ EXPORTS = {
     "admin.guest_list_csv": "Downloaded the guest list (CSV)",
     "admin.people_csv": "Downloaded the People list (CSV)",
     "admin.feedback_csv": "Downloaded the feedback answers (CSV)",
+    "admin.invitations_csv": "Downloaded the invitation list (CSV)",
     "admin.badge_job_pdf": "Downloaded printed badges (PDF)",
 }
 #: Routes whose POST may only preview or check: recorded only when they made one of these.

@@ -6,13 +6,16 @@ image in the e-mail, off by default), replied (with the RSVP's status), can't co
 outbox gave up), reminded. One reminder goes to those who have not answered on the date the
 organizers chose; it carries a second link, and the first one keeps working."""
 
+import csv
 import dataclasses
 import datetime as dt
+import io
 import re
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import selectinload
 
 from eventsite.extensions import db
 from eventsite.models import (
@@ -27,6 +30,7 @@ from eventsite.models import (
 )
 from eventsite.services import DomainError, ErrorCode, categories, links, mail, rsvps, tokens
 from eventsite.services.guest_details import GuestDetails
+from eventsite.services.spreadsheets import neutralise
 
 #: At most this many people in one paste.
 MAX_AT_ONCE = 5000
@@ -268,6 +272,82 @@ def of_event(event: Event) -> list[GuestInvitation]:
         db.session.scalars(
             sa.select(GuestInvitation)
             .where(GuestInvitation.event_id == event.id)
+            .options(selectinload(GuestInvitation.category), selectinload(GuestInvitation.rsvp))
             .order_by(GuestInvitation.created_at.desc(), GuestInvitation.id.desc())
         )
     )
+
+
+# --- the invitation list's ticked rows --------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class BulkReport:
+    done: int = 0
+    #: "<address>: why" for each ticked invitation left as it was.
+    skipped: list[str] = dataclasses.field(default_factory=list)
+
+
+def apply_bulk(event: Event, ids: list[int], action: str, *, now: dt.datetime | None = None) -> BulkReport:
+    """The invitation list's ticked rows: ``resend`` (a new link by e-mail, the first one keeps
+    working), ``withdraw`` (the invitation and its links are gone) or ``category:<id>`` (invite
+    them into that category of the event). Only invitations nobody has answered change. Raises
+    DomainError ``bad_selection`` for nothing ticked or an action the list does not offer."""
+    now = now or utcnow()
+    picked = db.session.scalars(
+        sa.select(GuestInvitation).where(GuestInvitation.event_id == event.id, GuestInvitation.id.in_(ids[:5000]))
+    ).all()
+    if not picked:
+        raise DomainError("Tick the invitations to change first.", ErrorCode.BAD_SELECTION)
+    kind, _, argument = action.partition(":")
+    category = next((c for c in categories.of_event(event) if str(c.id) == argument), None)
+    if kind not in ("resend", "withdraw", "category") or (kind == "category" and category is None):
+        raise DomainError("Choose what to do with the ticked invitations.", ErrorCode.BAD_SELECTION)
+    report = BulkReport()
+    for invitation in picked:
+        if invitation.status != InvitationStatus.INVITED:
+            report.skipped.append(f"{invitation.email}: already {invitation.status.label.lower()}")
+            continue
+        if kind == "resend":
+            token = tokens.new_token()
+            invitation.reminder_token_hash, invitation.reminded_at = tokens.hashed(token), now
+            _mail(event, invitation, token, reminder=True)
+        elif kind == "withdraw":
+            db.session.delete(invitation)
+        else:
+            invitation.category_id = category.id
+        report.done += 1
+    db.session.flush()
+    return report
+
+
+#: The invitation list's CSV: (header, cell from an invitation and the event's zone).
+CSV_COLUMNS = (
+    ("First name", lambda i, tz: i.first_name),
+    ("Last name", lambda i, tz: i.last_name),
+    ("E-mail", lambda i, tz: i.email),
+    ("Institution", lambda i, tz: i.institution),
+    ("Training level", lambda i, tz: i.training_level),
+    ("Category", lambda i, tz: i.category.name if i.category else ""),
+    ("Answer", lambda i, tz: i.status.label),
+    ("RSVP status", lambda i, tz: i.rsvp.status.label if i.rsvp else ""),
+    ("Invited at", lambda i, tz: _iso(i.created_at, tz)),
+    ("Opened at", lambda i, tz: _iso(i.opened_at, tz)),
+    ("Bounced at", lambda i, tz: _iso(i.bounced_at, tz)),
+    ("Reminded at", lambda i, tz: _iso(i.reminded_at, tz)),
+)
+
+
+def _iso(value: dt.datetime | None, tz) -> str:
+    return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
+
+
+def invitations_csv(event: Event, ids: list[int] | None = None) -> str:
+    """The event's invitations (only ``ids``, when given) as CSV text with a BOM, formula-safe."""
+    rows = [i for i in of_event(event) if ids is None or i.id in set(ids)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([header for header, _ in CSV_COLUMNS])
+    for invitation in rows:
+        writer.writerow([neutralise(cell(invitation, event.tz)) for _, cell in CSV_COLUMNS])
+    return "\ufeff" + out.getvalue()

@@ -2,6 +2,7 @@
 RSVP form filled in, lets them into an invitation-only category past approval, works once, and
 says "can't come" too."""
 
+import csv
 import io
 import re
 
@@ -279,3 +280,39 @@ def test_a_bounce_shows_and_one_reminder_goes_to_those_who_have_not_answered(app
             assert "only one" in refused.message
         else:
             raise AssertionError("a second reminder was allowed")
+
+
+def test_ticked_invitations_are_sent_again_moved_withdrawn_or_downloaded(app, admin, client):
+    event_id = invite_three(app, admin)
+    url = f"/admin/events/{event_id}/invitations"
+    post_form(client, links_to(app, "ben@ucla.edu") + "/decline", {})
+    first_link = links_to(app, "ana@ucla.edu")
+    with db_session(app):
+        ids = dict(db.session.execute(sa.select(GuestInvitation.email_key, GuestInvitation.id)).tuples().all())
+        faculty = next(c.id for c in categories.of_event(db.session.get(Event, event_id)) if c.name == "Faculty")
+    token = csrf_token(admin.get(url).get_data(as_text=True))
+
+    def bulk(action: str, *who: str) -> str:
+        reply = admin.post(f"{url}/bulk", data={"csrf_token": token, "action": action, "ids": [ids[w] for w in who]})
+        return page_text(admin.get(reply.headers["Location"]).get_data(as_text=True))
+
+    text = bulk("resend", "ana@ucla.edu", "ben@ucla.edu")
+    assert "Done for 1 invitation." in text and "ben@ucla.edu: already can't come" in text
+    with db_session(app):
+        [again] = db.session.scalars(
+            sa.select(OutboxMessage.body_text).where(OutboxMessage.to_address == "ana@ucla.edu",
+                                                     OutboxMessage.subject.startswith("Reminder"))  # fmt: skip
+        ).all()
+    new_link = re.search(r"/i/[A-Za-z0-9_-]+", again).group(0)
+    for link in (first_link, new_link):
+        assert "You're invited" in page_text(client.get(link).get_data(as_text=True))
+    assert "Done for 1 invitation." in bulk(f"category:{faculty}", "ana@ucla.edu")
+    csv_text = admin.get(f"{url.removesuffix('/invitations')}/invitations.csv?ids={ids['ana@ucla.edu']}").get_data(
+        as_text=True
+    )
+    rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    assert [(r["E-mail"], r["Category"], r["Answer"]) for r in rows] == [("ana@ucla.edu", "Faculty", "Invited")]
+    assert rows[0]["Reminded at"]
+    assert "Done for 1 invitation." in bulk("withdraw", "ana@ucla.edu")
+    assert client.get(first_link).status_code == 404 and client.get(new_link).status_code == 404
+    assert "Choose what to do" in bulk("explode", "cruz@unreachable.example")

@@ -57,6 +57,8 @@ ROUTES = {
     "admin.event_invitations":         MANAGE,
     "admin.import_invitations":        MANAGE,
     "admin.invitation_follow_up":      MANAGE,
+    "admin.invitation_bulk":           MANAGE,
+    "admin.invitations_csv":           MANAGE,
     "admin.event_categories":          MANAGE,
     "admin.edit_category":             MANAGE,
     "admin.move_category":             MANAGE,

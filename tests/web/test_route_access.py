@@ -131,6 +131,8 @@ ROUTES = {
     "admin.event_invitations":         (N, N, N, Y),
     "admin.import_invitations":        (N, N, N, Y),
     "admin.invitation_follow_up":      (N, N, N, Y),
+    "admin.invitation_bulk":           (N, N, N, Y),
+    "admin.invitations_csv":           (N, N, N, Y),
     "admin.event_categories":          (N, N, N, Y),
     "admin.edit_category":             (N, N, N, Y),
     "admin.move_category":             (N, N, N, Y),
