@@ -300,8 +300,9 @@ def test_ticked_invitations_are_sent_again_moved_withdrawn_or_downloaded(app, ad
     assert "Done for 1 invitation." in text and "ben@ucla.edu: already can't come" in text
     with db_session(app):
         [again] = db.session.scalars(
-            sa.select(OutboxMessage.body_text).where(OutboxMessage.to_address == "ana@ucla.edu",
-                                                     OutboxMessage.subject.startswith("Reminder"))  # fmt: skip
+            sa.select(OutboxMessage.body_text).where(
+                OutboxMessage.to_address == "ana@ucla.edu", OutboxMessage.subject.startswith("Reminder")
+            )  # fmt: skip
         ).all()
     new_link = re.search(r"/i/[A-Za-z0-9_-]+", again).group(0)
     for link in (first_link, new_link):
