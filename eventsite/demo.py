@@ -21,6 +21,7 @@ from eventsite.services import (
     feedback,
     guests,
     invitations,
+    invite_import,
     mail,
     questions,
     rsvps,
@@ -210,15 +211,24 @@ def _la_answers(event: Event, rsvp_ids: list[int]) -> None:
 
 
 def _la_invitations(event: Event) -> None:
-    """The programme coordinators' list of 20 residents, invited; two said they can't come."""
-    people = [
-        invitations.Invitee(f"invited{i + 1}@example.org", FIRST[i % len(FIRST)], LAST[i % len(LAST)])
+    """The programme coordinators' list of 20 residents, imported as its CSV and invited; two
+    said they can't come."""
+    rows = [
+        f"{FIRST[i % len(FIRST)]},{LAST[i % len(LAST)]},invited{i + 1}@example.org,"
+        f"{LA_PROGRAMS[i % len(LA_PROGRAMS)]},PGY-{i % 5 + 1}"
         for i in range(20)
     ]
+    sheet = "First name,Last name,E-mail,Program,Training level\r\n" + "\r\n".join(rows)
+    checked = invite_import.check(event, sheet)
+    people = [row.invitee for row in checked.good]
     report = invitations.invite(event, people, category_id=None, skip_approval=False, actor="cli")
     for invitation in report.invited[:2]:
         invitations.decline(invitation)
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.kind == "guest_invitation"))
+
+
+LA_PROGRAMS = ["UCLA Orthopaedic Surgery", "Cedars-Sinai Orthopaedics", "USC Keck Orthopaedic Surgery",
+               "Harbor-UCLA Orthopaedics", "Kaiser Permanente Los Angeles"]  # fmt: skip
 
 
 def load_demo(now: dt.datetime) -> list[str]:

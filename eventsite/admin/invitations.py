@@ -1,5 +1,7 @@
 """Admin: invite people to an event by pasting their addresses; who was invited, who replied."""
 
+import dataclasses
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, SelectChoice
@@ -124,7 +126,7 @@ def import_invitations(event_id: int):
                               category_id=_category(form), skip_approval=form.skip_approval.data, actor=actor())  # fmt: skip
             if invited is not REFUSED:
                 flash(f"Invited {len(invited.invited)}; their e-mails are on the way.")
-                checked = invite_import.Checked(checked.bad, checked.mapped, checked.asked)  # the rows to fix stay
+                checked = dataclasses.replace(checked, rows=checked.bad)  # the rows to fix stay
     return render_template(
         "admin/invitations_import.html", event=event, form=form, checked=None if checked is REFUSED else checked,
     ), 422 if form.errors else 200  # fmt: skip

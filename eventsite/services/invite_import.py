@@ -31,6 +31,9 @@ HEADINGS = {
     "category": ("category", "guest category"),
 }
 COLUMNS = ("first_name", "last_name", "email", "institution", "training_level", "category")
+#: The heading each of our columns gets when rows are handed on.
+HEADERS = {"first_name": "First name", "last_name": "Last name", "email": "E-mail", "institution": "Institution",
+           "training_level": "Training level", "category": "Category"}  # fmt: skip
 
 
 @dataclasses.dataclass
@@ -48,9 +51,12 @@ class Checked:
     mapped: dict[str, str]
     #: The event's custom questions that have a column, by field ("q<id>").
     asked: dict[str, RsvpQuestion] = dataclasses.field(default_factory=dict)
+    #: Headings of columns nothing reads: handed on with the rows, so renaming one's heading in
+    #: the rows (to "Program", say) and checking again puts it to use.
+    unused: list[str] = dataclasses.field(default_factory=list)
 
     def as_csv(self, rows: list[Row] | None = None) -> str:
-        return as_csv(self.rows if rows is None else rows, self.asked)
+        return as_csv(self.rows if rows is None else rows, self.asked, self.unused)
 
     @property
     def good(self) -> list[Row]:
@@ -98,12 +104,18 @@ def check(event: Event, text: str) -> Checked:
                           ErrorCode.BAD_FILE, "file")  # fmt: skip
     asked = {f"q{q.id}": q for q in questions.of_event(event)}
     mapped = _map(table[0], asked)
-    rows = [Row(n, {field: (cells[i].strip() if i < len(cells) else "") for field, i in mapped.items()})
+    used = set(mapped.values())
+    unread = {f"?{i}": i for i, heading in enumerate(table[0]) if i not in used and heading.strip()}
+    columns = mapped | unread
+    rows = [Row(n, {field: (cells[i].strip() if i < len(cells) else "") for field, i in columns.items()})
             for n, cells in enumerate(table[1:], 2)]  # fmt: skip
     asked = {field: q for field, q in asked.items() if field in mapped}
     _check_rows(event, rows, asked)
     named = {field: asked[field].prompt if field in asked else field for field in mapped}
-    return Checked(rows, {table[0][i]: named[field] for field, i in mapped.items()}, asked)
+    unused = [table[0][i].strip() for i in unread.values()]
+    for row in rows:  # handed on under their headings (as_csv)
+        row.values.update({f"?{heading}": row.values.pop(key) for key, heading in zip(unread, unused, strict=True)})
+    return Checked(rows, {table[0][i]: named[field] for field, i in mapped.items()}, asked, unused)
 
 
 def _map(heading: list[str], asked: dict[str, RsvpQuestion]) -> dict[str, int]:
@@ -180,14 +192,17 @@ def _check_rows(event: Event, rows: list[Row], asked: dict[str, RsvpQuestion]) -
                                   level, category_id, answers)  # fmt: skip
 
 
-def as_csv(rows: list[Row], asked: dict[str, RsvpQuestion] | None = None) -> str:
-    """Rows as CSV text with our headings (and the custom questions' prompts): what the page
-    hands on (to invite, or to fix)."""
+def as_csv(rows: list[Row], asked: dict[str, RsvpQuestion] | None = None, unused: list[str] = ()) -> str:
+    """Rows as CSV text with our headings (the custom questions' prompts, then the columns nothing
+    read, under their own headings): what the page hands on (to invite, or to fix)."""
     asked = asked or {}
+    # Names and addresses always; the other columns only when some row fills them, so a column
+    # nothing read can be renamed to one of them without two columns claiming it.
+    ours = [f for f in COLUMNS if f in ("first_name", "last_name", "email") or any(r.values.get(f) for r in rows)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["First name", "Last name", "E-mail", "Institution", "Training level", "Category",
-                     *(q.prompt for q in asked.values())])  # fmt: skip
+    writer.writerow([*(HEADERS[f] for f in ours), *(q.prompt for q in asked.values()), *unused])
     for row in rows:
-        writer.writerow([row.values.get(field, "") for field in (*COLUMNS, *asked)])
+        fields = (*ours, *asked, *(f"?{heading}" for heading in unused))
+        writer.writerow([row.values.get(field, "") for field in fields])
     return out.getvalue()

@@ -72,16 +72,21 @@ def names(rsvp_list):
 
 
 def test_segment_membership_and_counts_agree(party):
-    event, _ = party
+    event, g = party
     expected = {
         Segment.CONFIRMED: ["Ann", "Bob", "Cat"],
         Segment.WAITLISTED: ["Dan"],
         Segment.PENDING: ["Fay"],
         Segment.CHECKED_IN: ["Ann"],
         Segment.NOT_CHECKED_IN: ["Bob", "Cat"],
+        Segment.SELECTED: [],  # nobody ticked
     }
     assert {s: names(message_service.segment_guests(event, s)) for s in Segment} == expected
     assert message_service.segment_counts(event) == {s: len(v) for s, v in expected.items()}
+    # Ticked guests (issue 15): any status; another event's RSVP id counts for nothing.
+    picked = [g["Dan"].id, g["Fay"].id, g["Ann"].id, 10**6]
+    assert names(message_service.segment_guests(event, Segment.SELECTED, picked=picked)) == ["Ann", "Dan", "Fay"]
+    assert message_service.segment_counts(event, picked=picked)[Segment.SELECTED] == 3
 
 
 def test_a_new_scan_moves_a_guest_between_the_check_in_segments(party):

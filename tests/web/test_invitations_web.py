@@ -168,7 +168,7 @@ def test_a_list_may_answer_the_events_own_questions_checked_like_the_form_and_fi
     assert rows.splitlines()[0].endswith("Are you a member of the society?")  # the column stays to fix
     invited = post_form(admin, url, {"rows": rows, "action": "invite"}, page=url)
     assert "Invited 1" in page_text(invited.get_data(as_text=True))
-    assert "Ben,Ode,ben@ucla.edu,,,,Maybe" in form_values(invited.get_data(as_text=True))["rows"]
+    assert "Ben,Ode,ben@ucla.edu,Maybe" in form_values(invited.get_data(as_text=True))["rows"]
     with db_session(app):
         ana = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.email_key == "ana@ucla.edu"))
         assert ana.answers == {str(member_id): ["Yes"]}
@@ -317,3 +317,20 @@ def test_ticked_invitations_are_sent_again_moved_withdrawn_or_downloaded(app, ad
     assert "Done for 1 invitation." in bulk("withdraw", "ana@ucla.edu")
     assert client.get(first_link).status_code == 404 and client.get(new_link).status_code == 404
     assert "Choose what to do" in bulk("explode", "cruz@unreachable.example")
+
+
+def test_a_column_nothing_reads_is_named_and_kept_so_renaming_its_heading_puts_it_to_use(app, admin):
+    with db_session(app):
+        event_id = make_event(capacity=30).id
+    url = f"/admin/events/{event_id}/invitations/import"
+    sheet = "E-mail,Name,Residency\nana@ucla.edu,Ana Li,UCLA Orthopaedic Surgery\n"
+    html = post_form(admin, url, {"rows": sheet, "action": "check"}, page=url).get_data(as_text=True)
+    assert "Not read: “Residency”" in page_text(html)
+    rows = form_values(html)["rows"]
+    assert rows.splitlines()[0].endswith(",Residency") and rows.splitlines()[1].endswith(",UCLA Orthopaedic Surgery")
+    renamed = rows.replace(",Residency", ",Program", 1)
+    html = post_form(admin, url, {"rows": renamed, "action": "invite"}, page=url).get_data(as_text=True)
+    assert "Invited 1" in page_text(html)
+    with db_session(app):
+        ana = db.session.scalar(sa.select(GuestInvitation).where(GuestInvitation.email_key == "ana@ucla.edu"))
+        assert ana.institution == "UCLA Orthopaedic Surgery"
