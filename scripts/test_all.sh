@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite on SQLite and on PostgreSQL, and the dependency audit, side by
-# side (each pass is mostly one process waiting on a browser or a database, so two cores finish
-# them together in about the time of the longest). The PostgreSQL pass, the longest, runs as two
-# processes (browser and PDF tests; the rest), each with its own throwaway server, unless
-# PYTEST_ARGS picks tests. Each line is prefixed with its pass; the summary at the end names
-# every pass that failed, and the exit status says so too.
+# side. The PostgreSQL pass, the longest, runs as three processes (browser and PDF tests; web
+# tests; the rest), each with its own throwaway server, unless PYTEST_ARGS picks tests, so the
+# two cores stay busy to the end instead of waiting on one long process. Browser tests run on a
+# phone (or tablet) with SQLite and on a laptop with PostgreSQL (tests/conftest.py:
+# DEVICE_OF_PASS). Each line is prefixed with its pass; the summary at the end names every pass
+# that failed (with its failed tests), and the exit status says so too.
 set -u
 VENV=${VENV:-.venv}
 PYTEST_ARGS=${PYTEST_ARGS:-}
@@ -30,15 +31,19 @@ start=$(date +%s)
 # shellcheck disable=SC2086  # PYTEST_ARGS / AUDIT_ARGS are word lists on purpose
 run sqlite "$VENV/bin/python" -m pytest --db=sqlite -p no:cacheprovider $PYTEST_ARGS &
 sqlite=$!
+postgres_web=""
+postgres_browser=""
 if [ -z "$PYTEST_ARGS" ]; then
   run postgres-browser "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider tests/browser tests/pdf &
   postgres_browser=$!
-  run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider --ignore=tests/browser --ignore=tests/pdf &
+  run postgres-web "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider tests/web &
+  postgres_web=$!
+  run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider \
+    --ignore=tests/browser --ignore=tests/pdf --ignore=tests/web &
   postgres=$!
 else
   run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider $PYTEST_ARGS &
   postgres=$!
-  postgres_browser=""
 fi
 run audit "$VENV/bin/python" scripts/audit_deps.py requirements.txt -- $AUDIT_ARGS &
 audit=$!
@@ -46,6 +51,7 @@ audit=$!
 failed=""
 wait "$sqlite" || failed="$failed sqlite"
 wait "$postgres" || failed="$failed postgres"
+if [ -n "$postgres_web" ]; then wait "$postgres_web" || failed="$failed postgres-web"; fi
 if [ -n "$postgres_browser" ]; then wait "$postgres_browser" || failed="$failed postgres-browser"; fi
 wait "$audit" || failed="$failed audit"
 echo "== make test: $(( $(date +%s) - start )) s"
@@ -54,4 +60,4 @@ if [ -n "$failed" ]; then
   echo "== tests FAILED for:$failed"
   exit 1
 fi
-echo "== all passes green: sqlite, postgres, audit"
+echo "== all passes green: sqlite, postgres (web, browser, the rest), audit"

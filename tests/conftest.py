@@ -29,6 +29,12 @@ _counter = itertools.count(1)
 
 def pytest_addoption(parser):
     parser.addoption("--db", choices=("sqlite", "postgres"), default="sqlite", help="database backend for this run")
+    parser.addoption(
+        "--every-device",
+        action="store_true",
+        help="run each browser test on every screen size in this pass (default: phone with SQLite, laptop with "
+        "PostgreSQL)",
+    )
 
 
 def pytest_report_header(config):
@@ -42,7 +48,27 @@ ONE_PASS_MARKERS = (
     ("postgres_only", "sqlite", "PostgreSQL-only {tests} deselected in this pass; {they_run} with --db=postgres."),
     ("sqlite_only", "postgres", "SQLite-only {tests} deselected in this pass; {they_run} with --db=sqlite."),
     ("no_db", "postgres", "{tests} using no database deselected in this pass; {they_run} once, with --db=sqlite."),
+    (
+        "other_device",
+        None,
+        "browser {tests} on the other screen size deselected in this pass; {they_run} in the "
+        "other pass (phone or tablet with --db=sqlite, laptop with --db=postgres; --every-device runs all here).",
+    ),
 )
+#: Browser tests run once per screen size (tests/browser/conftest.py:DEVICES) and once per
+#: database; the two axes are independent (layout is the browser's, persistence the database's),
+#: so each pass takes one size: every browser test still runs on both databases and both sizes.
+#: {the parameter naming the size: {pass: the size it runs}}; test_admin_flow's organizer screens
+#: are a laptop and a tablet.
+DEVICE_OF_PASS = {
+    "device": {"sqlite": "phone", "postgres": "laptop"},
+    "screen": {"sqlite": "tablet", "postgres": "laptop"},
+}
+
+
+def _on_other_device(item, this_pass: str) -> bool:
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    return any(name in params and params[name] != sizes[this_pass] for name, sizes in DEVICE_OF_PASS.items())
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,9 +81,12 @@ def pytest_collection_modifyitems(config, items):
     if misplaced:
         raise pytest.UsageError("marked no_db but uses the database: " + ", ".join(misplaced))
     this_pass = config.getoption("--db")
+    split = not config.getoption("--every-device")
     keep, dropped = [], {}
     for item in items:
         marker = next((m for m, off, _ in ONE_PASS_MARKERS if off == this_pass and item.get_closest_marker(m)), None)
+        if marker is None and split and _on_other_device(item, this_pass):
+            marker = "other_device"
         if marker:
             dropped.setdefault(marker, []).append(item)
         else:

@@ -1,7 +1,9 @@
 """Browser fixtures: one Debian Chromium per session, a fresh context per test, phone and laptop.
 
-Every test that asks for ``page`` or ``new_page`` runs twice, once per viewport in DEVICES;
-``new_page(java_script_enabled=False)`` and the like change one context only.
+Every test that asks for ``page`` or ``new_page`` runs once per viewport in DEVICES: the phone
+in the SQLite pass, the laptop in the PostgreSQL pass (``--every-device`` runs both in one pass;
+tests/conftest.py:DEVICE_OF_PASS). ``new_page(java_script_enabled=False)`` and the like change
+one context only.
 Playwright drives /usr/bin/chromium; we never download a browser build.
 """
 
