@@ -10,6 +10,7 @@ import itertools
 import shutil
 import socket
 import threading
+import time
 
 import jinja2
 import pytest
@@ -377,3 +378,11 @@ def live_server(app):
     yield app.config["BASE_URL"]
     server.shutdown()
     thread.join(5)
+    # A request still being answered (the browser closed mid-request) holds a database
+    # connection; let it finish before the app's engine is disposed, or the connection is left
+    # to the garbage collector and warns in whichever test runs then.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(
+        getattr(t, "_target", None) == server.process_request_thread for t in threading.enumerate()
+    ):
+        time.sleep(0.02)
