@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from eventsite.models import Event
 from eventsite.services import categories, questions
 from eventsite.services.guest_list import SOURCES, GuestFilter, checked_in_times, guest_rows, queue_positions
-from eventsite.services.spreadsheets import Line, neutralise
+from eventsite.services.spreadsheets import Line, local_iso, neutralise
 
 
 class Context(NamedTuple):
@@ -47,16 +47,12 @@ COLUMNS = (
     ("Dietary notes", lambda r, c: r.dietary_notes),
     ("Accessibility notes", lambda r, c: r.accessibility_notes),
     ("Source", lambda r, c: SOURCES.get(r.source, r.source)),
-    ("RSVP time", lambda r, c: _iso(r.created_at, c.tz)),
-    ("Confirmed at", lambda r, c: _iso(r.confirmed_at, c.tz)),
-    ("Cancelled or declined at", lambda r, c: _iso(r.cancelled_at, c.tz)),
+    ("RSVP time", lambda r, c: local_iso(r.created_at, c.tz)),
+    ("Confirmed at", lambda r, c: local_iso(r.confirmed_at, c.tz)),
+    ("Cancelled or declined at", lambda r, c: local_iso(r.cancelled_at, c.tz)),
     ("Checked in", lambda r, c: "yes" if r.id in c.checked_in else "no"),
-    ("Checked in at", lambda r, c: _iso(c.checked_in.get(r.id), c.tz)),
+    ("Checked in at", lambda r, c: local_iso(c.checked_in.get(r.id), c.tz)),
 )
-
-
-def _iso(value: dt.datetime | None, tz) -> str:
-    return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
 
 def answer_columns(event: Event) -> list:

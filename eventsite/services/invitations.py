@@ -30,7 +30,7 @@ from eventsite.models import (
 )
 from eventsite.services import DomainError, ErrorCode, categories, links, mail, rsvps, tokens
 from eventsite.services.guest_details import GuestDetails
-from eventsite.services.spreadsheets import neutralise
+from eventsite.services.spreadsheets import local_iso, neutralise
 
 #: At most this many people in one paste.
 MAX_AT_ONCE = 5000
@@ -331,15 +331,11 @@ CSV_COLUMNS = (
     ("Category", lambda i, tz: i.category.name if i.category else ""),
     ("Answer", lambda i, tz: i.status.label),
     ("RSVP status", lambda i, tz: i.rsvp.status.label if i.rsvp else ""),
-    ("Invited at", lambda i, tz: _iso(i.created_at, tz)),
-    ("Opened at", lambda i, tz: _iso(i.opened_at, tz)),
-    ("Bounced at", lambda i, tz: _iso(i.bounced_at, tz)),
-    ("Reminded at", lambda i, tz: _iso(i.reminded_at, tz)),
+    ("Invited at", lambda i, tz: local_iso(i.created_at, tz)),
+    ("Opened at", lambda i, tz: local_iso(i.opened_at, tz)),
+    ("Bounced at", lambda i, tz: local_iso(i.bounced_at, tz)),
+    ("Reminded at", lambda i, tz: local_iso(i.reminded_at, tz)),
 )
-
-
-def _iso(value: dt.datetime | None, tz) -> str:
-    return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
 
 def invitations_csv(event: Event, ids: list[int] | None = None) -> str:

@@ -19,7 +19,14 @@ from eventsite.extensions import db
 from eventsite.models import Event, GuestCategory, QuestionKind, Rsvp, RsvpAnswer, RsvpQuestion, utcnow
 from eventsite.services import DomainError, ErrorCode, categories
 from eventsite.services.feedback.answers import InvalidAnswers, clean_answers
-from eventsite.services.feedback.kinds import KINDS, QuestionType, question_type
+from eventsite.services.feedback.kinds import (
+    KINDS,
+    QuestionType,
+    clean_choices,
+    keep_chosen,
+    question_key,
+    question_type,
+)
 
 __all__ = ["InvalidAnswers", "question_type"]
 
@@ -178,20 +185,9 @@ def _clean(event_id: int, kind_type: QuestionType, fields: QuestionFields, quest
     prompt = " ".join(fields.prompt.split())
     if not prompt:
         raise DomainError("Please write the question.", ErrorCode.BAD_QUESTION, "prompt")
-    options = []
-    for option in fields.choices:
-        option = " ".join(option.split())[:120]
-        if option and option not in options:
-            options.append(option)
-    options = kind_type.clean_options(options)
+    options = clean_choices(kind_type.kind, fields.choices)
     if question is not None and kind_type.has_choices:
-        gone = sorted(_chosen_options(question) - set(options))
-        if gone:
-            raise DomainError(
-                f"Guests already chose {', '.join(repr(g) for g in gone)}; keep it (you may add options).",
-                ErrorCode.CHOICE_IN_USE,
-                "choices",
-            )
+        keep_chosen(_chosen_options(question), options)
     own = {c.id for c in categories.of_event(event_id)}
     category_ids = sorted({int(c) for c in fields.category_ids if int(c) in own})
     consent_text, consent_url = fields.consent_text.strip(), fields.consent_url.strip()
@@ -215,13 +211,8 @@ def _chosen_options(question: RsvpQuestion) -> set[str]:
     return chosen
 
 
-def _new_key(event_id: int, prompt: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "_", prompt.lower()).strip("_")[:30] or "question"
-    taken = set(db.session.scalars(sa.select(RsvpQuestion.key).where(RsvpQuestion.event_id == event_id)))
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}_{n}", n + 1
-    return key
+def _keys(event_id: int) -> set[str]:
+    return set(db.session.scalars(sa.select(RsvpQuestion.key).where(RsvpQuestion.event_id == event_id)))
 
 
 def add_question(event: Event, kind: QuestionKind | str, fields: QuestionFields) -> RsvpQuestion:
@@ -235,7 +226,7 @@ def add_question(event: Event, kind: QuestionKind | str, fields: QuestionFields)
         raise DomainError(f"The form holds at most {MAX_QUESTIONS} questions.", ErrorCode.TOO_MANY_QUESTIONS)
     values = _clean(event.id, KINDS[kind], fields)
     question = RsvpQuestion(
-        event_id=event.id, kind=kind, key=_new_key(event.id, values["prompt"]),
+        event_id=event.id, kind=kind, key=question_key(values["prompt"], _keys(event.id)),
         position=max((q.position for q in current), default=-1) + 1, **values,
     )  # fmt: skip
     db.session.add(question)

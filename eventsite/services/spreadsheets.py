@@ -1,6 +1,13 @@
 """What every CSV we hand out shares: cells a spreadsheet cannot run as formulas, and a
 csv.writer target that gives each line back (for streaming)."""
 
+
+def local_iso(value, tz) -> str:
+    """A moment as ISO 8601 in the event's zone, with its offset ("" for none): how every CSV
+    writes times."""
+    return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
+
+
 #: What a spreadsheet takes for the start of a formula (OWASP's CSV injection list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

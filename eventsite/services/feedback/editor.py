@@ -5,7 +5,6 @@ the form with its question keys, which the series view lines questions up by.
 """
 
 import datetime as dt
-import re
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -21,7 +20,7 @@ from eventsite.models import (
     QuestionKind,
 )
 from eventsite.services import DomainError, ErrorCode
-from eventsite.services.feedback.kinds import question_type
+from eventsite.services.feedback.kinds import clean_choices, keep_chosen, question_key, question_type
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
 DEFAULT_QUESTIONS = (
@@ -134,24 +133,6 @@ def update_settings(
     db.session.flush()
 
 
-def _clean_choices(kind: QuestionKind, choices: list[str]) -> list[str]:
-    cleaned = []
-    for choice in choices:
-        choice = " ".join(choice.split())[:120]
-        if choice and choice not in cleaned:
-            cleaned.append(choice)
-    return question_type(kind).clean_options(cleaned)
-
-
-def _new_key(form: FeedbackForm, prompt: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "_", prompt.lower()).strip("_")[:30] or "question"
-    taken = {q.key for q in form.questions}
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}_{n}", n + 1
-    return key
-
-
 def add_question(
     form: FeedbackForm, *, kind: QuestionKind | str, prompt: str, help_text: str = "", required: bool = False,
     choices: list[str] = (),
@@ -162,8 +143,8 @@ def add_question(
     if len(form.questions) >= MAX_QUESTIONS:
         raise DomainError(f"A form holds at most {MAX_QUESTIONS} questions.", ErrorCode.TOO_MANY_QUESTIONS)
     question = FeedbackQuestion(
-        key=_new_key(form, prompt), kind=kind, prompt=prompt.strip(), help_text=help_text.strip(),
-        required=required, choices=_clean_choices(kind, list(choices)),
+        key=question_key(prompt, {q.key for q in form.questions}), kind=kind, prompt=prompt.strip(), help_text=help_text.strip(),
+        required=required, choices=clean_choices(kind, list(choices)),
         position=max((q.position for q in form.questions), default=-1) + 1,
     )  # fmt: skip
     form.questions.append(question)
@@ -185,15 +166,9 @@ def update_question(
     """Edit a question's wording, whether it's required, and its options. The kind stays.
     Raises DomainError ``choice_in_use`` (choices) when an option guests chose would disappear,
     and what ``add_question`` raises for options."""
-    cleaned = _clean_choices(question.kind, list(choices))
+    cleaned = clean_choices(question.kind, list(choices))
     if question_type(question).has_choices:
-        missing = sorted(_answered_values(question) - set(cleaned))
-        if missing:
-            raise DomainError(
-                f"Guests already chose {', '.join(repr(m) for m in missing)}; keep it (you may add options).",
-                ErrorCode.CHOICE_IN_USE,
-                "choices",
-            )
+        keep_chosen(_answered_values(question), cleaned)
     question.prompt, question.help_text = prompt.strip(), help_text.strip()
     question.required, question.choices = bool(required), cleaned
     db.session.flush()
