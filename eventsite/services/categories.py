@@ -26,7 +26,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode
+from eventsite.services import DomainError, ErrorCode, ordering
 
 _TRAINEES = [
     TrainingLevel.MEDICAL_STUDENT, TrainingLevel.PGY1, TrainingLevel.PGY2, TrainingLevel.PGY3,
@@ -309,14 +309,9 @@ def save(event: Event, fields: CategoryFields, category: GuestCategory | None = 
 
 def move(category: GuestCategory, step: int) -> None:
     """Move a category one place up (-1) or down (+1) in the event's order."""
-    cats = of_event(category.event_id)
-    i = cats.index(category)
-    j = min(max(i + step, 0), len(cats) - 1)
-    cats.insert(j, cats.pop(i))
-    for position, c in enumerate(cats):
-        c.position = position
-    _touch(category.event)
-    db.session.flush()
+    if ordering.move_one(of_event(category.event_id), category, step):
+        _touch(category.event)
+        db.session.flush()
 
 
 def remove(category: GuestCategory) -> None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import Event, GuestCategory, QuestionKind, Rsvp, RsvpAnswer, RsvpQuestion, utcnow
-from eventsite.services import DomainError, ErrorCode, categories
+from eventsite.services import DomainError, ErrorCode, categories, ordering
 from eventsite.services.feedback.answers import InvalidAnswers, clean_answers
 from eventsite.services.feedback.kinds import (
     KINDS,
@@ -252,13 +252,7 @@ def update_question(question: RsvpQuestion, fields: QuestionFields) -> None:
 
 def move_question(question: RsvpQuestion, step: int) -> None:
     """Swap with the neighbour above (-1) or below (+1) on the form; at an end nothing changes."""
-    ordered = of_event(question.event_id)
-    i = ordered.index(question)
-    j = i + step
-    if 0 <= j < len(ordered):
-        ordered[i], ordered[j] = ordered[j], ordered[i]
-        for position, q in enumerate(ordered):
-            q.position = position
+    if ordering.move_one(of_event(question.event_id), question, step):
         _touch(question.event_id)
         db.session.flush()
 

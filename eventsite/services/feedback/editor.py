@@ -19,7 +19,7 @@ from eventsite.models import (
     FeedbackResponse,
     QuestionKind,
 )
-from eventsite.services import DomainError, ErrorCode
+from eventsite.services import DomainError, ErrorCode, ordering
 from eventsite.services.feedback.kinds import clean_choices, keep_chosen, question_key, question_type
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
@@ -176,13 +176,7 @@ def update_question(
 
 def move_question(question: FeedbackQuestion, direction: int) -> None:
     """Swap with the neighbour above (-1) or below (+1); at an end nothing changes."""
-    ordered = list(question.form.questions)
-    i = ordered.index(question)
-    j = i + direction
-    if 0 <= j < len(ordered):
-        ordered[i], ordered[j] = ordered[j], ordered[i]
-        for position, q in enumerate(ordered):
-            q.position = position
+    if ordering.move_one(question.form.questions, question, direction):
         db.session.flush()
         db.session.expire(question.form, ["questions"])
 
