@@ -172,17 +172,11 @@ def _answers(event: Event, form: RsvpForm, invitation: GuestInvitation | None):
     """The custom questions as submitted: (Asking with values and errors, {question id: answer}).
     Only the questions asked of the guest's category count (chosen as the RSVP will choose it)."""
     all_questions = questions.of_event(event)
-    typed = questions.form_data(request.form)
     category_id = None
     if all_questions and form.training_level.data in LEVELS:
         picked = invitation.category_id if invitation is not None and invitation.category_id else form.category_id()
         category_id = categories.chosen(event, picked, form.training_level.data).id
-    answers, errors = {}, {}
-    try:
-        answers = questions.check_answers(questions.asked(all_questions, category_id), typed)
-    except questions.InvalidAnswers as exc:
-        errors = exc.errors
-    return questions.asking(event, all_questions, typed, errors), answers
+    return questions.read_submitted(event, all_questions, questions.asked(all_questions, category_id), request.form)
 
 
 def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None, answers) -> bool:
@@ -228,16 +222,9 @@ def manage(token: str):
     asking = None
     if form.is_submitted():
         valid = form.validate()
-        asked = questions.asked(questions.of_event(rsvp.event_id), rsvp.category_id)
-        if not editable_answers(rsvp):
-            asked = []
-        answers, typed, errors = {}, questions.form_data(request.form), {}
-        try:
-            answers = questions.check_answers(asked, typed)
-        except questions.InvalidAnswers as exc:
-            errors = exc.errors
-        asking = questions.asking(rsvp.event, asked, typed, errors)
-        if valid and not errors:
+        asked = questions.asked(questions.of_event(rsvp.event_id), rsvp.category_id) if editable_answers(rsvp) else []
+        asking, answers = questions.read_submitted(rsvp.event, asked, asked, request.form)
+        if valid and not (asking and asking.errors):
             changed = attempt(form, _change_details, rsvp, form.service_fields(), asked, answers)
             if changed is not REFUSED:
                 return redirect(url_for("public.manage", token=token, saved=int(bool(changed))))

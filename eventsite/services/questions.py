@@ -67,6 +67,17 @@ def form_data(request_form) -> dict[str, list[str]]:
     return {k: request_form.getlist(k) for k in request_form if k.startswith("cq")}
 
 
+def read_submitted(event: Event, shown: list[RsvpQuestion], answered: list[RsvpQuestion], request_form):
+    """A submitted form's answers: (the Asking that shows ``shown`` again with what was typed and
+    every problem, {question id: cleaned answer} to ``answered``, empty when there are problems)."""
+    typed = form_data(request_form)
+    try:
+        answers, errors = check_answers(answered, typed), {}
+    except InvalidAnswers as exc:
+        answers, errors = {}, exc.errors
+    return asking(event, shown, typed, errors), answers
+
+
 def save_answers(rsvp: Rsvp, questions: list[RsvpQuestion], answers: Mapping[int, list], *, now=None) -> bool:
     """Store the guest's answers to ``questions`` (those asked of them): new and changed answers
     are written, answers left empty are removed, the rest stay as they were (a consent keeps the
