@@ -2,6 +2,7 @@
 capacity, its own admission rule and e-mail domains; new events get the series' four."""
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_next_in_series_copies_the_categories_and_their_rules():
     set_rules(event, "Faculty", capacity=5, policy=CategoryPolicy.APPROVAL, email_domains="ucla.edu")
     start = event.local_starts_at.replace(tzinfo=None)
     copy = events.copy_event(
-        event, title="Next", slug="next-one", local_start=start, local_end=start.replace(hour=21),
+        event, title="Next", slug="next-one", local_start=start, local_end=start + dt.timedelta(hours=2),
         timezone=event.timezone, venue_name="V", room="", street_address="1 Main St", city="Chicago",
         region="IL", postal_code="60601",
     )  # fmt: skip
