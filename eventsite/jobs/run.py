@@ -9,7 +9,7 @@ from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs.outbox import DeliveryReport, deliver_outbox
 from eventsite.models import utcnow
-from eventsite.services import badges, contacts, feedback, invitations, notice_digests, privacy, reminders, rsvps
+from eventsite.services import badges, contacts, feedback, invitations, leads, notice_digests, privacy, reminders, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,12 @@ class JobReport:
     feedback_reminded: int = 0
     team_notices_queued: int = 0
     invitation_reminders_queued: int = 0
+    lead_mails_queued: int = 0
 
 
 def run_jobs() -> JobReport:
     """One cron tick: expire unclaimed offers, queue due reminders, feedback invitations,
-    contact follow-ups and the team's digests and door summaries, apply the retention period (privacy), remove badge PDFs older than a
+    contact follow-ups, vendors' leads e-mails and the team's digests and door summaries, apply the retention period (privacy), remove badge PDFs older than a
     week, then deliver the outbox.
 
     Safe to run twice, even at the same time: each guest's reminder is claimed once.
@@ -47,6 +48,9 @@ def run_jobs() -> JobReport:
         db.session.commit()
     with writing():
         followups = contacts.send_followups()
+        db.session.commit()
+    with writing():
+        lead_mails = leads.send_lead_mails()
         db.session.commit()
     with writing():
         invitation_reminders = invitations.send_due_reminders()
@@ -68,6 +72,7 @@ def run_jobs() -> JobReport:
         feedback_reminded=feedback_reminded,
         team_notices_queued=notices,
         invitation_reminders_queued=invitation_reminders,
+        lead_mails_queued=lead_mails,
     )
 
 

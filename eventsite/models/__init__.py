@@ -49,8 +49,14 @@ from eventsite.models.outbox import OutboxMessage
 from eventsite.models.privacy import PrivacySettings
 from eventsite.models.question import RsvpAnswer, RsvpQuestion
 from eventsite.models.rsvp import Rsvp, RsvpChange
+from eventsite.models.vendor import EventVendor, Lead, LeadRating, Vendor, VendorTier
 
 __all__ = [
+    "EventVendor",
+    "Lead",
+    "LeadRating",
+    "Vendor",
+    "VendorTier",
     "RsvpAnswer",
     "RsvpQuestion",
     "GuestInvitation",

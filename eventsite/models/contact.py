@@ -29,6 +29,15 @@ class GuestProfile(TimestampMixin, Base):
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     #: An http(s) link (LinkedIn, Doximity, a lab page); shared when not empty and share_contact.
     profile_url: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Vendors' representatives who scan this guest's badge may save them as a lead (issue 16),
+    #: with the name and the fields ticked below; off unless the guest chose it.
+    share_vendors: Mapped[bool] = mapped_column(default=False)
+    vendor_email: Mapped[bool] = mapped_column(default=False)
+    vendor_phone: Mapped[bool] = mapped_column(default=False)
+    vendor_institution: Mapped[bool] = mapped_column(default=False)
+    vendor_interest: Mapped[bool] = mapped_column(default=False)
+    #: When the guest last turned vendor sharing on (None while it is off).
+    vendors_agreed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: When the week-after e-mail with the saved contacts was queued; set once, so it is sent once.
     followup_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

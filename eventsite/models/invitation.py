@@ -40,6 +40,8 @@ class GuestInvitation(Base):
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     #: The category they are invited into; None: the RSVP form's choice.
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guest_categories.id", ondelete="SET NULL"))
+    #: A vendor's representative (issue 16): their RSVP represents this vendor.
+    event_vendor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("event_vendors.id", ondelete="CASCADE"))
     #: Their RSVP is placed at once, without the organizers' approval.
     skip_approval: Mapped[bool] = mapped_column(default=False)
     #: SHA-256 of the link's secret (services.tokens.hashed): a leaked table opens nothing.
@@ -61,4 +63,5 @@ class GuestInvitation(Base):
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     category: Mapped["GuestCategory | None"] = relationship()  # noqa: F821
+    event_vendor: Mapped["EventVendor | None"] = relationship()  # noqa: F821
     rsvp: Mapped["Rsvp | None"] = relationship()  # noqa: F821

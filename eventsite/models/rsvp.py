@@ -75,9 +75,15 @@ class Rsvp(TimestampMixin, Base):
 
     #: The guest category they came in (issue 15); every RSVP has one.
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("guest_categories.id", ondelete="RESTRICT"), index=True)
+    #: The vendor they represent at this event (issue 16): their badge band carries its name and
+    #: their manage link opens its lead scanner; None for every other guest.
+    event_vendor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event_vendors.id", ondelete="SET NULL"), index=True
+    )
 
     event: Mapped["Event"] = relationship(back_populates="rsvps")  # noqa: F821
     category: Mapped["GuestCategory"] = relationship()  # noqa: F821
+    event_vendor: Mapped["EventVendor | None"] = relationship()  # noqa: F821
     changes: WriteOnlyMapped["RsvpChange"] = relationship(
         back_populates="rsvp", order_by="RsvpChange.id", passive_deletes=True
     )

@@ -131,3 +131,11 @@ class ErrorCode(StrEnum):
     BAD_DOMAIN = "bad_domain"  # an e-mail domain a category lists is not a domain name
     PLACES_TAKEN = "places_taken"  # a category's places may not go below the guests holding them
     BAD_FILE = "bad_file"  # an uploaded list that cannot be read (binary, too large, no e-mail column)
+    # issue 16 vendors
+    BAD_LOGO = "bad_logo"  # an uploaded logo that is not a small, readable PNG, JPEG or WebP
+    BAD_VENDOR = "bad_vendor"  # a vendor without a name, or a name too long
+    VENDOR_ATTACHED = "vendor_attached"  # the vendor is already listed at this event
+    VENDOR_IN_USE = "vendor_in_use"  # representatives or leads hang on the vendor at this event
+    NO_REP_PLACES = "no_rep_places"  # the vendor's places for representatives are all given
+    NOT_REPRESENTATIVE = "not_representative"  # the link is not (or no longer) a vendor representative's
+    TOO_MANY_SCANS = "too_many_scans", 429  # a representative scanned too many badges in a minute

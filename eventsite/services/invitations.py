@@ -22,6 +22,7 @@ from eventsite.models import (
     LIVE_STATUSES,
     Event,
     EventStatus,
+    EventVendor,
     GuestInvitation,
     InvitationStatus,
     OutboxMessage,
@@ -77,9 +78,16 @@ class InviteReport:
 
 
 def invite(
-    event: Event, people: list[Invitee], *, category_id: int | None, skip_approval: bool, actor: str
+    event: Event,
+    people: list[Invitee],
+    *,
+    category_id: int | None,
+    skip_approval: bool,
+    actor: str,
+    event_vendor: EventVendor | None = None,
 ) -> InviteReport:
-    """Invite each person not yet invited and without a live RSVP, and queue their e-mail.
+    """Invite each person not yet invited and without a live RSVP, and queue their e-mail;
+    ``event_vendor``: they come as its representatives (``services.vendors``).
     Raises DomainError ``bad_email`` (field people) when nobody could be invited."""
     if len(people) > MAX_AT_ONCE:
         raise DomainError(f"Invite at most {MAX_AT_ONCE:,} people at once.", ErrorCode.BAD_EMAIL, "people")
@@ -109,6 +117,7 @@ def invite(
             last_name=person.last_name, institution=person.institution, training_level=person.training_level,
             category_id=person.category_id or (category.id if category else None), answers=dict(person.answers),
             skip_approval=skip_approval, token_hash=tokens.hashed(token), created_by=actor,
+            event_vendor_id=event_vendor.id if event_vendor else None,
         )  # fmt: skip
         db.session.add(invitation)
         _mail(event, invitation, token)

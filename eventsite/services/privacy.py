@@ -32,7 +32,7 @@ from eventsite.models import (
     RsvpChange,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, badges, contacts, history, rsvps
+from eventsite.services import DomainError, ErrorCode, badges, contacts, history, leads, rsvps
 
 #: What an anonymised guest is called on the organizer's screens.
 ANONYMOUS_FIRST, ANONYMOUS_LAST = "Anonymised", "guest"
@@ -90,6 +90,8 @@ def anonymise_rsvp(rsvp: Rsvp, *, actor: str, reason: str, now: dt.datetime | No
     db.session.execute(sa.delete(RsvpAnswer).where(RsvpAnswer.rsvp_id == rsvp.id))
     # The directory entry, the card they shared and the contacts they saved go with them.
     contacts.forget_guest(rsvp)
+    # Every vendor's lead of them (and lead e-mails not sent yet that name them).
+    leads.forget_guest(rsvp)
     # Badge PDFs with their name on it, and any address a history line spelled out.
     badges.forget_guest_jobs(rsvp)
     for change in db.session.scalars(sa.select(RsvpChange).where(RsvpChange.rsvp_id == rsvp.id)):

@@ -135,6 +135,8 @@ def submit_rsvp(
         event, dataclasses.replace(details, email=address), email_key=key, status=status, now=now, actor=actor,
         category=category, note="" if len(categories.of_event(event)) < 2 else category.name,
     )  # fmt: skip
+    if invitation is not None and invitation.event_vendor_id is not None:
+        rsvp.event_vendor_id = invitation.event_vendor_id  # a vendor's representative (services.vendors)
     notifications.after_rsvp(rsvp)
     return SubmitResult(rsvp, created=True)
 

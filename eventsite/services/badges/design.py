@@ -50,14 +50,17 @@ def badge_role(rsvp: Rsvp) -> BadgeRole:
     category = rsvp.category  # one look-up per category: the session's identity map keeps it
     return (
         rsvp.badge_role
+        or (BadgeRole.INDUSTRY if rsvp.event_vendor_id is not None else None)
         or (category.badge_role if category is not None else None)
         or LEVEL_ROLES.get(rsvp.training_level, BadgeRole.RESIDENT)
     )
 
 
 def band_words(rsvp: Rsvp, role: BadgeRole) -> str:
-    """The band's words: the category's own (e.g. "Vendor") unless the organizer chose a band
-    for this guest, else the role's (``role_words``)."""
+    """The band's words: a vendor representative's company, else the category's own (e.g.
+    "Vendor") unless the organizer chose a band for this guest, else the role's (``role_words``)."""
+    if rsvp.badge_role is None and rsvp.event_vendor_id is not None and rsvp.event_vendor is not None:
+        return rsvp.event_vendor.name
     category = rsvp.category
     if rsvp.badge_role is None and category is not None and category.badge_label:
         return category.badge_label

@@ -30,8 +30,9 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def vcard(rows: list[ContactRow], *, event: Event) -> str:
-    """The contacts as one vCard 4.0 stream (UTF-8 text with CRLF line ends)."""
+def vcard(rows: list[ContactRow], *, event: Event, uid_scope: str = "vcard") -> str:
+    """The contacts as one vCard 4.0 stream (UTF-8 text with CRLF line ends); ``uid_scope`` keeps
+    the UIDs of one kind of list (a guest's contacts, a vendor's leads) apart from another's."""
     lines = []
     for row in rows:
         c = row.card
@@ -42,7 +43,7 @@ def vcard(rows: list[ContactRow], *, event: Event) -> str:
             "KIND:individual",
             # Address books (khard, CardDAV) keep only cards with a UID, and know a card downloaded
             # again by it: one per saved guest, the same in every download.
-            f"UID:{tokens.stable_uuid(f'vcard:{row.contact_id}')}",
+            f"UID:{tokens.stable_uuid(f'{uid_scope}:{row.contact_id}')}",
             f"FN:{_text(c.full_name)}",
             f"N:{_text(c.last_name)};{_text(c.first_name)};;;",
         ]

@@ -4,7 +4,7 @@ guests who save their card (e-mail, phone, profile link), and who may network at
 from urllib.parse import urlsplit
 
 from eventsite.extensions import db
-from eventsite.models import EventStatus, GuestProfile, Rsvp, RsvpStatus
+from eventsite.models import EventStatus, GuestProfile, Rsvp, RsvpStatus, utcnow
 from eventsite.services import DomainError, ErrorCode
 
 
@@ -45,10 +45,17 @@ def update_preferences(
     share_phone: bool = False,
     phone: str = "",
     profile_url: str = "",
+    share_vendors: bool = False,
+    vendor_email: bool = False,
+    vendor_phone: bool = False,
+    vendor_institution: bool = False,
+    vendor_interest: bool = False,
 ) -> GuestProfile:
     """Record the guest's choices (at RSVP or on the manage page); returns the profile.
 
     Leaving the directory or turning sharing off takes effect at once for every reader.
+    ``share_vendors`` (issue 16, separate from sharing with guests): vendors' representatives may
+    save the guest as a lead when they scan the badge, with the name and the ``vendor_*`` fields.
     Raises DomainError ``rsvp_closed`` for a cancelled or declined RSVP, ``bad_url`` (field
     ``profile_url``), ``phone_missing`` (field ``phone``) when sharing a phone without one.
     """
@@ -56,7 +63,7 @@ def update_preferences(
         raise DomainError("This RSVP is no longer active.", ErrorCode.RSVP_CLOSED)
     phone = " ".join(phone.split())
     url = check_profile_url(profile_url)
-    if share_contact and share_phone and not phone:
+    if (share_contact and share_phone or share_vendors and vendor_phone) and not phone:
         raise DomainError("Please enter the phone number to share, or untick it.", ErrorCode.PHONE_MISSING, "phone")
     profile = profile_for(rsvp)
     profile.in_directory = bool(in_directory)
@@ -66,6 +73,15 @@ def update_preferences(
     profile.share_phone = bool(share_contact and share_phone)
     profile.phone = phone
     profile.profile_url = url
+    if share_vendors and not profile.share_vendors:
+        profile.vendors_agreed_at = utcnow()
+    elif not share_vendors:
+        profile.vendors_agreed_at = None
+    profile.share_vendors = bool(share_vendors)
+    profile.vendor_email = bool(share_vendors and vendor_email)
+    profile.vendor_phone = bool(share_vendors and vendor_phone)
+    profile.vendor_institution = bool(share_vendors and vendor_institution)
+    profile.vendor_interest = bool(share_vendors and vendor_interest)
     db.session.flush()
     return profile
 
