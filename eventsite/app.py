@@ -13,7 +13,7 @@ from eventsite.api import bp as api_bp
 from eventsite.auth import bp as auth_bp
 from eventsite.auth import gates
 from eventsite.auth.guessing import GuessThrottle
-from eventsite.auth.throttle import LoginThrottle, SubmitThrottle
+from eventsite.auth.throttle import LoginThrottle, ScanThrottle, SubmitThrottle
 from eventsite.config import load_config
 from eventsite.database import write_intent
 from eventsite.door import bp as door_bp
@@ -78,6 +78,9 @@ def register_extensions(app: Flask) -> None:
     )
     app.extensions["eventsite.submit_throttle"] = SubmitThrottle(
         app.config["RATELIMIT_STORAGE_URI"], app.config["SUBMIT_IP_LIMIT"], app.config["SUBMIT_ADDRESS_LIMIT"]
+    )
+    app.extensions["eventsite.scan_throttle"] = ScanThrottle(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["LEAD_SCAN_LIMIT"]
     )
     app.extensions["eventsite.guess_throttle"] = GuessThrottle(
         app.config["RATELIMIT_STORAGE_URI"], app.config["GUESS_FAILURE_LIMIT"]

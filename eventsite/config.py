@@ -47,6 +47,9 @@ class Config:
     SUBMIT_IP_LIMIT = "100 per minute"
     #: ... and per e-mail address, so nobody can fill one mailbox.
     SUBMIT_ADDRESS_LIMIT = "5 per 10 minutes"
+    #: Badges a vendor's representative may scan (issue 16): a queue at a stand is a scan every
+    #: few seconds; a script walking through codes is held back.
+    LEAD_SCAN_LIMIT = "30 per minute"
     #: eventsite's log lines on stderr: "json" (one object a line), "text", or "none" (leave logging alone).
     LOG_FORMAT = "json"
     LOG_LEVEL = "INFO"

@@ -4,16 +4,28 @@
 happened), so every screen has something to show."""
 
 import datetime as dt
+import io
 import random
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw, ImageFont
 
 from eventsite.extensions import db
-from eventsite.models import CategoryPolicy, Event, EventStatus, OrganizerRole, OutboxMessage, Rsvp, RsvpStatus
+from eventsite.models import (
+    CategoryPolicy,
+    Event,
+    EventStatus,
+    OrganizerRole,
+    OutboxMessage,
+    Rsvp,
+    RsvpStatus,
+    VendorTier,
+)
 from eventsite.services import (
     accounts,
     assignments,
+    badges,
     categories,
     checkin,
     contacts,
@@ -22,9 +34,12 @@ from eventsite.services import (
     guests,
     invitations,
     invite_import,
+    leads,
+    logos,
     mail,
     questions,
     rsvps,
+    vendors,
 )
 from eventsite.services.guest_details import GuestDetails
 
@@ -143,7 +158,7 @@ DEMO_GUESTS = [
     ("Marcus", "Okafor", "", "", "Harbor-UCLA Medical Center", "pgy1"),
     ("Elena", "Whitfield", "Dr. Whitfield", "she/her", "UCLA Orthopaedic Surgery", "attending"),
     ("Daniel", "Kim", "Dan", "", "Kaiser Permanente Los Angeles", "pgy5"),
-    ("Sam", "Lee", "", "they/them", "Stryker", "industry"),
+    ("Sam", "Lee", "", "they/them", "Meridian Surgical Robotics", "industry"),
 ]
 
 #: What the Los Angeles demo guests who joined the guest directory invite others to ask them
@@ -163,6 +178,52 @@ LA_CATEGORIES = (
     ("Faculty", 8, CategoryPolicy.OPEN, ""),
     ("Industry / vendor", 7, CategoryPolicy.APPROVAL, "Vendor"),
 )
+
+
+#: The Los Angeles evening's vendors: (name, website, tier, what guests try, logo colour, places).
+LA_VENDORS = (
+    ("Meridian Surgical Robotics", "https://meridian-robotics.example", VendorTier.HOST_SPONSOR,
+     "A robotic-arm simulator you can drive, with a scored knee-replacement case", "#0b5f7a", 3),
+    ("ClearView Imaging", "https://clearview-imaging.example", VendorTier.EXHIBITOR,
+     "Handheld ultrasound for the OR and clinic: try it on a phantom", "#a64600", 2),
+    ("SutureLab", "https://suturelab.example", VendorTier.EXHIBITOR,
+     "A knot-tying trainer that times you and grades the knot", "#1d6b43", 2),
+)  # fmt: skip
+
+
+def demo_logo(name: str, colour: str) -> logos.Logo:
+    """A simple made-up logo (a coloured mark and the name), through the same checks as an upload."""
+    word = name.split()[0]
+    font = ImageFont.load_default(size=84)
+    width = 200 + int(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(word, font=font)) + 12
+    image = Image.new("RGBA", (width, 200), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((6, 10, 186, 190), radius=40, fill=colour)
+    initials = "".join(w[0] for w in name.split()[:2]).upper()
+    draw.text((96, 100), initials, fill="white", font=ImageFont.load_default(size=88), anchor="mm")
+    draw.text((204, 100), word, fill=colour, font=font, anchor="lm")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return logos.read_logo(out.getvalue(), f"{name}.png")
+
+
+def _la_vendors(event: Event) -> None:
+    for name, website, tier, brings, colour, places in LA_VENDORS:
+        vendor = vendors.find_or_add(name, website=website, logo=demo_logo(name, colour))
+        vendors.attach(event, vendor, vendors.Listing(tier=tier, brings=brings, places=places))
+
+
+def _la_vendor_guests(event: Event, rsvp_ids: list[int]) -> None:
+    """Sam Lee represents Meridian; two residents let vendors save them, and Meridian saved one."""
+    meridian = vendors.of_event(event)[0]
+    guests_by_name = {r.first_name: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(rsvp_ids)))}
+    sam = guests_by_name["Sam"]
+    sam.event_vendor_id = meridian.id
+    for first in ("José", "Priya"):
+        contacts.update_preferences(guests_by_name[first], share_vendors=True, vendor_email=True,
+                                    vendor_institution=True, vendor_interest=True)  # fmt: skip
+    leads.scan(sam, badges.qr_payload(guests_by_name["José"]), note="Wants the simulator for the skills lab",
+               rating="hot")  # fmt: skip
 
 
 def _la_categories(event: Event) -> None:
@@ -248,6 +309,7 @@ def load_demo(now: dt.datetime) -> list[str]:
             _la_categories(event)
             _la_questions(event)
             _la_invitations(event)
+            _la_vendors(event)
         if event.ends_at > now:
             _add_demo_guests(event, now)
         else:
@@ -289,6 +351,7 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
             )
     if "Los Angeles" in event.title:
         _la_answers(event, ids)
+        _la_vendor_guests(event, ids)
     # Demo guests have example.org addresses: their welcome mail would only clutter the console.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
     # So would the team's notice of the vendor's approval request, approved just above.

@@ -19,6 +19,7 @@ from eventsite.admin import (  # noqa: F401  (routes register on bp)
     recording,
     team,
     team_security,
+    vendors,
 )
 from eventsite.admin.blueprint import bp
 

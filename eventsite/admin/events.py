@@ -12,7 +12,7 @@ from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, Ev
 from eventsite.auth.gates import Permission, permission_required, visible_event_ids
 from eventsite.models import utcnow
 from eventsite.public.forms import RsvpForm
-from eventsite.services import capacity, event_figures, events
+from eventsite.services import capacity, event_figures, events, vendors
 from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
 
 TABS = ("upcoming", "drafts", "past")
@@ -112,6 +112,8 @@ def preview_event(event_id: int):
         is_open=True,
         is_past=event.is_past(now),
         description=events.render_markdown(event.description),
+        listed_vendors=vendors.of_event(event),
+        vendor_names=vendors.names(event),
         preview=True,
     )
 

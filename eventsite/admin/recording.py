@@ -59,6 +59,12 @@ RECORDED = {
     "admin.invitation_follow_up": (K.GUESTS_INVITED, "Changed the invitations' tracking or reminder"),
     "admin.invite_people": (K.GUESTS_INVITED, "Invited people from the People page"),
     "admin.invitation_bulk": (K.GUESTS_INVITED, "Changed the ticked invitations"),
+    "admin.event_vendors": (K.VENDORS_CHANGED, "Listed a vendor at the event"),
+    "admin.edit_vendor": (K.VENDORS_CHANGED, "Changed a vendor or its listing"),
+    "admin.move_vendor": (K.VENDORS_CHANGED, "Reordered the vendors"),
+    "admin.remove_vendor": (K.VENDORS_CHANGED, "Took a vendor off the event"),
+    "admin.invite_representatives": (K.GUESTS_INVITED, "Invited a vendor's representatives"),
+    "admin.revoke_representative": (K.VENDORS_CHANGED, "Revoked a vendor's representative"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),
@@ -90,6 +96,7 @@ SUBJECTS = {
     "job_id": "badge_job",
     "question_id": "feedback_question",
     "rsvp_question_id": "rsvp_question",
+    "event_vendor_id": "event_vendor",
 }
 #: Event columns whose changes are bookkeeping, not an organizer's edit.
 QUIET = {"updated_at", "calendar_sequence"}

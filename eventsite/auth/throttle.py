@@ -137,3 +137,17 @@ class _Limiter(FailureLimiter):
     def __init__(self, storage_uri: str, limit: str, setting: str):
         self.SETTING = setting
         super().__init__(storage_uri, limit)
+
+
+class ScanThrottle(FailureLimiter):
+    """Badge scans per vendor representative (LEAD_SCAN_LIMIT): every scan counts, with or
+    without consent, so nobody walks through codes to learn whose badges share."""
+
+    SETTING = "LEAD_SCAN_LIMIT"
+
+    def take(self, key: str) -> int | None:
+        """Count one scan for ``key``; or, past the limit, count nothing and return the seconds to wait."""
+        wait = self.wait_for([("lead-scan", key)])
+        if wait is None:
+            self.count("lead-scan", key)
+        return wait

@@ -55,6 +55,12 @@ class Vendor(TimestampMixin, Base):
     logo_width: Mapped[int] = mapped_column(default=0)
     logo_height: Mapped[int] = mapped_column(default=0)
 
+    @property
+    def logo_file(self) -> str:
+        """The logo's file name in its URL (``<hash>.<ext>``); "" without a logo."""
+        ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(self.logo_type, "")
+        return f"{self.logo_hash}.{ext}" if self.logo_hash and ext else ""
+
     def __repr__(self) -> str:
         return f"<Vendor {self.id} {self.name!r}>"
 

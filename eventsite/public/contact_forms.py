@@ -1,5 +1,6 @@
 """Forms for networking between guests: opt-ins (at RSVP and on the manage page), scan, note."""
 
+from wtforms import RadioField
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.forms import BooleanField, Form, StringField, URLField
@@ -25,7 +26,14 @@ class NetworkingFields:
         validators=[Optional(), Length(max=300)],
     )
 
-    NETWORKING = ("in_directory", "ask_me_about", "share_contact", "share_email", "share_phone", "phone", "profile_url")
+    share_vendors = BooleanField("Vendors may save my contact when they scan my badge")
+    vendor_email = BooleanField("My e-mail")
+    vendor_phone = BooleanField("My phone (the number under Contact exchange)")
+    vendor_institution = BooleanField("My institution")
+    vendor_interest = BooleanField("What I'm interested in (the “Ask me about” line)")
+
+    NETWORKING = ("in_directory", "ask_me_about", "share_contact", "share_email", "share_phone", "phone", "profile_url",
+                  "share_vendors", "vendor_email", "vendor_phone", "vendor_institution", "vendor_interest")  # fmt: skip
 
     def networking_fields(self) -> dict:
         return {name: self[name].data or ("" if name in ("ask_me_about", "phone", "profile_url") else False)
@@ -65,4 +73,33 @@ class SaveBadgeForm(Form):
         "Note (only you see it)",
         description="Optional, e.g. “talked about hand fellowship”.",
         validators=[Optional(), Length(max=MAX_NOTE)],
+    )
+
+
+RATINGS = [("", "Not rated"), ("hot", "Hot"), ("warm", "Warm"), ("cold", "Cold")]
+
+
+class LeadScanForm(ScanForm):
+    """A vendor representative's scan: the badge, and optionally a note and a rating."""
+
+    note = StringField(
+        "Note (your vendor's team sees it)",
+        description="Optional, e.g. “wants a demo in October”.",
+        validators=[Optional(), Length(max=MAX_NOTE)],
+    )
+    rating = RadioField(
+        "How warm a lead?",
+        choices=RATINGS,
+        default="",
+        validators=[Optional()],
+    )
+
+
+class LeadForm(Form):
+    note = StringField("Note", validators=[Optional(), Length(max=MAX_NOTE)])
+    rating = RadioField(
+        "Rating",
+        choices=RATINGS,
+        default="",
+        validators=[Optional()],
     )

@@ -7,7 +7,7 @@ from flask import request
 from eventsite.models import Rsvp, RsvpStatus, utcnow
 from eventsite.public.contact_forms import NetworkingForm
 from eventsite.public.forms import ConfirmForm, EmailChangeForm
-from eventsite.services import badges, contacts, feedback, questions, rsvps
+from eventsite.services import badges, contacts, feedback, leads, questions, rsvps, vendors
 
 
 def manage_context(rsvp: Rsvp, *, networking_form: NetworkingForm | None = None, asking=None) -> dict:
@@ -70,6 +70,8 @@ def networking_panel(rsvp: Rsvp, form=None) -> dict:
         chosen.append("listed in Who's coming")
     if profile is not None and profile.share_contact:
         chosen.append("sharing your contact")
+    if profile is not None and profile.share_vendors:
+        chosen.append("vendors may save you")
     return {
         "summary": ", ".join(chosen) or "not listed, not sharing",
         "form": form,
@@ -79,4 +81,8 @@ def networking_panel(rsvp: Rsvp, form=None) -> dict:
         "my_count": contacts.count_saved(rsvp),
         "directory_on": rsvp.event.directory_enabled,
         "open": form.errors or request.args.get("networking") == "1",
+        "vendor_names": vendors.names(rsvp.event_id),
+        "vendors_saved": leads.saved_by(rsvp),
+        "representing": vendors.representing(rsvp),
+        "withdraw_form": NetworkingForm(formdata=None, prefix="w"),
     }

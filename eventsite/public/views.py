@@ -25,6 +25,7 @@ from eventsite.services import (
     questions,
     rsvps,
     tokens,
+    vendors,
 )
 from eventsite.services.guest_details import GuestDetails
 from eventsite.web import REFUSED, attempt, form_status, saved
@@ -68,7 +69,7 @@ def remember_guest(rsvp: Rsvp) -> None:
         session["guest_rsvps"] = [*[e for e in held if e[0] != rsvp.id][-4:], entry]
 
 
-def blank_rsvp_fields(event: Event) -> Markup:
+def blank_rsvp_fields(event: Event, vendor_names: list[str]) -> Markup:
     """The unfilled RSVP form's fields (public/_rsvp_fields.html), rendered once per event version.
 
     Every first visit shows the same blank fields (about a third of the page's CPU); only the
@@ -76,12 +77,16 @@ def blank_rsvp_fields(event: Event) -> Markup:
     errors) is always rendered afresh.
     """
     cache = current_app.extensions.setdefault("eventsite.blank_rsvp_fields", {})
-    key = (event.id, event.updated_at, event.directory_enabled, request.script_root)
+    key = (event.id, event.updated_at, event.directory_enabled, request.script_root, tuple(vendor_names))
     html = cache.get(key)
     if html is None:
         form = RsvpForm(formdata=None).for_event(categories.of_event(event))
         asking = questions.asking(event, questions.of_event(event))
-        html = Markup(render_template("public/_rsvp_fields.html", form=form, event=event, asking=asking))
+        html = Markup(
+            render_template(
+                "public/_rsvp_fields.html", form=form, event=event, asking=asking, vendor_names=vendor_names
+            )
+        )
         if len(cache) >= 256:  # old versions pile up only as organizers edit; start over
             cache.clear()
         cache[key] = html
@@ -142,6 +147,7 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
         given = {f"cq{qid}": [str(v) for v in answer] for qid, answer in (invitation.answers or {}).items()}
         asking = questions.asking(event, questions.of_event(event), given)
     counts = capacity.place_counts(event)
+    listed = vendors.of_event(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
     if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):
         counts = capacity.place_counts(event)
@@ -156,7 +162,11 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
             description=events.render_markdown(event.description),
             category_places=public_places(event, counts),
             outcomes=categories.OUTCOMES,
-            rsvp_fields=None if form.is_submitted() or invitation else blank_rsvp_fields(event),
+            rsvp_fields=None
+            if form.is_submitted() or invitation
+            else blank_rsvp_fields(event, [v.name for v in listed]),
+            listed_vendors=listed,
+            vendor_names=[v.name for v in listed],
             invitation=invitation,
             asking=asking,
         ),

@@ -51,6 +51,7 @@ class ActivityKind(enum.StrEnum):
     CATEGORIES_CHANGED = "categories_changed"
     GUESTS_INVITED = "guests_invited"
     QUESTIONS_CHANGED = "questions_changed"
+    VENDORS_CHANGED = "vendors_changed"
 
     @property
     def label(self) -> str:

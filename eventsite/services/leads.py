@@ -341,6 +341,7 @@ def send_lead_mails(*, now: dt.datetime | None = None) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class VendorFigures:
+    id: int
     name: str
     representatives: int
     checked_in: int
@@ -402,7 +403,8 @@ def figures(event: Event) -> Figures:
     total, consenting = db.session.execute(residents).one()
     return Figures(
         vendors=[
-            VendorFigures(r.name, reps[r.id], arrived[r.id], r.scans, lead_counts[r.id], r.withdrawals) for r in rows
+            VendorFigures(r.id, r.name, reps[r.id], arrived[r.id], r.scans, lead_counts[r.id], r.withdrawals)
+            for r in rows
         ],
         residents=total,
         residents_consenting=consenting,

@@ -28,7 +28,6 @@ FORMATS = {
     "JPEG": ("image/jpeg", "jpg", {".jpg", ".jpeg", ".jpe", ".jfif"}),
     "WEBP": ("image/webp", "webp", {".webp"}),
 }
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,10 +5,12 @@ representatives, who come through personal invitations in the event's Industry /
 Leads (what representatives save by scanning badges) are ``services/leads.py``.
 """
 
+import base64
 import dataclasses
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask import render_template
 
 from eventsite.extensions import db
 from eventsite.models import (
@@ -20,11 +22,12 @@ from eventsite.models import (
     Lead,
     Rsvp,
     RsvpAction,
+    RsvpStatus,
     TrainingLevel,
     Vendor,
     VendorTier,
 )
-from eventsite.services import DomainError, ErrorCode, categories, history, invitations, logos, ordering
+from eventsite.services import DomainError, ErrorCode, badges, categories, history, invitations, logos, ordering
 from eventsite.services.contacts.opt_ins import check_profile_url
 
 MAX_NAME = 120
@@ -269,8 +272,8 @@ def invite_representatives(
 
 
 def representing(rsvp: Rsvp) -> EventVendor | None:
-    """The vendor ``rsvp`` represents at its event, while the RSVP is live; else None."""
-    if rsvp.event_vendor_id is None or not rsvp.is_live or rsvp.is_anonymised:
+    """The vendor ``rsvp`` represents at its event, while the RSVP is confirmed; else None."""
+    if rsvp.event_vendor_id is None or rsvp.status != RsvpStatus.CONFIRMED or rsvp.is_anonymised:
         return None
     return db.session.get(EventVendor, rsvp.event_vendor_id)
 
@@ -288,3 +291,58 @@ def revoke(row: EventVendor, rsvp: Rsvp, *, actor: str) -> None:
 def colleagues(rsvp: Rsvp) -> list[Rsvp]:
     row = representing(rsvp)
     return [r for r in representatives(row) if r.id != rsvp.id] if row else []
+
+
+# --- The organizers' editor: one call per form ---------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str
+
+
+def _read(upload: Upload | None) -> logos.Logo | None:
+    return logos.read_logo(upload.data, upload.filename) if upload is not None else None
+
+
+def add_to_event(
+    event: Event, *, vendor_id: int | None, name: str, website: str, logo: Upload | None, listing: Listing
+) -> EventVendor:
+    """List a vendor at ``event``: one of the site's (``vendor_id``) or a new one by ``name``
+    (a known name finds the stored vendor). The logo is checked before anything is stored.
+    Raises what ``logos.read_logo``, ``find_or_add`` and ``attach`` raise."""
+    image = _read(logo)
+    vendor = db.session.get(Vendor, vendor_id) if vendor_id else None
+    if vendor is None:
+        vendor = find_or_add(name, website=website, logo=image)
+    elif image is not None or website:
+        update_vendor(vendor, name=vendor.name, website=website or vendor.website, logo=image)
+    return attach(event, vendor, listing)
+
+
+def edit_at_event(
+    row: EventVendor, *, name: str, website: str, logo: Upload | None, drop_logo: bool, listing: Listing
+) -> EventVendor:
+    """Change the vendor (name, website, logo: at every event it comes to) and its listing here."""
+    image = _read(logo)
+    update_listing(row, listing)
+    update_vendor(row.vendor, name=name, website=website, logo=image)
+    if drop_logo and image is None:
+        remove_logo(row.vendor)
+    return row
+
+
+# --- The printable vendor sheet for the room --------------------------------------------------------
+
+
+def logo_data_uri(vendor: Vendor) -> str:
+    if not vendor.logo_hash or vendor.logo is None:
+        return ""
+    return f"data:{vendor.logo_type};base64,{base64.b64encode(vendor.logo).decode()}"
+
+
+def render_sheet_pdf(event: Event) -> bytes:
+    """An A4 sheet for the room: who is here tonight and what guests can try, with logos."""
+    rows = [(row, logo_data_uri(row.vendor)) for row in of_event(event)]
+    return badges.write_pdf(render_template("admin/vendor_sheet.html", event=event, rows=rows))

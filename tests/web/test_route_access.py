@@ -15,14 +15,16 @@ Y: the caller reaches the route (any answer but 401, 403, 404, 429 or a bounce t
 """
 
 import datetime as dt
+import io
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import print_jobs
-from eventsite.models import BadgeJobOutput, BadgePrintJob, LoginSession, OrganizerRole, utcnow
+from eventsite.models import BadgeJobOutput, BadgePrintJob, LoginSession, OrganizerRole, VendorTier, utcnow
 from eventsite.models.enums import BadgeJobStatus
 from eventsite.services import (
     accounts,
@@ -31,11 +33,13 @@ from eventsite.services import (
     doors,
     feedback,
     invitations,
+    leads,
     notifications,
     password_reset,
     questions,
     team,
     tokens,
+    vendors,
     walk_ins,
 )
 from factories import make_event, make_organizer, make_rsvp
@@ -81,6 +85,13 @@ ROUTES = {
     "public.contact_remove":           (N, Y, N, N),
     "public.contacts_vcf":             (N, Y, N, N),
     "public.contacts_csv":             (N, Y, N, N),
+    "public.vendor_logo":              (Y, Y, Y, Y),  # shown on the public event page
+    # A vendor representative's own link opens these; the table's guest is none (tests/web/test_vendors_web.py).
+    "public.representative_page":      (N, N, N, N),
+    "public.qualify_lead":             (N, N, N, N),
+    "public.leads_csv":                (N, N, N, N),
+    "public.leads_vcf":                (N, N, N, N),
+    "public.withdraw_lead":            (N, Y, N, N),  # the guest takes their contact back from a vendor
     "auth.login":                      (Y, Y, Y, Y),
     "auth.logout":                     (Y, Y, Y, Y),  # harmless: signs out whoever is signed in
     "auth.change_password":            (N, N, N, Y),
@@ -181,6 +192,13 @@ ROUTES = {
     "admin.site_activity":             (N, N, N, Y),
     "admin.site_activity_csv":         (N, N, N, Y),
     "admin.reset_second_factor":       (N, N, N, Y),
+    "admin.event_vendors":             (N, N, N, Y),
+    "admin.edit_vendor":               (N, N, N, Y),
+    "admin.move_vendor":               (N, N, N, Y),
+    "admin.remove_vendor":             (N, N, N, Y),
+    "admin.invite_representatives":    (N, N, N, Y),
+    "admin.revoke_representative":     (N, N, N, Y),
+    "admin.vendor_sheet":              (N, N, N, Y),
 }
 # fmt: on
 
@@ -192,7 +210,9 @@ LAST = (
     "admin.revoke_door_link",
     "admin.cancel_event",
     "admin.withdraw_invitation",
+    "admin.remove_vendor",
     "admin.deactivate_member",
+    "public.withdraw_lead",
     "public.cancel",
     "public.delete_data",
     "public.confirm_email",  # gives the RSVP a new manage link (or is refused, once deleted)
@@ -258,6 +278,14 @@ def world(app):
         )
         db.session.flush()
         opened_image = invitations.open_image_url(invited.invited[0])
+        listing = vendors.add_to_event(
+            event, vendor_id=None, name="Acme Surgical", website="", logo=vendors.Upload(png_logo(), "acme.png"),
+            listing=vendors.Listing(tier=VendorTier.EXHIBITOR, brings="", places=2),
+        )  # fmt: skip
+        rep = make_rsvp(event, training_level="industry")
+        rep.event_vendor_id = listing.id
+        contacts.update_preferences(rsvp, share_vendors=True)
+        lead = leads.scan(rep, rsvp.ticket_code).lead
         db.session.commit()
         return {
             "member_id": member.id,
@@ -288,7 +316,17 @@ def world(app):
             "category_id": rsvp.category_id,
             "feedback_token": invitation.token,
             "email_change_token": email_change_link(rsvp),
+            "event_vendor_id": listing.id,
+            "vendor_id": listing.vendor_id,
+            "file": listing.vendor.logo_file,
+            "lead_id": lead.id,
         }
+
+
+def png_logo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 60), (11, 95, 122)).save(out, "PNG")
+    return out.getvalue()
 
 
 def email_change_link(rsvp) -> str:

@@ -87,8 +87,14 @@ def update_preferences(
 
 
 def can_network(rsvp: Rsvp) -> bool:
-    """Confirmed guests of an event that still takes place may use the directory and Meet page."""
-    return rsvp.status == RsvpStatus.CONFIRMED and rsvp.event.status != EventStatus.CANCELLED
+    """Confirmed guests of an event that still takes place may use the directory and Meet page;
+    a vendor's representative may not (issue 16): they save only guests who agreed to share with
+    vendors, with their lead scanner (services.leads)."""
+    return (
+        rsvp.status == RsvpStatus.CONFIRMED
+        and rsvp.event.status != EventStatus.CANCELLED
+        and rsvp.event_vendor_id is None
+    )
 
 
 def require_guest(rsvp: Rsvp) -> None:

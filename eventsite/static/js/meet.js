@@ -1,6 +1,8 @@
 // The guest's Meet page: scan another guest's badge with the camera (static/js/scanner.js),
 // show whose it is, and fill the code into the form; the guest adds a note and taps Save.
 // Without JavaScript (or a camera) the same form takes a typed code.
+// A vendor representative's lead scanner (data-submit-on-scan) sends the form at once instead:
+// the server alone decides what a scan may say, and says nothing about a guest who didn't agree.
 (function () {
   "use strict";
 
@@ -8,6 +10,7 @@
   if (!root || !window.BadgeScanner) return;
   var $ = function (id) { return document.getElementById(id); };
   var LOOKUP = root.getAttribute("data-lookup");
+  var SUBMIT = root.hasAttribute("data-submit-on-scan");
   var codeInput = $("code");
   var busy = false;
 
@@ -55,12 +58,20 @@
     canHandle: function () { return !busy; },
     onCode: function (text) {
       scanner.pause(1500);
+      if (SUBMIT) {
+        busy = true;
+        codeInput.value = text;
+        say("Saving the scan…");
+        $("save-form").submit();
+        return;
+      }
       lookup(text);
     },
   });
 
   function start() {
     scanner.start().then(function () {
+      remember(true);
       $("camera-box").hidden = false;
       $("camera-toggle").textContent = "Stop camera";
       say("Point the camera at a badge's QR code.");
@@ -70,7 +81,16 @@
     });
   }
 
+  // The lead scanner reloads the page after each scan: a camera that was on comes back on.
+  function remember(on) {
+    if (!SUBMIT) return;
+    try {
+      if (on) sessionStorage.setItem("lead-camera", "1"); else sessionStorage.removeItem("lead-camera");
+    } catch (e) { /* private mode: the camera just stays off after a scan */ }
+  }
+
   function stop() {
+    remember(false);
     scanner.stop();
     $("camera-box").hidden = true;
     $("camera-toggle").textContent = "Start camera";
@@ -82,9 +102,12 @@
     toggle.addEventListener("click", function () {
       if (scanner.running()) stop(); else start();
     });
+    var wasOn = false;
+    try { wasOn = SUBMIT && sessionStorage.getItem("lead-camera") === "1"; } catch (e) { wasOn = false; }
+    if (wasOn) start();
   }
   // A typed code is looked up when the field is left, so the guest sees whose badge it is.
   codeInput.addEventListener("change", function () {
-    if (codeInput.value.trim()) lookup(codeInput.value.trim());
+    if (!SUBMIT && codeInput.value.trim()) lookup(codeInput.value.trim());
   });
 })();
