@@ -1,18 +1,11 @@
 """The guest category editor's form: shape only; services.categories checks the rules."""
 
-from wtforms import IntegerField, SelectChoice, SelectMultipleField, widgets
+from wtforms import IntegerField, SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from eventsite.forms import BooleanField, Form, SelectField, StringField, TextAreaField
+from eventsite.forms import BooleanField, CheckboxesField, Form, SelectField, StringField, TextAreaField
 from eventsite.models import BadgeRole, CategoryPolicy, GuestCategory, TrainingLevel
 from eventsite.services.categories import CategoryFields
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes (works without JavaScript)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class CategoryForm(Form):

@@ -12,7 +12,7 @@ from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, Ev
 from eventsite.auth.gates import Permission, permission_required, visible_event_ids
 from eventsite.models import utcnow
 from eventsite.public.forms import RsvpForm
-from eventsite.services import capacity, event_figures, events, vendors
+from eventsite.services import capacity, event_figures, events, leads, vendors
 from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
 
 TABS = ("upcoming", "drafts", "past")
@@ -95,6 +95,7 @@ def event_dashboard(event_id: int):
         public_url=url_for("public.event_page", slug=event.slug),
         door=door_figures(event),
         networking=contact_figures(event),
+        vendor_figures=leads.figures(event),
     )
 
 
@@ -154,11 +155,16 @@ def cancel_event(event_id: int):
 @permission_required(Permission.MANAGE)
 def copy_event(event_id: int):
     source = get_event(event_id)
-    form = CopyEventForm()
+    form = CopyEventForm().offer_vendors(vendors.of_event(source))
     if not form.is_submitted():
         form.title.data, form.timezone.data = source.title, source.timezone
     if form.validate_on_submit():
-        fields = {**form.when_fields(), **form.venue_fields(), "title": form.title.data}
+        fields = {
+            **form.when_fields(),
+            **form.venue_fields(),
+            "title": form.title.data,
+            "vendor_ids": form.vendors.data,
+        }
         event = attempt(form, events.copy_event, source, slug=_slug(form), host=current_user, **fields)
         if event is not REFUSED:
             flash(f"Copied as a draft: {event.title}, {event.city}. No guests were copied.")

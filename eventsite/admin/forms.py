@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from eventsite.forms import Form
+from eventsite.forms import CheckboxesField, Form
 
 COMMON_ZONES = [
     "America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York",
@@ -134,6 +134,19 @@ class CopyEventForm(Form, WhenFields, VenueFields):
         description="Leave empty to suggest one from city and date.",
         validators=[Optional(), Length(max=120)],
     )
+    vendors = CheckboxesField(
+        "Vendors to list again",
+        description="Untick those not coming to this city. Representatives and leads never come along.",
+        coerce=int,
+        validators=[Optional()],
+    )
+
+    def offer_vendors(self, listings) -> "CopyEventForm":
+        """The source's vendors as choices, all ticked on the first visit."""
+        self.vendors.choices = [SelectChoice(row.id, row.name) for row in listings]
+        if not self.is_submitted():
+            self.vendors.data = [row.id for row in listings]
+        return self
 
 
 class CancelEventForm(Form):

@@ -3,8 +3,7 @@
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.admin.category_forms import CheckboxesField
-from eventsite.forms import BooleanField, Form, SelectField, StringField, TextAreaField
+from eventsite.forms import BooleanField, CheckboxesField, Form, SelectField, StringField, TextAreaField
 from eventsite.models import GuestCategory, RsvpQuestion
 from eventsite.services.questions import RSVP_KINDS, QuestionFields
 

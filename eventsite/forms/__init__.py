@@ -6,15 +6,23 @@ the rules.
 """
 
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, widgets
 from wtforms.validators import DataRequired, Email, Length
 
 from eventsite.forms.fields import BooleanField, EmailField, SelectField, StringField, TextAreaField, URLField
 from eventsite.services import DomainError
 
 __all__ = [
-    "BooleanField", "EmailField", "Form", "SelectField", "StringField", "TextAreaField", "URLField",
+    "BooleanField", "CheckboxesField", "EmailField", "Form", "SelectField", "StringField", "TextAreaField", "URLField",
     "email_checks", "form_error",
 ]  # fmt: skip
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (works without JavaScript)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class Form(FlaskForm):

@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo, available_timezones
 
 import nh3
@@ -24,7 +25,17 @@ from eventsite.models import (
     Rsvp,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, assignments, categories, feedback, mail, questions, rsvps
+from eventsite.services import (
+    DomainError,
+    ErrorCode,
+    assignments,
+    categories,
+    feedback,
+    mail,
+    questions,
+    rsvps,
+    vendors,
+)
 from eventsite.services.capacity import seats_taken
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": True}).enable("table")
@@ -313,10 +324,11 @@ def copy_event(
     region: str,
     postal_code: str,
     host: Organizer | None = None,
+    vendor_ids: Iterable[int] | None = None,
 ) -> Event:
-    """ "Next in series": a new draft with the source's texts, settings, RSVP questions and feedback form, a new
-    place and date, and no guests; ``host``: an event host who made it, who becomes its host.
-    Raises what ``create_event`` raises."""
+    """ "Next in series": a new draft with the source's texts, settings, RSVP questions, feedback form
+    and vendors (those of ``vendor_ids``, its listings' ids; None: all), a new place and date, and no
+    guests; ``host``: an event host who made it, who becomes its host. Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
             "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled", "listed")  # fmt: skip
     event = create_event(
@@ -332,6 +344,7 @@ def copy_event(
 
     feedback.copy_form(source, event)
     questions.copy_to(source, event)
+    vendors.copy_to(source, event, vendor_ids)
     if host is not None and not host.role.sees_every_event:
         assignments.assign(host, event.id)
     return event

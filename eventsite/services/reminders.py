@@ -15,7 +15,7 @@ from eventsite.database import claim_due_rows
 from eventsite.extensions import db
 from eventsite.formatting import clock, long_date
 from eventsite.models import Event, EventStatus, Rsvp, RsvpAction, RsvpStatus, utcnow
-from eventsite.services import calendar, history, links, mail
+from eventsite.services import calendar, history, links, mail, vendors
 
 KIND = "reminder"
 #: Closer than this to the start, the reminder says "starting soon" rather than a day.
@@ -94,6 +94,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
             continue
         wording = reminder_wording(event, now)
         ics = calendar.event_ics(event, url=links.event_url(event), base_url=links.base_url()).decode()
+        listed = vendors.of_event(event)
         for rsvp_id in candidates:  # in id order, so two runs lock rows alike and never deadlock
             # The claim: another run (or a cancel) that got here first makes this match no row.
             claim = db.session.execute(
@@ -118,6 +119,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
                 manage_url=links.manage_url(rsvp),
                 cancel_url=f"{links.manage_url(rsvp)}/cancel",
                 event_url=links.event_url(event),
+                listed_vendors=listed,
             )
             history.record(rsvp, RsvpAction.REMINDED, "system", wording.subject)
             queued += 1
