@@ -52,8 +52,13 @@ def register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
-#: Routes that take a larger body than MAX_CONTENT_LENGTH (an imported invite list, up to 2 MB).
-LARGE_UPLOADS = {"admin.import_invitations": 3 * 1024 * 1024}
+#: Routes that take a larger body than MAX_CONTENT_LENGTH (an imported invite list or a vendor's
+#: logo, each up to 2 MB).
+LARGE_UPLOADS = {
+    "admin.import_invitations": 3 * 1024 * 1024,
+    "admin.event_vendors": 3 * 1024 * 1024,
+    "admin.edit_vendor": 3 * 1024 * 1024,
+}
 
 
 def _larger_uploads() -> None:

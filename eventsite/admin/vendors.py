@@ -11,11 +11,8 @@ from eventsite.admin.forms import ActionForm
 from eventsite.admin.vendor_forms import AddVendorForm, EditVendorForm, RepresentativesForm
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.models import Event, EventVendor
-from eventsite.services import invitations, leads, logos, vendors
+from eventsite.services import invitations, leads, vendors
 from eventsite.web import REFUSED, attempt, attempt_or_flash, of_event
-
-#: A logo may be 2 MB; the form around it needs a little more than the site's 1 MB request limit.
-UPLOAD_LIMIT = logos.MAX_BYTES + 256 * 1024
 
 
 def _page(event: Event, *, new: AddVendorForm | None = None, shown: dict | None = None):
@@ -38,7 +35,6 @@ def _page(event: Event, *, new: AddVendorForm | None = None, shown: dict | None 
 @bp.route("/events/<int:event_id>/vendors", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE)
 def event_vendors(event_id: int):
-    request.max_content_length = UPLOAD_LIMIT
     event = get_event(event_id)
     form = AddVendorForm(prefix="new").offer(vendors.all_vendors(), set())
     if form.validate_on_submit():
@@ -53,7 +49,6 @@ def event_vendors(event_id: int):
 @bp.post("/events/<int:event_id>/vendors/<int:event_vendor_id>")
 @permission_required(Permission.MANAGE)
 def edit_vendor(event_id: int, event_vendor_id: int):
-    request.max_content_length = UPLOAD_LIMIT
     row = of_event(EventVendor, event_vendor_id, event_id)
     form = EditVendorForm(prefix=f"v{row.id}")
     if form.validate():

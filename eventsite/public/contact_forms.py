@@ -1,6 +1,6 @@
 """Forms for networking between guests: opt-ins (at RSVP and on the manage page), scan, note."""
 
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventsite.forms import BooleanField, Form, StringField, URLField
@@ -76,7 +76,10 @@ class SaveBadgeForm(Form):
     )
 
 
-RATINGS = [("", "Not rated"), ("hot", "Hot"), ("warm", "Warm"), ("cold", "Cold")]
+RATINGS = [
+    SelectChoice(value, label)
+    for value, label in (("", "Not rated"), ("hot", "Hot"), ("warm", "Warm"), ("cold", "Cold"))
+]
 
 
 class LeadScanForm(ScanForm):
