@@ -65,6 +65,7 @@ RECORDED = {
     "admin.remove_vendor": (K.VENDORS_CHANGED, "Took a vendor off the event"),
     "admin.invite_representatives": (K.GUESTS_INVITED, "Invited a vendor's representatives"),
     "admin.revoke_representative": (K.VENDORS_CHANGED, "Revoked a vendor's representative"),
+    "admin.send_vendor_feedback": (K.MESSAGE_SENT, "Sent a vendor its feedback summary"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),

@@ -11,7 +11,7 @@ from eventsite.admin.forms import ActionForm
 from eventsite.admin.vendor_forms import AddVendorForm, EditVendorForm, RepresentativesForm
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.models import Event, EventVendor
-from eventsite.services import invitations, leads, vendors
+from eventsite.services import invitations, leads, vendor_reports, vendors
 from eventsite.web import REFUSED, attempt, attempt_or_flash, of_event
 
 
@@ -20,10 +20,11 @@ def _page(event: Event, *, new: AddVendorForm | None = None, shown: dict | None 
     shown = shown or {}
     rows = vendors.of_event(event)
     counts = {f.id: f for f in leads.figures(event).vendors}
+    tried = vendor_reports.by_vendor(event)[1] if rows else {}
     editors = [
         (row, shown.get(f"v{row.id}") or EditVendorForm(prefix=f"v{row.id}", formdata=None).fill(row),
          shown.get(f"r{row.id}") or RepresentativesForm(prefix=f"r{row.id}", formdata=None),
-         vendors.representatives(row), vendors.pending_invitations(row), counts[row.id])
+         vendors.representatives(row), vendors.pending_invitations(row), counts[row.id], tried.get(row.name))
         for row in rows
     ]  # fmt: skip
     new = new or AddVendorForm(prefix="new", formdata=None)
@@ -102,6 +103,17 @@ def revoke_representative(event_id: int, event_vendor_id: int, rsvp_id: int):
     rsvp = get_rsvp(rsvp_id)
     if ActionForm().validate_on_submit() and attempt_or_flash(vendors.revoke, row, rsvp, actor=actor()) is not REFUSED:
         flash(f"{rsvp.full_name} no longer represents {row.name}: their lead scanner stopped.")
+    return redirect(url_for("admin.event_vendors", event_id=event_id) + f"#vendor-{event_vendor_id}")
+
+
+@bp.post("/events/<int:event_id>/vendors/<int:event_vendor_id>/feedback")
+@permission_required(Permission.MANAGE)
+def send_vendor_feedback(event_id: int, event_vendor_id: int):
+    row = of_event(EventVendor, event_vendor_id, event_id)
+    if ActionForm().validate_on_submit():
+        sent = attempt_or_flash(vendor_reports.send, row)
+        if sent is not REFUSED:
+            flash(f"{row.name}'s feedback summary is on its way to {sent} representative{'s' if sent != 1 else ''}.")
     return redirect(url_for("admin.event_vendors", event_id=event_id) + f"#vendor-{event_vendor_id}")
 
 

@@ -32,10 +32,13 @@ class QuestionKind(enum.StrEnum):
     NUMBER = "number"
     DATE = "date"
     CONSENT = "consent"
+    # The feedback form's per-vendor question (issue 16): its options are the event's vendors.
+    VENDORS = "vendors"
 
     @property
     def label(self) -> str:
         return {
+            "vendors": "Vendors tried, each rated 1–5",
             "rating": "Rating 1–5",
             "nps": "How likely to recommend (0–10)",
             "single": "Single choice",
@@ -135,6 +138,11 @@ class FeedbackQuestion(Base):
     choices: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     form: Mapped[FeedbackForm] = relationship(back_populates="questions")
+
+    @property
+    def asked(self) -> bool:
+        """Shown on the form: a vendors question only while the event has vendors (its choices)."""
+        return self.kind != QuestionKind.VENDORS or bool(self.choices)
 
     def __repr__(self) -> str:
         return f"<FeedbackQuestion {self.key} {self.kind}>"

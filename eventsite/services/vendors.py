@@ -17,9 +17,12 @@ from eventsite.models import (
     LIVE_STATUSES,
     Event,
     EventVendor,
+    FeedbackForm,
+    FeedbackQuestion,
     GuestInvitation,
     InvitationStatus,
     Lead,
+    QuestionKind,
     Rsvp,
     RsvpAction,
     RsvpStatus,
@@ -87,10 +90,13 @@ def update_vendor(vendor: Vendor, *, name: str, website: str, logo: logos.Logo |
     other = db.session.scalar(sa.select(Vendor).where(Vendor.name_key == name_key(name), Vendor.id != vendor.id))
     if other is not None:
         raise DomainError(f"Another vendor is already called {other.name}.", ErrorCode.NAME_TAKEN, "name")
+    renamed = vendor.name != name
     vendor.name, vendor.name_key, vendor.website = name, name_key(name), website
     if logo is not None:
         set_logo(vendor, logo)
     db.session.flush()
+    if renamed:
+        _sync_feedback(db.session.scalars(sa.select(EventVendor.event_id).where(EventVendor.vendor_id == vendor.id)))
     return vendor
 
 
@@ -131,6 +137,19 @@ def names(event: Event | int) -> list[str]:
     return [v.name for v in of_event(event)]
 
 
+def _sync_feedback(event_ids: Iterable[int]) -> None:
+    """The feedback forms' "which vendors did you try?" questions offer the events' vendors now."""
+    for event_id in set(event_ids):
+        listed = names(event_id)
+        for question in db.session.scalars(
+            sa.select(FeedbackQuestion)
+            .join(FeedbackForm, FeedbackForm.id == FeedbackQuestion.form_id)
+            .where(FeedbackForm.event_id == event_id, FeedbackQuestion.kind == QuestionKind.VENDORS)
+        ):
+            question.choices = listed
+    db.session.flush()
+
+
 @dataclasses.dataclass(frozen=True)
 class Listing:
     """What an event shows about one vendor at it."""
@@ -163,6 +182,7 @@ def attach(event: Event, vendor: Vendor, listing: Listing) -> EventVendor:
                       places=listing.places, position=position)  # fmt: skip
     db.session.add(row)
     db.session.flush()
+    _sync_feedback([event.id])
     return row
 
 
@@ -192,6 +212,7 @@ def move(row: EventVendor, step: int) -> None:
     )
     ordering.move_one(rows, row, step)
     db.session.flush()
+    _sync_feedback([row.event_id])
 
 
 def detach(row: EventVendor) -> None:
@@ -203,8 +224,10 @@ def detach(row: EventVendor) -> None:
             ErrorCode.VENDOR_IN_USE,
         )
     db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.event_vendor_id == row.id))
+    event_id = row.event_id
     db.session.delete(row)
     db.session.flush()
+    _sync_feedback([event_id])
 
 
 def copy_to(source: Event, target: Event, ids: Iterable[int] | None = None) -> list[EventVendor]:
@@ -219,6 +242,7 @@ def copy_to(source: Event, target: Event, ids: Iterable[int] | None = None) -> l
                                   places=row.places, position=i))  # fmt: skip
     db.session.add_all(copied)
     db.session.flush()
+    _sync_feedback([target.id])
     return copied
 
 

@@ -65,10 +65,17 @@ def test_every_stored_question_kind_has_one_type():
 def test_a_new_event_gets_the_series_form_and_next_in_series_copies_it(app_ctx):
     source = make_event()
     form = feedback.get_form(source)
-    assert [q.key for q in form.questions] == ["overall", "recommend", "most_useful", "support", "anything_else"]
+    assert [q.key for q in form.questions] == [
+        "overall", "recommend", "most_useful", "vendors_tried", "support", "anything_else"
+    ]  # fmt: skip
     assert [q.kind for q in form.questions][:3] == [QuestionKind.RATING, QuestionKind.NPS, QuestionKind.SINGLE]
     assert form.questions[2].choices == ["Meeting peers", "Meeting faculty", "Vendors' technology", "Food and venue"]
-    assert form.questions[3].prompt == "How can the society better support residents?"
+    assert form.questions[4].prompt == "How can the society better support residents?"
+    assert (form.questions[3].kind, form.questions[3].choices, form.questions[3].asked) == (
+        QuestionKind.VENDORS,
+        [],
+        False,
+    )
     assert form.effective_opens_at == source.ends_at
     assert form.effective_closes_at == source.ends_at + 14 * DAY
     assert (form.invite_delay_hours, form.audience, form.reminder_after_days) == (2, FeedbackAudience.CHECKED_IN, 3)
@@ -153,7 +160,7 @@ def test_an_anonymous_form_stores_no_link_to_the_guest(app_ctx):
     assert not stored.id.isdigit()  # random: the id does not give away the order of answers
     receipt = db.session.scalar(sa.select(FeedbackReceipt).where(FeedbackReceipt.rsvp_id == rsvp.id))
     assert receipt is not None and receipt.event_id == event.id
-    assert feedback.feedback_summary(event).questions[3].texts == [("More mentoring", stored.submitted_on, "")]
+    assert feedback.feedback_summary(event).questions[4].texts == [("More mentoring", stored.submitted_on, "")]
 
 
 def test_a_named_form_keeps_who_answered(app_ctx):
@@ -260,6 +267,7 @@ def test_answers_are_checked_question_by_question(app_ctx):
         "overall": "Choose a number from 1 to 5.",
         "recommend": "Please answer this question.",
         "most_useful": "Choose one of the options.",
+        "vendors_tried": None,
         "support": "Please keep it under 4000 characters (now 4001).",
         "anything_else": None,
     }
@@ -365,7 +373,7 @@ def test_editing_keeps_answered_questions_and_options(app_ctx):
         feedback.remove_question(form.questions[0])
     assert exc.value.code == "question_answered"
     feedback.remove_question(form.questions[-1])  # nobody answered "anything else"
-    assert len(feedback.get_form(event).questions) == 4
+    assert len(feedback.get_form(event).questions) == 5
     with pytest.raises(DomainError) as exc:
         feedback.update_settings(
             form, intro="", is_anonymous=True, opens_at=None, closes_at=None, invitations_enabled=True,

@@ -11,8 +11,21 @@ import vobject
 from PIL import Image
 
 from eventsite.extensions import db
-from eventsite.models import EventVendor, Lead, OutboxMessage, RsvpStatus, VendorTier
-from eventsite.services import DomainError, badges, contacts, events, invitations, leads, logos, privacy, vendors
+from eventsite.models import EventVendor, Lead, OutboxMessage, RsvpStatus, VendorTier, utcnow
+from eventsite.services import (
+    DomainError,
+    badges,
+    checkin,
+    contacts,
+    events,
+    feedback,
+    invitations,
+    leads,
+    logos,
+    privacy,
+    vendor_reports,
+    vendors,
+)
 from eventsite.services.invitations import Invitee
 from factories import guest_details, make_event, make_rsvp
 
@@ -284,3 +297,54 @@ def test_the_overview_counts_representatives_checked_in_and_the_residents_consen
     assert (figures.residents, figures.residents_consenting) == (4, 1)
     assert figures.consent_rate == 0.25
     assert figures.vendors[0].checked_in == 0
+
+
+# --- Feedback: which vendors' technology guests tried --------------------------------------------------
+
+
+def test_the_feedback_form_asks_which_vendors_were_tried_and_rates_each(app_ctx):
+    start = utcnow() - dt.timedelta(hours=5)
+    event = make_event(starts_at=start, capacity=None)
+    acme = vendors.attach(event, vendors.find_or_add("Acme"), listing())
+    vendors.attach(event, vendors.find_or_add("Bolt"), listing())
+    form = feedback.get_form(event)
+    question = next(q for q in form.questions if q.key == "vendors_tried")
+    assert question.choices == ["Acme", "Bolt"] and question.asked
+    name = feedback.field_name(question)
+    base = {feedback.field_name(q): ["4"] for q in form.questions if q.required}  # overall, recommend
+    people = [make_rsvp(event, email=f"v{i}@example.org", now=start - dt.timedelta(days=7)) for i in range(3)]
+    for rsvp in people:
+        assert checkin.check_in(event, rsvp.ticket_code, now=start + dt.timedelta(minutes=30)).admitted
+    with pytest.raises(feedback.InvalidAnswers) as exc:
+        feedback.submit_feedback(people[0], {**base, name: ["Acme\t9"]})
+    assert "rating from 1 to 5" in exc.value.errors[name]
+    with pytest.raises(feedback.InvalidAnswers):
+        feedback.submit_feedback(people[0], {**base, name: ["Someone Else\t4"]})
+    feedback.submit_feedback(people[0], {**base, name: ["Acme\t5", "Bolt\t"]})
+    feedback.submit_feedback(people[1], {**base, name: ["Acme\t3"]})
+    feedback.submit_feedback(people[2], base)
+    result = next(r for r in feedback.feedback_summary(event).questions if r.question.key == "vendors_tried")
+    by_name = {v.name: v for v in result.vendors}
+    assert (by_name["Acme"].tried, by_name["Acme"].average, by_name["Acme"].rated) == (2, 4.0, 2)
+    assert (by_name["Bolt"].tried, by_name["Bolt"].average) == (1, None)
+    assert "Acme (5); Bolt (tried)" in "".join(feedback.answers_csv(event))
+    # The organizer sends Acme its summary: counts only, to its representatives.
+    rep = people[0]
+    rep.event_vendor_id = acme.id  # came as Acme's representative (RSVPs are closed now)
+    assert vendor_reports.send(acme) == 1
+    [sent] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "vendor_feedback")).all()
+    assert sent.to_address == rep.email
+    assert "Tried your technology: 2" in sent.body_text and "Average rating: 4.0 out of 5" in sent.body_text
+    assert not any(p.email in sent.body_text or p.full_name in sent.body_text for p in people[1:])
+
+
+def test_an_event_without_vendors_does_not_ask_about_them(app_ctx):
+    event = make_event()
+    question = next(q for q in feedback.get_form(event).questions if q.key == "vendors_tried")
+    assert not question.asked
+    row = vendors.attach(event, vendors.find_or_add("Acme"), listing())
+    assert question.choices == ["Acme"]
+    vendors.update_vendor(row.vendor, name="Acme Surgical", website="")
+    assert question.choices == ["Acme Surgical"]
+    vendors.detach(row)
+    assert question.choices == [] and not question.asked

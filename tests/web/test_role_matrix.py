@@ -74,6 +74,7 @@ ROUTES = {
     "admin.invite_representatives":    MANAGE,
     "admin.revoke_representative":     MANAGE,
     "admin.vendor_sheet":              MANAGE,
+    "admin.send_vendor_feedback":      MANAGE,
     "admin.upload_door_scans":         MANAGE,
     "admin.revoke_door_link":          MANAGE,
     "admin.badges_page":               MANAGE,

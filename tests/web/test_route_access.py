@@ -199,6 +199,7 @@ ROUTES = {
     "admin.invite_representatives":    (N, N, N, Y),
     "admin.revoke_representative":     (N, N, N, Y),
     "admin.vendor_sheet":              (N, N, N, Y),
+    "admin.send_vendor_feedback":      (N, N, N, Y),
 }
 # fmt: on
 

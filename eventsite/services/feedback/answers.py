@@ -53,6 +53,8 @@ def clean_answers(questions, data: Mapping[str, list[str]], name_of=field_name) 
     out: dict[int, list[int | str]] = {}
     errors: dict[str, str] = {}
     for q in questions:
+        if not getattr(q, "asked", True):  # a vendors question at an event without vendors
+            continue
         name = name_of(q)
         kind = question_type(q)
         values = [v.strip() for v in data.get(name, []) if v and v.strip()]

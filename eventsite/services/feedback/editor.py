@@ -19,7 +19,7 @@ from eventsite.models import (
     FeedbackResponse,
     QuestionKind,
 )
-from eventsite.services import DomainError, ErrorCode, ordering
+from eventsite.services import DomainError, ErrorCode, ordering, vendors
 from eventsite.services.feedback.kinds import clean_choices, keep_chosen, question_key, question_type
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
@@ -28,6 +28,8 @@ DEFAULT_QUESTIONS = (
     ("recommend", QuestionKind.NPS, "How likely are you to recommend this event to a fellow resident?", "", True, []),
     ("most_useful", QuestionKind.SINGLE, "Which part was most useful to you?", "", False,
      ["Meeting peers", "Meeting faculty", "Vendors' technology", "Food and venue"]),
+    ("vendors_tried", QuestionKind.VENDORS, "Which vendors' technology did you try?",
+     "Rate each one you tried, if you like.", False, []),
     ("support", QuestionKind.LONG_TEXT, "How can the society better support residents?", "", False, []),
     ("anything_else", QuestionKind.LONG_TEXT, "Anything else you'd like to tell us?", "", False, []),
 )  # fmt: skip
@@ -45,6 +47,8 @@ def create_default_form(event: Event) -> FeedbackForm:
     """Give ``event`` the series' default form (DEFAULT_QUESTIONS); adds and flushes."""
     form = FeedbackForm(event=event, event_id=event.id)
     for position, (key, kind, prompt, help_text, required, choices) in enumerate(DEFAULT_QUESTIONS):
+        if not question_type(kind).own_choices:
+            choices = vendors.names(event.id)
         form.questions.append(
             FeedbackQuestion(
                 key=key, kind=kind, prompt=prompt, help_text=help_text, required=required,
@@ -142,9 +146,10 @@ def add_question(
     kind = QuestionKind(kind)
     if len(form.questions) >= MAX_QUESTIONS:
         raise DomainError(f"A form holds at most {MAX_QUESTIONS} questions.", ErrorCode.TOO_MANY_QUESTIONS)
+    own = question_type(kind).own_choices
     question = FeedbackQuestion(
         key=question_key(prompt, {q.key for q in form.questions}), kind=kind, prompt=prompt.strip(), help_text=help_text.strip(),
-        required=required, choices=clean_choices(kind, list(choices)),
+        required=required, choices=clean_choices(kind, list(choices)) if own else vendors.names(form.event_id),
         position=max((q.position for q in form.questions), default=-1) + 1,
     )  # fmt: skip
     form.questions.append(question)
@@ -166,9 +171,12 @@ def update_question(
     """Edit a question's wording, whether it's required, and its options. The kind stays.
     Raises DomainError ``choice_in_use`` (choices) when an option guests chose would disappear,
     and what ``add_question`` raises for options."""
-    cleaned = clean_choices(question.kind, list(choices))
-    if question_type(question).has_choices:
-        keep_chosen(_answered_values(question), cleaned)
+    if question_type(question).own_choices:
+        cleaned = clean_choices(question.kind, list(choices))
+        if question_type(question).has_choices:
+            keep_chosen(_answered_values(question), cleaned)
+    else:
+        cleaned = list(question.choices)  # the event's vendors, kept in step by services.vendors
     question.prompt, question.help_text = prompt.strip(), help_text.strip()
     question.required, question.choices = bool(required), cleaned
     db.session.flush()

@@ -11,6 +11,7 @@ for a question or a kind. Templates draw a question with the macro its type name
 ``templates/admin/_feedback_results.html``.
 """
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -67,6 +68,8 @@ class QuestionType:
     is_numeric = False
     #: Free text: the results list the answers one by one instead of counting them.
     is_text = False
+    #: The organizer writes the options (False: the system keeps them, e.g. the event's vendors).
+    own_choices = True
     #: Which forms offer the kind to organizers.
     for_feedback = True
     for_rsvp = True
@@ -308,6 +311,77 @@ class Consent(RsvpOnly):
         return "Agreed" if values else ""
 
 
+class VendorsTried(QuestionType):
+    """Which of the event's vendors the guest tried, each with an optional 1–5 rating (issue 16).
+
+    The options are the event's vendors (``services.vendors`` keeps ``choices`` in step with
+    them); the form shows one select per vendor, all sending the question's field. An answer is
+    one value per vendor tried, ``"<vendor>\t<rating>"`` (rating "" when not rated): the name as
+    the guest saw it, so a later rename or removal leaves the results readable.
+    """
+
+    kind = QuestionKind.VENDORS
+    input_macro = "vendors"
+    results_macro = "vendors"
+    own_choices = False
+    for_rsvp = False
+    SCALE = range(1, 6)
+    wrong = "Choose from the vendors listed, with a rating from 1 to 5 or none."
+
+    @staticmethod
+    def split(value: str) -> tuple[str, int | None]:
+        name, _, rating = str(value).partition("\t")
+        return name, int(rating) if rating.isdigit() else None
+
+    def clean(self, question, values):
+        tried: dict[str, str] = {}
+        for value in values:
+            name, _, rating = value.partition("\t")
+            if (
+                name not in question.choices
+                or name in tried
+                or not (rating == "" or (rating.isdigit() and int(rating) in self.SCALE))
+            ):
+                raise BadAnswer(self.wrong)
+            tried[name] = rating
+        return [f"{name}\t{tried[name]}" for name in question.choices if name in tried]
+
+    def summarise(self, question, counts, texts):
+        rows: dict[str, dict] = {
+            name: {"tried": 0, "ratings": dict.fromkeys(self.SCALE, 0)} for name in question.choices
+        }
+        for value, n in counts.items():
+            name, rating = self.split(value)
+            row = rows.setdefault(name, {"tried": 0, "ratings": dict.fromkeys(self.SCALE, 0)})
+            row["tried"] += n
+            if rating is not None:
+                row["ratings"][rating] += n
+        vendors = [
+            VendorResult(name, row["tried"], average(row["ratings"]), sum(row["ratings"].values()),
+                         [(str(v), row["ratings"][v]) for v in self.SCALE])
+            for name, row in rows.items()
+        ]  # fmt: skip
+        return {"vendors": vendors, "distribution": [(v.name, v.tried) for v in vendors]}
+
+    def csv_cell(self, values):
+        parts = []
+        for value in values:
+            name, rating = self.split(value)
+            parts.append(f"{name} ({rating})" if rating is not None else f"{name} (tried)")
+        return "; ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class VendorResult:
+    """One vendor's line in the results: how many tried it, and their ratings."""
+
+    name: str
+    tried: int
+    average: float | None
+    rated: int
+    distribution: list[tuple[str, int]]
+
+
 # --- what both editors (feedback form, RSVP form) do with an organizer's question ------------------
 
 
@@ -346,7 +420,7 @@ KINDS: dict[QuestionKind, QuestionType] = {
     t.kind: t
     for t in (
         Rating(), Recommend(), SingleChoice(), MultipleChoice(), ShortText(), LongText(),
-        YesNo(), Number(), Date(), Consent(),
+        YesNo(), Number(), Date(), Consent(), VendorsTried(),
     )
 }  # fmt: skip
 

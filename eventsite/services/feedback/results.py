@@ -45,6 +45,8 @@ class QuestionResult:
     detractors: int = 0
     #: (text, local date, guest name or "") for text questions, newest first.
     texts: list[tuple[str, dt.date, str]] = dataclasses.field(default_factory=list)
+    #: One line per vendor (the vendors question): tried, average rating, rating distribution.
+    vendors: list = dataclasses.field(default_factory=list)
 
     @property
     def type(self) -> QuestionType:
