@@ -104,8 +104,9 @@ class EventVendor(Base):
 class Lead(Base):
     """A guest who agreed to share with vendors, saved by one of a vendor's representatives.
 
-    What the vendor reads is decided when it reads (the guest's current choice of fields); the
-    guest can withdraw it from their manage page, which deletes the row.
+    What the vendor reads is decided when it reads (the guest's current choice of fields). The
+    guest can withdraw it from their manage page: the note and rating go, the vendor no longer
+    sees it, and the row stays only as "withdrawn" so that vendor cannot save them again.
     """
 
     __tablename__ = "leads"
@@ -119,6 +120,8 @@ class Lead(Base):
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     rating: Mapped[LeadRating | None] = mapped_column(str_enum(LeadRating, "lead_rating"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the guest withdrew it (None: the vendor holds it).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     event_vendor: Mapped[EventVendor] = relationship()
     rsvp: Mapped["Rsvp"] = relationship(foreign_keys=[rsvp_id])  # noqa: F821

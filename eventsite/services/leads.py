@@ -5,8 +5,9 @@ when that guest chose "Vendors may save my contact", the guest becomes one of th
   nothing (no name, no level); the vendor's scan count goes up by one, which names nobody.
 - What a lead shows is decided when it is read: the name, plus whichever of e-mail, phone,
   institution and interest the guest shares with vendors *now*.
-- The guest sees on their manage page which vendors saved them and when, and withdrawing deletes
-  the lead (the vendor's withdrawal count goes up: the vendor sees a number drop, not who).
+- The guest sees on their manage page which vendors saved them and when. Withdrawing takes the
+  lead off the vendor's list (note and rating deleted; the vendor sees a number drop, not who)
+  and keeps a bare "withdrawn" mark, so that vendor's scanner treats them as not sharing after.
 - Organizers see counts per vendor (``figures``), never a lead's details.
 - Deleting a guest's data (``forget_guest``, used by the per-event deletion and the retention)
   removes them from every vendor's leads and from lead e-mails not sent yet.
@@ -97,11 +98,11 @@ def scan(rep: Rsvp, scanned: str, *, note: str = "", rating: str | None = None) 
     choice = _rating(rating)
     guest = find_badge(rep, scanned)
     row.scans = EventVendor.scans + 1  # counted in SQL: two representatives scanning at once both count
-    if not consents(guest):
+    lead = db.session.scalar(sa.select(Lead).where(Lead.event_vendor_id == row.id, Lead.rsvp_id == guest.id))
+    if not consents(guest) or (lead is not None and lead.withdrawn_at is not None):
         db.session.flush()
         return ScanResult(None)
     note = " ".join(note.split())[:MAX_NOTE]
-    lead = db.session.scalar(sa.select(Lead).where(Lead.event_vendor_id == row.id, Lead.rsvp_id == guest.id))
     created = lead is None
     if created:
         lead = Lead(event_vendor_id=row.id, rsvp_id=guest.id, taken_by_id=rep.id, note=note, rating=choice)
@@ -116,7 +117,7 @@ def scan(rep: Rsvp, scanned: str, *, note: str = "", rating: str | None = None) 
 def _owned(rep: Rsvp, lead_id: int) -> Lead:
     row = require_representative(rep)
     lead = db.session.get(Lead, lead_id)
-    if lead is None or lead.event_vendor_id != row.id:
+    if lead is None or lead.event_vendor_id != row.id or lead.withdrawn_at is not None:
         raise DomainError("That lead isn't in your vendor's list.", ErrorCode.NOT_FOUND)
     return lead
 
@@ -167,7 +168,7 @@ def vendor_leads(row: EventVendor) -> list[LeadRow]:
         .join(Rsvp, Rsvp.id == Lead.rsvp_id)
         .outerjoin(GuestProfile, GuestProfile.rsvp_id == Rsvp.id)
         .outerjoin(taker, taker.id == Lead.taken_by_id)
-        .where(Lead.event_vendor_id == row.id, Rsvp.anonymised_at.is_(None))
+        .where(Lead.event_vendor_id == row.id, Lead.withdrawn_at.is_(None), Rsvp.anonymised_at.is_(None))
         .order_by(Lead.created_at, Lead.id)
     )
     out = []
@@ -240,21 +241,22 @@ def saved_by(rsvp: Rsvp) -> list[SavedBy]:
     found = db.session.execute(
         sa.select(Lead.id, EventVendor, Lead.created_at)
         .join(EventVendor, EventVendor.id == Lead.event_vendor_id)
-        .where(Lead.rsvp_id == rsvp.id)
+        .where(Lead.rsvp_id == rsvp.id, Lead.withdrawn_at.is_(None))
         .order_by(Lead.created_at, Lead.id)
     )
     return [SavedBy(lead_id, row.name, at) for lead_id, row, at in found]
 
 
-def withdraw(rsvp: Rsvp, lead_id: int) -> str:
-    """Delete one of the leads ``rsvp`` is (the vendor's withdrawal count goes up); returns the
+def withdraw(rsvp: Rsvp, lead_id: int, *, now: dt.datetime | None = None) -> str:
+    """Take one of the leads ``rsvp`` is off its vendor's list (the vendor's withdrawal count
+    goes up, note and rating are deleted, and that vendor cannot save them again); returns the
     vendor's name. Raises ``not_found``."""
     lead = db.session.get(Lead, lead_id)
-    if lead is None or lead.rsvp_id != rsvp.id:
+    if lead is None or lead.rsvp_id != rsvp.id or lead.withdrawn_at is not None:
         raise DomainError("That vendor no longer has your contact.", ErrorCode.NOT_FOUND)
     row = lead.event_vendor
     row.withdrawals = EventVendor.withdrawals + 1
-    db.session.delete(lead)
+    lead.withdrawn_at, lead.note, lead.rating, lead.taken_by_id = now or utcnow(), "", None, None
     _drop_unsent_mail([row.id])
     db.session.flush()
     return row.name
@@ -296,7 +298,7 @@ def send_lead_mails(*, now: dt.datetime | None = None) -> int:
     MAIL_AFTER ago (not longer than MAIL_UNTIL), listing the leads with the vCard attached.
     Each vendor is claimed with a conditional UPDATE, so it goes out once. Returns how many were queued."""
     now = now or utcnow()
-    has_leads = sa.select(Lead.id).where(Lead.event_vendor_id == EventVendor.id).exists()
+    has_leads = sa.select(Lead.id).where(Lead.event_vendor_id == EventVendor.id, Lead.withdrawn_at.is_(None)).exists()
     candidates = db.session.scalars(
         sa.select(EventVendor.id)
         .join(Event, Event.id == EventVendor.event_id)
@@ -385,7 +387,7 @@ def figures(event: Event) -> Figures:
             arrived[vendor_id] = n
         for vendor_id, n in db.session.execute(
             sa.select(Lead.event_vendor_id, sa.func.count())
-            .where(Lead.event_vendor_id.in_(ids))
+            .where(Lead.event_vendor_id.in_(ids), Lead.withdrawn_at.is_(None))
             .group_by(Lead.event_vendor_id)
         ):
             lead_counts[vendor_id] = n

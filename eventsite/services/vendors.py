@@ -218,12 +218,14 @@ def move(row: EventVendor, step: int) -> None:
 def detach(row: EventVendor) -> None:
     """Take the vendor off the event. Raises ``vendor_in_use`` while representatives are coming
     or invited, or its representatives hold leads (withdraw them first: nothing is lost by accident)."""
-    if places_used(row) or db.session.scalar(sa.select(sa.func.count()).where(Lead.event_vendor_id == row.id)):
+    held = sa.select(sa.func.count()).where(Lead.event_vendor_id == row.id, Lead.withdrawn_at.is_(None))
+    if places_used(row) or db.session.scalar(held):
         raise DomainError(
             f"{row.name} has representatives or leads at this event: withdraw its representatives first.",
             ErrorCode.VENDOR_IN_USE,
         )
     db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.event_vendor_id == row.id))
+    db.session.execute(sa.delete(Lead).where(Lead.event_vendor_id == row.id))  # withdrawn marks
     event_id = row.event_id
     db.session.delete(row)
     db.session.flush()

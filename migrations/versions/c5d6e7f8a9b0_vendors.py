@@ -81,6 +81,7 @@ def upgrade():
             nullable=True,
         ),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_at", UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["event_vendor_id"],
             ["event_vendors.id"],

@@ -222,9 +222,12 @@ def test_the_guest_sees_who_saved_them_and_withdrawing_drops_the_lead_and_counts
         leads.withdraw(other, lead.id)  # not theirs
     assert leads.withdraw(guest, lead.id) == "Acme Surgical"
     assert leads.vendor_leads(row) == [] and leads.saved_by(guest) == []
+    # Still sharing with vendors in general, but this vendor may not save them again.
+    assert leads.scan(rep, badges.qr_payload(guest), note="again").lead is None
+    assert leads.vendor_leads(row) == []
     figures = leads.figures(event)
     [acme] = figures.vendors
-    assert (acme.representatives, acme.scans, acme.leads, acme.withdrawals) == (1, 1, 0, 1)
+    assert (acme.representatives, acme.scans, acme.leads, acme.withdrawals) == (1, 2, 0, 1)
 
 
 def test_a_representative_reaches_only_their_own_vendors_leads(fair):

@@ -59,6 +59,15 @@
     onCode: function (text) {
       scanner.pause(1500);
       if (SUBMIT) {
+        // The page reloads after each scan with the camera back on: the badge still in front
+        // of it is not sent again for a while.
+        var last = null;
+        try { last = JSON.parse(sessionStorage.getItem("lead-last") || "null"); } catch (e) { last = null; }
+        if (last && last.code === text && Date.now() - last.at < 20000) {
+          say("Done: point the camera at the next badge.");
+          return;
+        }
+        try { sessionStorage.setItem("lead-last", JSON.stringify({ code: text, at: Date.now() })); } catch (e) { /* private mode */ }
         busy = true;
         codeInput.value = text;
         say("Saving the scan…");
