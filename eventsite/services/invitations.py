@@ -120,7 +120,7 @@ def invite(
             event_vendor_id=event_vendor.id if event_vendor else None,
         )  # fmt: skip
         db.session.add(invitation)
-        _mail(event, invitation, token)
+        _mail(event, invitation, token, vendor=event_vendor)
         report.invited.append(invitation)
     if not report.invited:
         raise DomainError(
@@ -133,7 +133,10 @@ def invite(
     return report
 
 
-def _mail(event: Event, invitation: GuestInvitation, token: str, *, reminder: bool = False) -> None:
+def _mail(
+    event: Event, invitation: GuestInvitation, token: str, *, reminder: bool = False, vendor: EventVendor | None = None
+) -> None:
+    """``vendor``: the invitation makes them its representative (the e-mail says so)."""
     url = f"{links.base_url()}/i/{token}"
     subject = f"{'Reminder: ' if reminder else ''}You're invited: {event.title}"
     pixel = open_image_url(invitation) if event.invite_track_opens else None
@@ -141,6 +144,7 @@ def _mail(event: Event, invitation: GuestInvitation, token: str, *, reminder: bo
         to=invitation.email, kind="guest_invitation", subject=subject, template="guest_invitation",
         event=event, name=invitation.first_name, rsvp_url=url, decline_url=f"{url}/decline",
         contact_email=mail.contact_address(), reminder=reminder, pixel_url=pixel, invitation=invitation,
+        vendor=vendor or invitation.event_vendor,
     )  # fmt: skip
 
 

@@ -142,6 +142,8 @@ def test_a_representative_comes_by_invitation_in_the_vendor_category_with_the_co
     row = vendors.attach(event, vendors.find_or_add("Acme Surgical"), listing(places=1))
     rep = representative(event, row)
     assert rep.status == RsvpStatus.CONFIRMED and rep.event_vendor_id == row.id
+    invitation_mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "guest_invitation"))
+    assert "invited as a representative of Acme Surgical" in invitation_mail.body_text
     assert rep.category.name == "Industry / vendor"
     data = badges.badge_data(rep)
     assert (data.role, data.role_words) == ("industry", "Acme Surgical")
