@@ -279,3 +279,17 @@ def test_turning_vendor_sharing_off_on_the_manage_page_stops_new_leads(app, clie
     with db_session(app):
         rep = db.session.scalar(sa.select(Rsvp).where(Rsvp.manage_token == fair["rep_b"]))
         assert leads.scan(rep, fair["sharing_code"]).lead is None
+
+
+def test_the_leads_vcard_opens_in_an_address_book_with_stable_uids(app, client, fair, tmp_path):
+    from tests.web.test_contacts_web import khard_list
+
+    def download() -> list:
+        return list(vobject.readComponents(client.get(f"/r/{fair['rep_a']}/vendor/leads.vcf").get_data(as_text=True)))
+
+    first = download()
+    listed = khard_list([card.serialize() for card in first], tmp_path)
+    assert "no UID" not in listed.stderr, listed.stderr
+    [(uid, name, _)] = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert name.startswith("Maya") and uid.startswith("urn:uuid:")
+    assert [card.uid.value for card in download()] == [uid]
