@@ -31,6 +31,7 @@ from eventsite.models.feedback import (
     FeedbackResponse,
     QuestionKind,
 )
+from eventsite.models.guest_sign_in import GuestSignIn
 from eventsite.models.invitation import GuestInvitation, InvitationStatus
 from eventsite.models.message import Message
 from eventsite.models.organizer import (
@@ -52,6 +53,7 @@ from eventsite.models.rsvp import Rsvp, RsvpChange
 from eventsite.models.vendor import EventVendor, Lead, LeadRating, Vendor, VendorTier
 
 __all__ = [
+    "GuestSignIn",
     "EventVendor",
     "Lead",
     "LeadRating",

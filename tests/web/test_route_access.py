@@ -34,6 +34,7 @@ from eventsite.services import (
     feedback,
     invitations,
     leads,
+    my_events,
     notifications,
     password_reset,
     questions,
@@ -92,6 +93,15 @@ ROUTES = {
     "public.leads_csv":                (N, N, N, N),
     "public.leads_vcf":                (N, N, N, N),
     "public.withdraw_lead":            (N, Y, N, N),  # the guest takes their contact back from a vendor
+    "public.my_events_start":          (Y, Y, Y, Y),
+    "public.my_events_sent":           (Y, Y, Y, Y),
+    "public.my_events_sign_in":        (N, Y, N, N),  # the mailed link
+    # Without a My events session these send the browser to /my (tests/web/test_my_events.py).
+    "public.my_events_page":           (Y, Y, Y, Y),
+    "public.my_events_contacts":       (Y, Y, Y, Y),
+    "public.my_events_data":           (Y, Y, Y, Y),
+    "public.my_events_delete":         (Y, Y, Y, Y),
+    "public.my_events_sign_out":       (Y, Y, Y, Y),
     "auth.login":                      (Y, Y, Y, Y),
     "auth.logout":                     (Y, Y, Y, Y),  # harmless: signs out whoever is signed in
     "auth.change_password":            (N, N, N, Y),
@@ -287,6 +297,7 @@ def world(app):
         rep.event_vendor_id = listing.id
         contacts.update_preferences(rsvp, share_vendors=True)
         lead = leads.scan(rep, rsvp.ticket_code).lead
+        my_events.request_link(rsvp.email)
         db.session.commit()
         return {
             "member_id": member.id,
@@ -297,6 +308,7 @@ def world(app):
             "invitation_token": outbox_token("/join/"),
             "reset_token": outbox_token("/reset-password/"),
             "guest_invitation_token": outbox_token("/i/"),
+            "my_sign_in_token": outbox_token("/my/sign-in/"),
             "open_signature": opened_image.rsplit("/", 1)[1].removesuffix(".gif"),
             "unsubscribe_token": notifications.unsubscribe_url(owner, event, notifications.NoticeKind.FULL).rsplit(
                 "/", 1
@@ -347,6 +359,7 @@ SECRET_ARGS = [
     ("/join/", "token", "invitation_token"),
     ("/reset-password/", "token", "reset_token"),
     ("/i/", "token", "guest_invitation_token"),
+    ("/my/sign-in/", "token", "my_sign_in_token"),
     ("/i/opened/", "signed", "open_signature"),
     ("/notifications/unsubscribe/", "token", "unsubscribe_token"),
     ("", "code", "ticket_code"),
@@ -360,13 +373,14 @@ HOLDERS = {
     "invitation_token": {"guest"},
     "reset_token": {"guest"},
     "guest_invitation_token": {"guest"},
+    "my_sign_in_token": {"guest"},
     "open_signature": {"guest"},
     "unsubscribe_token": {"guest"},
     "ticket_code": {"guest", "organizer"},
     "door_token": {"door"},
 }
 #: Arguments that are neither objects nor secrets.
-FIXED = {"filename": "css/app.css", "action": "resend"}
+FIXED = {"filename": "css/app.css", "action": "resend", "kind": "csv"}
 
 
 def url_values(rule, world: dict, caller: str) -> dict:
