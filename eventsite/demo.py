@@ -220,7 +220,10 @@ def _la_vendor_guests(event: Event, rsvp_ids: list[int]) -> None:
     sam = guests_by_name["Sam"]
     sam.event_vendor_id = meridian.id
     for first in ("José", "Priya"):
-        contacts.update_preferences(guests_by_name[first], share_vendors=True, vendor_email=True,
+        profile = contacts.get_profile(guests_by_name[first])
+        kept = {name: getattr(profile, name) for name in ("in_directory", "ask_me_about", "share_contact",
+                "share_email", "share_phone", "phone", "profile_url")} if profile else {}  # fmt: skip
+        contacts.update_preferences(guests_by_name[first], **kept, share_vendors=True, vendor_email=True,
                                     vendor_institution=True, vendor_interest=True)  # fmt: skip
     leads.scan(sam, badges.qr_payload(guests_by_name["José"]), note="Wants the simulator for the skills lab",
                rating="hot")  # fmt: skip

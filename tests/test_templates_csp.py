@@ -18,6 +18,7 @@ NOT_SERVED = (
     "badges/calibration.html",
     "badges/_cut_guides.html",
     "admin/feedback_poster.html",  # the poster PDF only
+    "admin/vendor_sheet.html",  # the vendor sheet PDF only
 )
 #: Serves both: the on-paper branch keeps inline geometry for WeasyPrint's speed, the on-screen
 #: branch writes a nonce'd stylesheet instead (checked in a browser by test_csp.py).
