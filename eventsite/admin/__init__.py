@@ -17,6 +17,7 @@ from eventsite.admin import (  # noqa: F401  (routes register on bp)
     people,
     questions,
     recording,
+    series,
     team,
     team_security,
     vendors,

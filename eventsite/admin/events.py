@@ -12,7 +12,7 @@ from eventsite.admin.forms import ActionForm, CancelEventForm, CopyEventForm, Ev
 from eventsite.auth.gates import Permission, permission_required, visible_event_ids
 from eventsite.models import utcnow
 from eventsite.public.forms import RsvpForm
-from eventsite.services import capacity, event_figures, events, leads, vendors
+from eventsite.services import capacity, event_figures, events, leads, series, vendors
 from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
 
 TABS = ("upcoming", "drafts", "past")
@@ -41,7 +41,7 @@ def _slug(form) -> str:
 @bp.route("/events/new", methods=["GET", "POST"])
 @permission_required(Permission.SITE)
 def new_event():
-    form = EventForm()
+    form = EventForm().offer_series(series.all_series())
     if form.validate_on_submit():
         fields = {**form.when_fields(), **form.service_fields(), "local_deadline": form.local_deadline.data}
         event = attempt(form, events.create_event, slug=_slug(form), **fields)
@@ -63,7 +63,7 @@ def _fill_times(form: EventForm, event) -> None:
 @permission_required(Permission.MANAGE)
 def edit_event(event_id: int):
     event = get_event(event_id)
-    form = EventForm(obj=event)
+    form = EventForm(obj=event).offer_series(series.all_series())
     if not form.is_submitted():
         _fill_times(form, event)
     elif form.validate():

@@ -66,6 +66,7 @@ class WhenFields:
 
 class EventForm(Form, WhenFields, VenueFields):
     title = StringField("Title", validators=[DataRequired("Please give the event a title."), Length(max=200)])
+    series_id = SelectField("Series", coerce=int, validators=[Optional()])
     slug = StringField(
         "Web address",
         description="The public page is /e/<this>. Suggested from city and date; lower-case letters, digits and hyphens.",
@@ -111,11 +112,15 @@ class EventForm(Form, WhenFields, VenueFields):
         "Hours before the start", default=24, validators=[Optional(), NumberRange(min=1, max=336)]
     )
 
+    def offer_series(self, all_series) -> "EventForm":
+        self.series_id.choices = [SelectChoice(s.id, s.name) for s in all_series]
+        return self
+
     def service_fields(self) -> dict:
         fields = {
             name: self[name].data
             for name in (
-                "title", "summary", "description", "audience_note", "venue_name", "room", "street_address",
+                "series_id", "title", "summary", "description", "audience_note", "venue_name", "room", "street_address",
                 "city", "region", "postal_code", "capacity", "waitlist_enabled", "requires_approval", "reminder_enabled",
                 "directory_enabled", "listed",
             )

@@ -66,6 +66,8 @@ RECORDED = {
     "admin.invite_representatives": (K.GUESTS_INVITED, "Invited a vendor's representatives"),
     "admin.revoke_representative": (K.VENDORS_CHANGED, "Revoked a vendor's representative"),
     "admin.send_vendor_feedback": (K.MESSAGE_SENT, "Sent a vendor its feedback summary"),
+    "admin.series_list": (K.SERIES_CHANGED, "Added a series"),
+    "admin.edit_series": (K.SERIES_CHANGED, "Changed a series"),
 }
 GUEST_ACTIONS = {
     "approve": (K.GUEST_APPROVED, "Approved a guest"),

@@ -50,9 +50,11 @@ from eventsite.models.outbox import OutboxMessage
 from eventsite.models.privacy import PrivacySettings
 from eventsite.models.question import RsvpAnswer, RsvpQuestion
 from eventsite.models.rsvp import Rsvp, RsvpChange
+from eventsite.models.series import Series
 from eventsite.models.vendor import EventVendor, Lead, LeadRating, Vendor, VendorTier
 
 __all__ = [
+    "Series",
     "GuestSignIn",
     "EventVendor",
     "Lead",

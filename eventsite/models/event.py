@@ -51,8 +51,11 @@ class Event(TimestampMixin, Base):
     #: Send every confirmed guest a reminder this many hours before the start.
     reminder_enabled: Mapped[bool] = mapped_column(default=True)
     reminder_hours_before: Mapped[int] = mapped_column(default=24)
+    #: The series the event belongs to (issue 17).
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("series.id", ondelete="RESTRICT"), index=True)
     #: The event this one was copied from with "Next in series".
     copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
+    series: Mapped["Series"] = relationship(lazy="joined")  # noqa: F821
     #: The organizer's words to guests when the event was cancelled.
     cancel_message: Mapped[str] = mapped_column(sa.Text, default="")
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -24,6 +24,7 @@ from eventsite.services import (
     links,
     questions,
     rsvps,
+    series,
     tokens,
     vendors,
 )
@@ -95,12 +96,14 @@ def blank_rsvp_fields(event: Event, vendor_names: list[str]) -> Markup:
 
 @bp.get("/")
 def index():
-    return render_template("public/index.html", events=events.upcoming_events(), past=False)
+    upcoming = events.upcoming_events()
+    return render_template("public/index.html", events=upcoming, grouped=series.grouped(upcoming), past=False)
 
 
 @bp.get("/past")
 def past():
-    return render_template("public/index.html", events=events.past_events(), past=True)
+    held = events.past_events()
+    return render_template("public/index.html", events=held, grouped=series.grouped(held), past=True)
 
 
 @bp.route("/e/<slug>", methods=["GET", "POST"])

@@ -52,6 +52,7 @@ class ActivityKind(enum.StrEnum):
     GUESTS_INVITED = "guests_invited"
     QUESTIONS_CHANGED = "questions_changed"
     VENDORS_CHANGED = "vendors_changed"
+    SERIES_CHANGED = "series_changed"
 
     @property
     def label(self) -> str:

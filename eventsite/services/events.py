@@ -34,6 +34,7 @@ from eventsite.services import (
     mail,
     questions,
     rsvps,
+    series,
     vendors,
 )
 from eventsite.services.capacity import seats_taken
@@ -126,7 +127,7 @@ def suggest_slug(title: str, city: str, local_start: dt.datetime | None) -> str:
 EVENT_FIELDS = (
     "title", "slug", "summary", "description", "audience_note", "venue_name", "room", "street_address",
     "city", "region", "postal_code", "capacity", "waitlist_enabled", "claim_window_hours",
-    "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled", "listed",
+    "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled", "listed", "series_id",
 )  # fmt: skip
 
 
@@ -151,6 +152,8 @@ def _apply(event: Event, fields: dict, *, local_start, local_end, timezone, loca
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise ValueError(f"not event fields: {sorted(unknown)}")
+    if "series_id" in fields or event.series_id is None:
+        fields = {**fields, "series_id": series.check(fields.get("series_id"))}
     for name, value in fields.items():
         setattr(event, name, value)
     event.timezone, event.starts_at, event.ends_at, event.rsvp_deadline = timezone, starts_at, ends_at, deadline
@@ -330,7 +333,8 @@ def copy_event(
     and vendors (those of ``vendor_ids``, its listings' ids; None: all), a new place and date, and no
     guests; ``host``: an event host who made it, who becomes its host. Raises what ``create_event`` raises."""
     keep = ("summary", "description", "audience_note", "capacity", "waitlist_enabled", "claim_window_hours",
-            "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled", "listed")  # fmt: skip
+            "requires_approval", "reminder_enabled", "reminder_hours_before", "directory_enabled", "listed",
+            "series_id")  # fmt: skip
     event = create_event(
         title=title, slug=slug, local_start=local_start, local_end=local_end, timezone=timezone,
         venue_name=venue_name, room=room, street_address=street_address, city=city, region=region,

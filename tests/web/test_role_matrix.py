@@ -75,6 +75,8 @@ ROUTES = {
     "admin.revoke_representative":     MANAGE,
     "admin.vendor_sheet":              MANAGE,
     "admin.send_vendor_feedback":      MANAGE,
+    "admin.series_list":               SITE,
+    "admin.edit_series":               SITE,
     "admin.upload_door_scans":         MANAGE,
     "admin.revoke_door_link":          MANAGE,
     "admin.badges_page":               MANAGE,

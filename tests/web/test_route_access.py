@@ -210,6 +210,8 @@ ROUTES = {
     "admin.revoke_representative":     (N, N, N, Y),
     "admin.vendor_sheet":              (N, N, N, Y),
     "admin.send_vendor_feedback":      (N, N, N, Y),
+    "admin.series_list":               (N, N, N, Y),
+    "admin.edit_series":               (N, N, N, Y),
 }
 # fmt: on
 
@@ -333,6 +335,7 @@ def world(app):
             "vendor_id": listing.vendor_id,
             "file": listing.vendor.logo_file,
             "lead_id": lead.id,
+            "series_id": event.series_id,
         }
 
 

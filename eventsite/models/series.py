@@ -1,0 +1,19 @@
+"""Series: events that belong together (issue 17), e.g. "Resident Networking Events" visiting one
+city after another. Every event is in one; "Next in series" keeps it there."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eventsite.models.base import Base, TimestampMixin
+
+
+class Series(TimestampMixin, Base):
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    description: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    def __repr__(self) -> str:
+        return f"<Series {self.id} {self.slug}>"
