@@ -3,7 +3,18 @@
 The blueprint and what every view of it shares are in ``blueprint``; importing the package
 registers the views on it."""
 
-from eventsite.public import badges, contacts, email_change, feedback, invited, my_events, privacy, vendors, views  # noqa: F401  (routes register on bp)
+from eventsite.public import (  # noqa: F401  (routes register on bp)
+    badges,
+    contacts,
+    email_change,
+    feedback,
+    feeds,
+    invited,
+    my_events,
+    privacy,
+    vendors,
+    views,
+)
 from eventsite.public.blueprint import bp
 
 __all__ = ["bp"]

@@ -94,16 +94,35 @@ def blank_rsvp_fields(event: Event, vendor_names: list[str]) -> Markup:
     return html
 
 
+def webcal(endpoint: str, **values) -> str:
+    """A calendar feed's subscribe address (webcal://, which calendar apps open to subscribe)."""
+    url = url_for(endpoint, _external=True, **values)
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def subscriptions(grouped) -> dict[int, tuple[str, list[tuple[str, str]]]]:
+    """For each series shown: its feed's subscribe address and each city's."""
+    return {
+        row.id: (webcal("public.series_feed", series_slug=row.slug),
+                 [(city, webcal("public.series_feed", series_slug=row.slug, city=slug))
+                  for city, slug in series.cities(row)])
+        for row, _ in grouped
+    }  # fmt: skip
+
+
 @bp.get("/")
 def index():
     upcoming = events.upcoming_events()
-    return render_template("public/index.html", events=upcoming, grouped=series.grouped(upcoming), past=False)
+    grouped = series.grouped(upcoming)
+    return render_template(
+        "public/index.html", events=upcoming, grouped=grouped, feeds=subscriptions(grouped), past=False
+    )
 
 
 @bp.get("/past")
 def past():
     held = events.past_events()
-    return render_template("public/index.html", events=held, grouped=series.grouped(held), past=True)
+    return render_template("public/index.html", events=held, grouped=series.grouped(held), feeds={}, past=True)
 
 
 @bp.route("/e/<slug>", methods=["GET", "POST"])
@@ -169,6 +188,9 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
             if form.is_submitted() or invitation
             else blank_rsvp_fields(event, [v.name for v in listed]),
             listed_vendors=listed,
+            add_to_calendar=calendar.add_to_calendar(
+                event, page_url=links.event_url(event), ics_url=url_for("public.public_event_ics", slug=event.slug)
+            ),
             vendor_names=[v.name for v in listed],
             invitation=invitation,
             asking=asking,

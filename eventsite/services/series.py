@@ -2,10 +2,12 @@
 another; organizers may run several. Every event belongs to one; "Next in series" keeps it there,
 and the public home page groups upcoming events by series and city."""
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import Event, Series
+from eventsite.models import Event, EventStatus, Series, utcnow
 from eventsite.services import DomainError, ErrorCode
 
 DEFAULT_NAME = "Resident Networking Events"
@@ -68,3 +70,34 @@ def grouped(events: list[Event]) -> list[tuple[Series, list[tuple[str, list[Even
         _, cities = out.setdefault(event.series_id, (event.series, {}))
         cities.setdefault(event.city, []).append(event)
     return [(s, list(cities.items())) for s, cities in sorted(out.values(), key=lambda item: item[0].id)]
+
+
+def by_slug(slug: str) -> Series | None:
+    return db.session.scalar(sa.select(Series).where(Series.slug == slug))
+
+
+#: Events that ended longer ago than this leave the feed.
+FEED_PAST = dt.timedelta(days=365)
+
+
+def feed_events(row: Series, city_slug: str | None = None, *, now: dt.datetime | None = None) -> list[Event]:
+    """The series' listed events a calendar subscription carries: published ones, and cancelled
+    ones (so subscribed calendars mark them), from a year back on; ``city_slug``: one city's."""
+    now = now or utcnow()
+    found = db.session.scalars(
+        sa.select(Event)
+        .where(
+            Event.series_id == row.id,
+            Event.listed.is_(True),
+            Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
+            Event.ends_at > now - FEED_PAST,
+        )
+        .order_by(Event.starts_at)
+    ).all()
+    return [e for e in found if city_slug is None or _slug(e.city) == city_slug]
+
+
+def cities(row: Series) -> list[tuple[str, str]]:
+    """(city, its slug in feed URLs) for every city the series has visited, by name."""
+    names = db.session.scalars(sa.select(Event.city).where(Event.series_id == row.id).distinct()).all()
+    return sorted({(name, _slug(name)) for name in names})

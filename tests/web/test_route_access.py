@@ -38,6 +38,7 @@ from eventsite.services import (
     notifications,
     password_reset,
     questions,
+    series,
     team,
     tokens,
     vendors,
@@ -93,6 +94,8 @@ ROUTES = {
     "public.leads_csv":                (N, N, N, N),
     "public.leads_vcf":                (N, N, N, N),
     "public.withdraw_lead":            (N, Y, N, N),  # the guest takes their contact back from a vendor
+    "public.series_feed":              (Y, Y, Y, Y),  # a public calendar subscription
+    "public.public_event_ics":         (Y, Y, Y, Y),  # "Add to calendar" on the public page
     "public.my_events_start":          (Y, Y, Y, Y),
     "public.my_events_sent":           (Y, Y, Y, Y),
     "public.my_events_sign_in":        (N, Y, N, N),  # the mailed link
@@ -336,6 +339,8 @@ def world(app):
             "file": listing.vendor.logo_file,
             "lead_id": lead.id,
             "series_id": event.series_id,
+            "series_slug": event.series.slug,
+            "city": series.cities(event.series)[0][1],
         }
 
 

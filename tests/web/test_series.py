@@ -2,11 +2,19 @@
 an event's series, and the home page lists upcoming events by series and city."""
 
 import datetime as dt
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import icalendar
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import Event, Series
+from eventsite.models import Event, EventStatus, Series
 from eventsite.services import events, series
 from factories import make_event, make_organizer
 from helpers import db_session, page_text, post_form, sign_in
@@ -53,3 +61,80 @@ def test_organizers_add_and_rename_series_and_choose_one_for_an_event(app, clien
     assert "Faculty Dinners" in page  # a second series makes the choice appear
     with db_session(app):
         assert db.session.get(Event, event_id).series_id != dinners
+
+
+def khal_list(ics: bytes, workdir, name: str) -> str:
+    """What khal, a command-line calendar over a vdir, shows after importing ``ics`` (as a
+    subscription sync would write it) for the two years ahead."""
+    cal = workdir / "cal"
+    cal.mkdir(exist_ok=True)
+    for old in cal.iterdir():
+        old.unlink()
+    for i, component in enumerate(icalendar.Calendar.from_ical(ics).walk("VEVENT")):
+        one = icalendar.Calendar()
+        one.add("version", "2.0")
+        one.add("prodid", "-//test//EN")
+        one.add_component(component)
+        one.add_missing_timezones()
+        (cal / f"{i}.ics").write_bytes(one.to_ical())
+    config = workdir / "khal.conf"
+    config.write_text(
+        f"[calendars]\n[[feed]]\npath = {cal}\ntype = calendar\n[locale]\ntimeformat = %H:%M\n"
+        "dateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\ndatetimeformat = %Y-%m-%d %H:%M\n"
+        "longdatetimeformat = %Y-%m-%d %H:%M\n[default]\ndefault_calendar = feed\n"
+    )
+    khal = Path(sys.executable).with_name("khal")
+    env = {**os.environ, "XDG_DATA_HOME": str(workdir / f"data-{name}"), "TZ": "UTC"}
+    done = subprocess.run(
+        [khal, "-c", config, "list", "--format", "{start} {title} [{status}]", "today", "730d"],
+        capture_output=True, text=True, timeout=60, env=env, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def test_the_series_feed_updates_a_subscribed_calendar_when_an_event_moves(app, client, tmp_path):
+    with db_session(app):
+        boston = make_event(title="Boston evening", city="Boston", timezone="America/New_York")
+        make_event(title="Chicago evening", city="Chicago", timezone="America/Chicago")
+        make_event(title="Draft evening", city="Boston", status=EventStatus.DRAFT)
+        slug, boston_id = boston.series.slug, boston.id
+    first = client.get(f"/series/{slug}.ics")
+    assert first.mimetype == "text/calendar"
+    cal = icalendar.Calendar.from_ical(first.data)
+    events = {str(e["summary"]): e for e in cal.walk("VEVENT")}
+    assert set(events) == {"Boston evening", "Chicago evening"}  # never a draft
+    uid, sequence = str(events["Boston evening"]["uid"]), int(events["Boston evening"]["sequence"])
+    before = khal_list(first.data, tmp_path, "before")
+    assert "Boston evening" in before and "Chicago evening" in before
+    city = icalendar.Calendar.from_ical(client.get(f"/series/{slug}/boston.ics").data)
+    assert [str(e["summary"]) for e in city.walk("VEVENT")] == ["Boston evening"]
+    assert client.get(f"/series/{slug}/atlantis.ics").status_code == 404
+
+    with db_session(app):
+        event = db.session.get(Event, boston_id)
+        start = event.local_starts_at.replace(tzinfo=None) + dt.timedelta(days=1, hours=1)
+        events.update_event(event, local_start=start, local_end=start + dt.timedelta(hours=2),
+                                    timezone=event.timezone, local_deadline=None)  # fmt: skip
+        new_start = event.starts_at
+    moved = icalendar.Calendar.from_ical(client.get(f"/series/{slug}.ics").data)
+    entry = next(e for e in moved.walk("VEVENT") if str(e["summary"]) == "Boston evening")
+    assert str(entry["uid"]) == uid and int(entry["sequence"]) > sequence
+    assert entry.decoded("dtstart").astimezone(dt.UTC) == new_start
+    after = khal_list(client.get(f"/series/{slug}.ics").data, tmp_path, "after")
+    line = next(line for line in after.splitlines() if "Boston evening" in line)
+    assert new_start.strftime("%H:%M") in line and before.count("Boston evening") == after.count("Boston evening") == 1
+
+
+def test_the_event_page_offers_add_to_calendar_before_rsvping(app, client):
+    with db_session(app):
+        event = make_event(title="Boston evening", city="Boston", timezone="America/New_York")
+        slug, start = event.slug, event.starts_at
+    page = client.get(f"/e/{slug}").get_data(as_text=True)
+    google = re.search(r'href="(https://calendar\.google\.com/[^"]+)"', page).group(1)
+    query = parse_qs(urlsplit(html.unescape(google)).query)
+    assert query["text"] == ["Boston evening"] and query["ctz"] == ["America/New_York"]
+    assert query["dates"][0].startswith(start.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ"))
+    assert "outlook.live.com" in page
+    ics = client.get(f"/e/{slug}/event.ics?download=1")
+    assert ics.mimetype == "text/calendar" and "attachment" in ics.headers["Content-Disposition"]
+    assert "Boston evening" in ics.get_data(as_text=True)
