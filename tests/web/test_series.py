@@ -101,9 +101,9 @@ def test_the_series_feed_updates_a_subscribed_calendar_when_an_event_moves(app, 
     first = client.get(f"/series/{slug}.ics")
     assert first.mimetype == "text/calendar"
     cal = icalendar.Calendar.from_ical(first.data)
-    events = {str(e["summary"]): e for e in cal.walk("VEVENT")}
-    assert set(events) == {"Boston evening", "Chicago evening"}  # never a draft
-    uid, sequence = str(events["Boston evening"]["uid"]), int(events["Boston evening"]["sequence"])
+    entries = {str(e["summary"]): e for e in cal.walk("VEVENT")}
+    assert set(entries) == {"Boston evening", "Chicago evening"}  # never a draft
+    uid, sequence = str(entries["Boston evening"]["uid"]), int(entries["Boston evening"]["sequence"])
     before = khal_list(first.data, tmp_path, "before")
     assert "Boston evening" in before and "Chicago evening" in before
     city = icalendar.Calendar.from_ical(client.get(f"/series/{slug}/boston.ics").data)
