@@ -48,7 +48,8 @@ def jobs_run_command():
         f"feedback invitations: {report.feedback_invited}, reminders: {report.feedback_reminded}; "
         f"team notices: {report.team_notices_queued}; "
         f"invitation reminders: {report.invitation_reminders_queued}; "
-        f"vendor leads e-mails: {report.lead_mails_queued}"
+        f"vendor leads e-mails: {report.lead_mails_queued}; "
+        f"city alerts: {report.city_alerts_queued}"
     )
 
 

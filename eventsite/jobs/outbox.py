@@ -14,7 +14,7 @@ from flask import Flask, current_app, has_request_context
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import utcnow
-from eventsite.services import invitations, mail, notifications
+from eventsite.services import alerts, invitations, mail, notifications
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def _record(outcomes: list) -> None:
         given_up = mail.record_outcomes(outcomes, utcnow())
         notifications.after_failures(given_up)  # tell the team of guests' e-mails that failed for good
         invitations.after_failures(given_up)  # and mark the invitations among them bounced
+        alerts.after_failures(given_up)  # and stop city alerts to addresses that bounce
         db.session.commit()
 
 

@@ -9,7 +9,18 @@ from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs.outbox import DeliveryReport, deliver_outbox
 from eventsite.models import utcnow
-from eventsite.services import badges, contacts, feedback, invitations, leads, notice_digests, privacy, reminders, rsvps
+from eventsite.services import (
+    alerts,
+    badges,
+    contacts,
+    feedback,
+    invitations,
+    leads,
+    notice_digests,
+    privacy,
+    reminders,
+    rsvps,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +37,7 @@ class JobReport:
     team_notices_queued: int = 0
     invitation_reminders_queued: int = 0
     lead_mails_queued: int = 0
+    city_alerts_queued: int = 0
 
 
 def run_jobs() -> JobReport:
@@ -52,6 +64,7 @@ def run_jobs() -> JobReport:
     with writing():
         lead_mails = leads.send_lead_mails()
         db.session.commit()
+    city_alerts = _send_city_alerts()
     with writing():
         invitation_reminders = invitations.send_due_reminders()
         db.session.commit()
@@ -73,7 +86,20 @@ def run_jobs() -> JobReport:
         team_notices_queued=notices,
         invitation_reminders_queued=invitation_reminders,
         lead_mails_queued=lead_mails,
+        city_alerts_queued=city_alerts,
     )
+
+
+def _send_city_alerts() -> int:
+    """Queue the city alerts that are due, a committed batch at a time."""
+    total = 0
+    while True:
+        with writing():
+            done = alerts.send_due()
+            db.session.commit()
+        total += done
+        if done < alerts.BATCH:
+            return total
 
 
 def _apply_retention() -> int:

@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and `flask shell` see the whole schema."""
 
+from eventsite.models.alert import AlertSent, CityAlert
 from eventsite.models.badge import BadgeJobOutput, BadgePrintJob
 from eventsite.models.base import Base, utcnow
 from eventsite.models.category import CategoryPolicy, GuestCategory
@@ -54,6 +55,8 @@ from eventsite.models.series import Series
 from eventsite.models.vendor import EventVendor, Lead, LeadRating, Vendor, VendorTier
 
 __all__ = [
+    "AlertSent",
+    "CityAlert",
     "Series",
     "GuestSignIn",
     "EventVendor",

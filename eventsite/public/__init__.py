@@ -4,6 +4,7 @@ The blueprint and what every view of it shares are in ``blueprint``; importing t
 registers the views on it."""
 
 from eventsite.public import (  # noqa: F401  (routes register on bp)
+    alerts,
     badges,
     contacts,
     email_change,

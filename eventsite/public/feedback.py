@@ -9,6 +9,7 @@ from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
 from eventsite.forms import Form, email_checks
 from eventsite.models import utcnow
+from eventsite.public.alerts import alert_box
 from eventsite.public.blueprint import bp
 from eventsite.public.views import load_event, load_rsvp
 from eventsite.security import private_page
@@ -79,6 +80,7 @@ def answer_page(rsvp, here: str):
         errors=errors,
         message=message,
         thanks=request.args.get("thanks") == "1",
+        alerts_box=alert_box(rsvp.event.series, rsvp.event.city) if request.args.get("thanks") == "1" else None,
         action=here,
         field_name=feedback.field_name,
         question_type=feedback.question_type,

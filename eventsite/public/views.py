@@ -9,6 +9,7 @@ from eventsite.auth import guessing, submissions
 from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
 from eventsite.models import CategoryPolicy, Event, GuestInvitation, Rsvp, TrainingLevel, utcnow
+from eventsite.public.alerts import alert_box
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
 from eventsite.public.manage_page import editable_answers, manage_context
@@ -114,8 +115,11 @@ def subscriptions(grouped) -> dict[int, tuple[str, list[tuple[str, str]]]]:
 def index():
     upcoming = events.upcoming_events()
     grouped = series.grouped(upcoming)
+    # One sign-up form: the first series that has been to a city (a site with several series
+    # offers the others on their past events' pages).
+    boxes = [box for box in (alert_box(row) for row in series.all_series()) if box][:1]
     return render_template(
-        "public/index.html", events=upcoming, grouped=grouped, feeds=subscriptions(grouped), past=False
+        "public/index.html", events=upcoming, grouped=grouped, feeds=subscriptions(grouped), past=False, boxes=boxes
     )
 
 
@@ -188,6 +192,7 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
             if form.is_submitted() or invitation
             else blank_rsvp_fields(event, [v.name for v in listed]),
             listed_vendors=listed,
+            alerts_box=alert_box(event.series, event.city) if event.is_past(now) else None,
             add_to_calendar=calendar.add_to_calendar(
                 event, page_url=links.event_url(event), ics_url=url_for("public.public_event_ics", slug=event.slug)
             ),

@@ -24,10 +24,11 @@ from PIL import Image
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import print_jobs
-from eventsite.models import BadgeJobOutput, BadgePrintJob, LoginSession, OrganizerRole, VendorTier, utcnow
+from eventsite.models import BadgeJobOutput, BadgePrintJob, CityAlert, LoginSession, OrganizerRole, VendorTier, utcnow
 from eventsite.models.enums import BadgeJobStatus
 from eventsite.services import (
     accounts,
+    alerts,
     checkin,
     contacts,
     doors,
@@ -96,6 +97,10 @@ ROUTES = {
     "public.withdraw_lead":            (N, Y, N, N),  # the guest takes their contact back from a vendor
     "public.series_feed":              (Y, Y, Y, Y),  # a public calendar subscription
     "public.public_event_ics":         (Y, Y, Y, Y),  # "Add to calendar" on the public page
+    "public.subscribe_alerts":         (Y, Y, Y, Y),  # a form anyone may send
+    "public.alerts_sent":              (Y, Y, Y, Y),
+    "public.confirm_alerts":           (N, Y, N, N),  # the mailed confirmation link
+    "public.unsubscribe_alerts":       (N, Y, N, N),  # the signed link in each alert
     "public.my_events_start":          (Y, Y, Y, Y),
     "public.my_events_sent":           (Y, Y, Y, Y),
     "public.my_events_sign_in":        (N, Y, N, N),  # the mailed link
@@ -229,6 +234,8 @@ LAST = (
     "admin.remove_vendor",
     "admin.deactivate_member",
     "public.withdraw_lead",
+    "public.confirm_alerts",
+    "public.unsubscribe_alerts",
     "public.cancel",
     "public.delete_data",
     "public.confirm_email",  # gives the RSVP a new manage link (or is refused, once deleted)
@@ -303,6 +310,10 @@ def world(app):
         contacts.update_preferences(rsvp, share_vendors=True)
         lead = leads.scan(rep, rsvp.ticket_code).lead
         my_events.request_link(rsvp.email)
+        alerts.subscribe("alerts@example.org", event.series, [event.city])
+        alerts.subscribe("other-alerts@example.org", event.series, [event.city])
+        alerts.confirm(outbox_token("/alerts/confirm/"))
+        alert = db.session.scalar(sa.select(CityAlert).where(CityAlert.email == "other-alerts@example.org"))
         db.session.commit()
         return {
             "member_id": member.id,
@@ -314,6 +325,8 @@ def world(app):
             "reset_token": outbox_token("/reset-password/"),
             "guest_invitation_token": outbox_token("/i/"),
             "my_sign_in_token": outbox_token("/my/sign-in/"),
+            "alert_confirm_token": outbox_token("/alerts/confirm/", to="alerts@example.org"),
+            "alert_unsubscribe": alerts.unsubscribe_url(alert).rsplit("/", 1)[1],
             "open_signature": opened_image.rsplit("/", 1)[1].removesuffix(".gif"),
             "unsubscribe_token": notifications.unsubscribe_url(owner, event, notifications.NoticeKind.FULL).rsplit(
                 "/", 1
@@ -368,6 +381,8 @@ SECRET_ARGS = [
     ("/reset-password/", "token", "reset_token"),
     ("/i/", "token", "guest_invitation_token"),
     ("/my/sign-in/", "token", "my_sign_in_token"),
+    ("/alerts/confirm/", "token", "alert_confirm_token"),
+    ("/alerts/unsubscribe/", "signed", "alert_unsubscribe"),
     ("/i/opened/", "signed", "open_signature"),
     ("/notifications/unsubscribe/", "token", "unsubscribe_token"),
     ("", "code", "ticket_code"),
@@ -382,6 +397,8 @@ HOLDERS = {
     "reset_token": {"guest"},
     "guest_invitation_token": {"guest"},
     "my_sign_in_token": {"guest"},
+    "alert_confirm_token": {"guest"},
+    "alert_unsubscribe": {"guest"},
     "open_signature": {"guest"},
     "unsubscribe_token": {"guest"},
     "ticket_code": {"guest", "organizer"},
