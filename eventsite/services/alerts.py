@@ -24,14 +24,16 @@ CONFIRM_KIND = "alert_confirm"
 KIND = "city_alert"
 #: Alerts queued per transaction by ``send_due`` (each batch commits on its own).
 BATCH = 500
+#: Stands for a subscriber's unsubscribe link in an alert rendered once for everyone.
+UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/mark"
 
 
 def _unsubscriber() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="city-alert-unsubscribe")
 
 
-def unsubscribe_url(alert: CityAlert) -> str:
-    return f"{links.base_url()}/alerts/unsubscribe/{_unsubscriber().dumps(alert.id)}"
+def unsubscribe_url(alert: CityAlert, signer: URLSafeSerializer | None = None) -> str:
+    return f"{links.base_url()}/alerts/unsubscribe/{(signer or _unsubscriber()).dumps(alert.id)}"
 
 
 def subscribe(address: str, series_row: Series, cities: list[str], *, now: dt.datetime | None = None) -> int:
@@ -118,15 +120,30 @@ def send_due(*, now: dt.datetime | None = None, limit: int = BATCH) -> int:
         .order_by(Event.id, CityAlert.id)
         .limit(limit)
     ).all()
+    # One rendering per event: each subscriber's copy differs only by its unsubscribe link.
+    bodies: dict[int, tuple[str, str, str]] = {}
+    sent = []
+    signer = _unsubscriber()
     for alert, event in due:
-        message = mail.queue_message(
-            to=alert.email, kind=KIND, template=KIND,
-            subject=f"New in {event.city}: {event.title}",
-            headers={"List-Unsubscribe": f"<{unsubscribe_url(alert)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            event=event, alert=alert, rsvp_url=links.event_url(event), unsubscribe_url=unsubscribe_url(alert),
+        if event.id not in bodies:
+            subject = f"New in {event.city}: {event.title}"
+            text, html = mail.render_bodies(KIND, subject, event=event, city=event.city, rsvp_url=links.event_url(event),
+                                            unsubscribe_url=UNSUBSCRIBE_MARK)  # fmt: skip
+            bodies[event.id] = (subject, text, html)
+        subject, text, html = bodies[event.id]
+        url = unsubscribe_url(alert, signer)
+        message = mail.queue_rendered(
+            to=alert.email, kind=KIND, subject=subject,
+            body_text=text.replace(UNSUBSCRIBE_MARK, url), body_html=html.replace(UNSUBSCRIBE_MARK, url),
+            headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )  # fmt: skip
-        db.session.flush()
-        db.session.add(AlertSent(alert_id=alert.id, event_id=event.id, message_id=message.id, sent_at=now))
+        sent.append((alert.id, event.id, message))
+    db.session.flush()  # the messages' ids, in one INSERT
+    if sent:
+        db.session.execute(
+            sa.insert(AlertSent),
+            [{"alert_id": a, "event_id": e, "message_id": m.id, "sent_at": now} for a, e, m in sent],
+        )
     db.session.flush()
     return len(due)
 

@@ -49,18 +49,41 @@ def queue_message(
     (``headers``: extra header fields, such as List-Unsubscribe; ``invitation``: the guest
     invitation the message delivers)."""
     context.setdefault("rsvp", rsvp)
-    message = OutboxMessage(
-        rsvp_id=rsvp.id if rsvp is not None else None,
-        kind=kind,
-        to_address=to,
-        subject=subject,
+    message = queue_rendered(
+        to=to, kind=kind, subject=subject, rsvp=rsvp, attachments=attachments, headers=headers,
         body_text=render_template(f"emails/{template}.txt", **context),
         body_html=render_template(f"emails/{template}.html", subject=subject, **context),
-        attachments=attachments or [],
-        headers=headers or {},
-    )
+    )  # fmt: skip
     if invitation is not None:
         message.invitation = invitation
+    return message
+
+
+def render_bodies(template: str, subject: str, **context) -> tuple[str, str]:
+    """(text, HTML) of ``emails/<template>``: for a message sent to many, rendered once."""
+    context.setdefault("rsvp", None)
+    return (
+        render_template(f"emails/{template}.txt", **context),
+        render_template(f"emails/{template}.html", subject=subject, **context),
+    )
+
+
+def queue_rendered(
+    *,
+    to: str,
+    kind: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    rsvp: Rsvp | None = None,
+    attachments: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
+    """Add an already rendered message to the outbox (``queue_message`` renders, then calls this)."""
+    message = OutboxMessage(
+        rsvp_id=rsvp.id if rsvp is not None else None, kind=kind, to_address=to, subject=subject,
+        body_text=body_text, body_html=body_html, attachments=attachments or [], headers=headers or {},
+    )  # fmt: skip
     db.session.add(message)
     db.session.info["outbox_dirty"] = True
     return message
