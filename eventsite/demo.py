@@ -48,7 +48,7 @@ DEMO_ORGANIZER = ("organizer@example.org", "Demo Organizer", "networking-demo")
 #: volunteer, with the events (by city) each is given.
 DEMO_TEAM = (
     ("host.chicago@example.org", "Chris Chicago-Host", OrganizerRole.HOST, ("Chicago",)),
-    ("sponsor@example.org", "Sam Sponsor", OrganizerRole.VIEWER, ("West Hollywood", "Chicago", "Boston")),
+    ("sponsor@example.org", "Sam Sponsor", OrganizerRole.VIEWER, ("West Hollywood", "Chicago", "Boston", "Houston")),
     ("door.la@example.org", "Dana Door", OrganizerRole.DOOR, ("West Hollywood",)),
 )
 
@@ -88,6 +88,7 @@ def next_occurrence(month: int, day: int, hour: int, minute: int, tz: str, now: 
 def demo_events(now: dt.datetime) -> list[dict]:
     la_start = next_occurrence(9, 12, 19, 30, "America/Los_Angeles", now)
     chi_start = next_occurrence(10, 21, 18, 30, "America/Chicago", now + dt.timedelta(days=1))
+    hou_start = next_occurrence(11, 18, 19, 0, "America/Chicago", now + dt.timedelta(days=2))
     past_start = next_occurrence(5, 14, 19, 0, "America/New_York", now) - dt.timedelta(days=365)
     if past_start.replace(tzinfo=ZoneInfo("America/New_York")) > now:  # leap-year slack
         past_start -= dt.timedelta(days=365)
@@ -127,6 +128,25 @@ def demo_events(now: dt.datetime) -> list[dict]:
             region="IL",
             postal_code="60607",
             capacity=40,
+            waitlist_enabled=True,
+            claim_window_hours=24,
+        ),
+        dict(
+            title="Houston Resident Networking Event",
+            slug=f"houston-{hou_start:%Y-%m-%d}",
+            summary="Residents from Houston programs meet peers, faculty and vendors.",
+            description=OTHER_DESCRIPTION,
+            audience_note="Residents only",
+            local_start=hou_start,
+            local_end=hou_start + dt.timedelta(hours=2),
+            timezone="America/Chicago",
+            venue_name="The Ion",
+            room="Level 2 Commons",
+            street_address="4201 Main Street",
+            city="Houston",
+            region="TX",
+            postal_code="77002",
+            capacity=45,
             waitlist_enabled=True,
             claim_window_hours=24,
         ),
@@ -229,6 +249,18 @@ def _la_vendor_guests(event: Event, rsvp_ids: list[int]) -> None:
                rating="hot")  # fmt: skip
 
 
+def _returning_guest_contacts(event: Event, rsvp_ids: list[int]) -> None:
+    """José (demo.guest1@example.org) replied in Los Angeles and Chicago: at each he saved Zoë's
+    card, so his My events page (/my) shows both RSVPs and contacts from both cities."""
+    by_name = {r.first_name: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(rsvp_ids)))}
+    jose, zoe = by_name.get("José"), by_name.get("Zoë")
+    if jose is None or zoe is None or jose.status != RsvpStatus.CONFIRMED or zoe.status != RsvpStatus.CONFIRMED:
+        return
+    if not (contacts.get_profile(zoe) and contacts.get_profile(zoe).share_contact):
+        contacts.update_preferences(zoe, share_contact=True, share_email=True)
+    contacts.save_contact(jose, zoe, note=f"Hand surgery; met in {event.city}")
+
+
 def _la_categories(event: Event) -> None:
     by_name = {c.name: c for c in categories.of_event(event)}
     for name, places, policy, words in LA_CATEGORIES:
@@ -313,7 +345,7 @@ def load_demo(now: dt.datetime) -> list[str]:
             _la_questions(event)
             _la_invitations(event)
             _la_vendors(event)
-        if event.ends_at > now:
+        if event.ends_at > now and "Houston" not in title:  # Houston: just announced, nobody yet
             _add_demo_guests(event, now)
         else:
             event.created_at = event.starts_at - dt.timedelta(days=30)
@@ -355,6 +387,7 @@ def _add_demo_guests(event: Event, now: dt.datetime) -> None:
     if "Los Angeles" in event.title:
         _la_answers(event, ids)
         _la_vendor_guests(event, ids)
+    _returning_guest_contacts(event, ids)
     # Demo guests have example.org addresses: their welcome mail would only clutter the console.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.rsvp_id.in_(ids)))
     # So would the team's notice of the vendor's approval request, approved just above.

@@ -106,7 +106,13 @@ def test_demo_loads_the_los_angeles_event_once(app, runner):
     assert "nothing added" in again.output
     with app.app_context():
         events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
-        assert len(events) == 3 and all(e.status == EventStatus.PUBLISHED for e in events)
+        assert len(events) == 4 and all(e.status == EventStatus.PUBLISHED for e in events)
+        # One series visiting four cities; José replied in two and saved a contact in each.
+        assert {e.series.name for e in events} == {"Resident Networking Events"}
+        assert sorted(e.city for e in events) == ["Boston", "Chicago", "Houston", "West Hollywood"]
+        jose = db.session.scalars(sa.select(Rsvp).where(Rsvp.email_key == "demo.guest1@example.org")).all()
+        assert sorted(r.event.city for r in jose) == ["Chicago", "West Hollywood"]
+        assert all(contacts.my_contacts(r) for r in jose)
         la = next(e for e in events if e.city == "West Hollywood")
         assert (la.venue_name, la.room, la.street_address, la.region, la.postal_code) == (
             "State Social House",
