@@ -34,6 +34,7 @@ from eventsite.models.feedback import (
 )
 from eventsite.models.guest_sign_in import GuestSignIn
 from eventsite.models.invitation import GuestInvitation, InvitationStatus
+from eventsite.models.kept_profile import KeptProfile
 from eventsite.models.message import Message
 from eventsite.models.organizer import (
     ActivityEntry,
@@ -55,6 +56,7 @@ from eventsite.models.series import Series
 from eventsite.models.vendor import EventVendor, Lead, LeadRating, Vendor, VendorTier
 
 __all__ = [
+    "KeptProfile",
     "AlertSent",
     "CityAlert",
     "Series",

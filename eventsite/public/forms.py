@@ -3,7 +3,7 @@
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from eventsite.forms import EmailField, Form, SelectField, StringField, TextAreaField, email_checks
+from eventsite.forms import BooleanField, EmailField, Form, SelectField, StringField, TextAreaField, email_checks
 from eventsite.models import CategoryPolicy, GuestCategory, TrainingLevel
 from eventsite.public.contact_forms import NetworkingFields
 from eventsite.services.rsvps import EDITABLE_FIELDS
@@ -45,6 +45,11 @@ class GuestDetailsForm(Form):
 
 
 class RsvpForm(GuestDetailsForm, NetworkingFields):
+    remember = BooleanField(
+        "Remember my details for the next event",
+        description="Your name, program, level and networking choices fill in the next RSVP you start from "
+        "My events or from one of our e-mails. Delete them any time from My events.",
+    )
     email = EmailField(
         "E-mail",
         description="Your confirmation and private link to change or cancel go here.",

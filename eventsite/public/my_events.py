@@ -11,14 +11,13 @@ from eventsite.auth import guessing, submissions
 from eventsite.database import write_after_read
 from eventsite.forms import EmailField, Form, email_checks
 from eventsite.models import utcnow
+from eventsite.public import guest_session
 from eventsite.public.blueprint import bp
 from eventsite.public.contacts import download
 from eventsite.public.forms import ConfirmForm
 from eventsite.security import private_page
 from eventsite.services import DomainError, ErrorCode, my_events, privacy
 from eventsite.web import REFUSED, attempt, form_status, saved
-
-SESSION_KEY = "my_events"
 
 
 class AskForLinkForm(Form):
@@ -59,7 +58,7 @@ def my_events_sign_in(token: str):
         if form.validate_on_submit():
             with write_after_read():
                 key = saved(my_events.redeem, token)
-            session[SESSION_KEY] = [key, my_events.seal(key)]
+            guest_session.sign_in(key)
             return redirect(url_for("public.my_events_page"))
     except DomainError as exc:
         if exc.code == ErrorCode.NOT_FOUND:
@@ -72,18 +71,8 @@ def my_events_sign_in(token: str):
     return render_template("public/my_sign_in.html", form=form, error=None, ask=AskForLinkForm(formdata=None))
 
 
-def signed_in_key() -> str | None:
-    held = session.get(SESSION_KEY)
-    if not (isinstance(held, list) and len(held) == 2 and all(isinstance(v, str) for v in held)):
-        return None
-    if not my_events.signed_in(held[0], held[1]):
-        session.pop(SESSION_KEY, None)
-        return None
-    return held[0]
-
-
 def require_key() -> str:
-    key = signed_in_key()
+    key = guest_session.signed_in_key()
     if key is None:
         abort(redirect(url_for("public.my_events_start", expired=1)))
     return key
@@ -132,7 +121,7 @@ def my_events_delete():
     if form.validate_on_submit():
         with write_after_read():
             count = saved(my_events.delete_all, key)
-        session.pop(SESSION_KEY, None)
+        guest_session.sign_out()
         flash(f"Deleted: your details for {count} event{'s' if count != 1 else ''}, and everything tied to them.")
         return redirect(url_for("public.my_events_start"))
     held = my_events.rsvps_of(key)
@@ -143,5 +132,5 @@ def my_events_delete():
 @bp.post("/my/sign-out")
 def my_events_sign_out():
     if ConfirmForm().validate_on_submit():
-        session.pop(SESSION_KEY, None)
+        guest_session.sign_out()
     return redirect(url_for("public.my_events_start"))

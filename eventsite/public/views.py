@@ -9,6 +9,7 @@ from eventsite.auth import guessing, submissions
 from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
 from eventsite.models import CategoryPolicy, Event, GuestInvitation, Rsvp, TrainingLevel, utcnow
+from eventsite.public import guest_session
 from eventsite.public.alerts import alert_box
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
@@ -16,12 +17,14 @@ from eventsite.public.manage_page import editable_answers, manage_context
 from eventsite.services import (
     DomainError,
     ErrorCode,
+    alerts,
     calendar,
     capacity,
     categories,
     contacts,
     events,
     invitations,
+    kept_profiles,
     links,
     questions,
     rsvps,
@@ -146,6 +149,9 @@ def _rsvp_form(event: Event, invitation: GuestInvitation | None):
         return RsvpForm().for_event(categories.of_event(event))
     if invitation is not None:
         return RsvpForm(formdata=None, data=invitations.prefilled(invitation)).for_event(categories.of_event(event))
+    kept = kept_profiles.prefill(guest_session.signed_in_key() or alerts.key_from_link(request.args.get("me", "")))
+    if kept is not None:  # started from My events or a series e-mail: the details they asked us to keep
+        return RsvpForm(formdata=None, data=kept).for_event(categories.of_event(event))
     return ConfirmForm()
 
 
@@ -188,9 +194,7 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
             description=events.render_markdown(event.description),
             category_places=public_places(event, counts),
             outcomes=categories.OUTCOMES,
-            rsvp_fields=None
-            if form.is_submitted() or invitation
-            else blank_rsvp_fields(event, [v.name for v in listed]),
+            rsvp_fields=blank_rsvp_fields(event, [v.name for v in listed]) if isinstance(form, ConfirmForm) else None,
             listed_vendors=listed,
             alerts_box=alert_box(event.series, event.city) if event.is_past(now) else None,
             add_to_calendar=calendar.add_to_calendar(
@@ -243,6 +247,8 @@ def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: Gue
     session["inbox_address"] = form.email.data
     if result.created and form.networking_chosen():
         contacts.update_preferences(result.rsvp, **form.networking_fields())
+    if result.created and form.remember.data:
+        kept_profiles.remember(result.rsvp, form.networking_fields())
     if result.created and answers:
         rsvp = result.rsvp
         questions.save_answers(rsvp, questions.asked(questions.of_event(event), rsvp.category_id), answers, now=now)

@@ -14,7 +14,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from eventsite.extensions import db
 from eventsite.models import AlertSent, CityAlert, Event, EventStatus, Series, utcnow
@@ -24,12 +24,35 @@ CONFIRM_KIND = "alert_confirm"
 KIND = "city_alert"
 #: Alerts queued per transaction by ``send_due`` (each batch commits on its own).
 BATCH = 500
-#: Stands for a subscriber's unsubscribe link in an alert rendered once for everyone.
+#: Stand for a subscriber's unsubscribe link and RSVP-link signature in an alert rendered once for everyone.
 UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/mark"
+ME_MARK = "me-mark"
+#: How long an alert's RSVP link fills in the details the subscriber asked us to keep.
+PREFILL_DAYS = 30
 
 
 def _unsubscriber() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="city-alert-unsubscribe")
+
+
+def _prefiller() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="series-prefill")
+
+
+def prefill_token(email_key: str, signer: URLSafeTimedSerializer | None = None) -> str:
+    """What an alert's RSVP link carries (``?me=``) so the form fills in the subscriber's kept details."""
+    return (signer or _prefiller()).dumps(email_key)
+
+
+def key_from_link(signed: str) -> str | None:
+    """The address an alert's RSVP link was made for, within PREFILL_DAYS; else None."""
+    if not signed or len(signed) > 400:
+        return None
+    try:
+        key = _prefiller().loads(signed, max_age=PREFILL_DAYS * 86400)
+    except BadSignature:
+        return None
+    return key if isinstance(key, str) else None
 
 
 def unsubscribe_url(alert: CityAlert, signer: URLSafeSerializer | None = None) -> str:
@@ -123,18 +146,20 @@ def send_due(*, now: dt.datetime | None = None, limit: int = BATCH) -> int:
     # One rendering per event: each subscriber's copy differs only by its unsubscribe link.
     bodies: dict[int, tuple[str, str, str]] = {}
     sent = []
-    signer = _unsubscriber()
+    signer, prefiller = _unsubscriber(), _prefiller()
     for alert, event in due:
         if event.id not in bodies:
             subject = f"New in {event.city}: {event.title}"
-            text, html = mail.render_bodies(KIND, subject, event=event, city=event.city, rsvp_url=links.event_url(event),
+            text, html = mail.render_bodies(KIND, subject, event=event, city=event.city,
+                                            rsvp_url=f"{links.event_url(event)}?me={ME_MARK}",
                                             unsubscribe_url=UNSUBSCRIBE_MARK)  # fmt: skip
             bodies[event.id] = (subject, text, html)
         subject, text, html = bodies[event.id]
-        url = unsubscribe_url(alert, signer)
+        url, me = unsubscribe_url(alert, signer), prefill_token(alert.email_key, prefiller)
         message = mail.queue_rendered(
             to=alert.email, kind=KIND, subject=subject,
-            body_text=text.replace(UNSUBSCRIBE_MARK, url), body_html=html.replace(UNSUBSCRIBE_MARK, url),
+            body_text=text.replace(UNSUBSCRIBE_MARK, url).replace(ME_MARK, me),
+            body_html=html.replace(UNSUBSCRIBE_MARK, url).replace(ME_MARK, me),
             headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )  # fmt: skip
         sent.append((alert.id, event.id, message))

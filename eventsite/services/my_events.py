@@ -19,8 +19,20 @@ import json
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, Event, GuestInvitation, GuestSignIn, Rsvp, utcnow
-from eventsite.services import DomainError, ErrorCode, contacts, history, leads, links, mail, privacy, rsvps, tokens
+from eventsite.models import CheckIn, CityAlert, Event, GuestInvitation, GuestSignIn, Rsvp, utcnow
+from eventsite.services import (
+    DomainError,
+    ErrorCode,
+    contacts,
+    history,
+    kept_profiles,
+    leads,
+    links,
+    mail,
+    privacy,
+    rsvps,
+    tokens,
+)
 from eventsite.services.contacts.cards import ContactRow
 from eventsite.services.contacts.downloads import CSV_HEADER
 from eventsite.services.questions import answers_for_guest
@@ -190,9 +202,26 @@ def data_of(email_key: str) -> dict:
     invited = db.session.scalars(
         sa.select(GuestInvitation).where(GuestInvitation.email_key == email_key, GuestInvitation.rsvp_id.is_(None))
     )
+    kept = kept_profiles.of(email_key)
+    alerts_held = db.session.scalars(sa.select(CityAlert).where(CityAlert.email_key == email_key))
     return {
         "address": email_key,
         "exported_at": _iso(utcnow()),
+        "remembered_details": None
+        if kept is None
+        else {
+            "first_name": kept.first_name,
+            "last_name": kept.last_name,
+            "badge_name": kept.badge_name,
+            "pronouns": kept.pronouns,
+            "institution": kept.institution,
+            "training_level": kept.training_level,
+            "networking": kept.networking,
+            "updated_at": _iso(kept.updated_at),
+        },
+        "city_alerts": [
+            {"series": a.series.name, "city": a.city, "confirmed_at": _iso(a.confirmed_at)} for a in alerts_held
+        ],
         "rsvps": out,
         "invitations": [
             {"event": i.event.title, "status": i.status.value, "invited_at": _iso(i.created_at)} for i in invited
@@ -228,5 +257,7 @@ def delete_all(email_key: str, *, now: dt.datetime | None = None) -> int:
         privacy.delete_own_data(rsvp, now=now)
     db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.email_key == email_key))
     db.session.execute(sa.delete(GuestSignIn).where(GuestSignIn.email_key == email_key))
+    db.session.execute(sa.delete(CityAlert).where(CityAlert.email_key == email_key))
+    kept_profiles.forget(email_key)
     db.session.flush()
     return len(held)

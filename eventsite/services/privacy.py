@@ -32,7 +32,7 @@ from eventsite.models import (
     RsvpChange,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, badges, contacts, history, leads, rsvps
+from eventsite.services import DomainError, ErrorCode, badges, contacts, history, kept_profiles, leads, rsvps
 
 #: What an anonymised guest is called on the organizer's screens.
 ANONYMOUS_FIRST, ANONYMOUS_LAST = "Anonymised", "guest"
@@ -143,6 +143,7 @@ def delete_own_data(rsvp: Rsvp, *, now: dt.datetime | None = None) -> Deletion:
         raise DomainError("This RSVP's personal data has already been deleted.", ErrorCode.ALREADY_DELETED)
     event = rsvp.event
     cancelled = will_cancel(rsvp, now) and rsvps.cancel_rsvp(rsvp, actor="guest", now=now)
+    kept_profiles.forget(rsvp.email_key)  # the details kept for their next event go too
     anonymise_rsvp(rsvp, actor="guest", reason="deleted by the guest", now=now)
     return Deletion(event_title=event.title, event_slug=event.slug, cancelled=cancelled)
 

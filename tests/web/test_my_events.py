@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import sqlalchemy as sa
 import vobject
@@ -141,3 +142,42 @@ def test_asking_for_links_is_rate_limited_per_address(app, client):
     held = post_form(client, "/my", {"email": "maya@ucla.edu"})
     assert held.status_code == 429 and "Too many" in text(held)
     assert links_sent(app) == 5
+
+
+def test_remembered_details_fill_in_the_next_rsvp_from_my_events_and_go_with_a_deletion(app, client):
+    from eventsite.models import KeptProfile
+    from factories import guest_fields
+
+    with db_session(app):
+        first, second = make_event(title="Boston evening"), make_event(title="Chicago evening")
+        first_slug, second_slug = first.slug, second.slug
+    fields = guest_fields(first_name="Maya", last_name="Chen", email="maya@ucla.edu", institution="UCLA Orthopaedics",
+                          pronouns="she/her")  # fmt: skip
+    response = post_form(
+        client, f"/e/{first_slug}", {**fields, "remember": "y", "share_contact": "y", "share_email": "y"}
+    )
+    assert response.status_code == 302
+    stranger = app.test_client().get(f"/e/{second_slug}").get_data(as_text=True)
+    assert 'value="Maya"' not in stranger  # nobody else's form is filled in
+    sign_in(app, client)
+    page = client.get(f"/e/{second_slug}").get_data(as_text=True)
+    assert 'value="Maya"' in page and 'value="UCLA Orthopaedics"' in page and 'value="she/her"' in page
+    assert re.search(r'<input checked[^>]*name="share_contact"', page)  # the networking choices too
+    data = json.loads(client.get("/my/data.json").get_data(as_text=True))
+    assert data["remembered_details"]["institution"] == "UCLA Orthopaedics"
+    page = client.get("/my/delete").get_data(as_text=True)
+    client.post("/my/delete", data={"csrf_token": csrf_token(page)})
+    with db_session(app):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(KeptProfile)) == 0
+
+
+def test_an_alerts_rsvp_link_fills_in_the_kept_details_and_a_forged_one_does_not(app, client):
+    from eventsite.services import alerts, kept_profiles
+
+    with db_session(app):
+        event = make_event(title="Chicago evening")
+        rsvp = make_rsvp(event, first_name="Maya", email="maya@ucla.edu")
+        kept_profiles.remember(rsvp, {})
+        slug, me = event.slug, alerts.prefill_token("maya@ucla.edu")
+    assert 'value="Maya"' in client.get(f"/e/{slug}?me={me}").get_data(as_text=True)
+    assert 'value="Maya"' not in client.get(f"/e/{slug}?me={me[:-2]}xx").get_data(as_text=True)
