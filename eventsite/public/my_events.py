@@ -85,7 +85,7 @@ def my_events_page():
     query = request.args.get("q", "")[:100]
     return render_template(
         "public/my_events.html", address=key, rsvps=my_events.rsvps_of(key), met=my_events.contacts_of(key, query),
-        query=query, form=ConfirmForm(),
+        query=query, form=ConfirmForm(), again=my_events.coming_again(key),
     )  # fmt: skip
 
 

@@ -19,7 +19,18 @@ import json
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, CityAlert, Event, GuestInvitation, GuestSignIn, Rsvp, utcnow
+from eventsite.models import (
+    CheckIn,
+    CityAlert,
+    Event,
+    GuestInvitation,
+    GuestProfile,
+    GuestSignIn,
+    Rsvp,
+    RsvpStatus,
+    SavedContact,
+    utcnow,
+)
 from eventsite.services import (
     DomainError,
     ErrorCode,
@@ -261,3 +272,54 @@ def delete_all(email_key: str, *, now: dt.datetime | None = None) -> int:
     kept_profiles.forget(email_key)
     db.session.flush()
     return len(held)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComingAgain:
+    event: Event
+    name: str
+    institution: str
+    #: The earlier event where the guest saved their contact.
+    met_at: str
+
+
+def coming_again(email_key: str, *, now: dt.datetime | None = None) -> list[ComingAgain]:
+    """People the address saved as contacts at earlier events who are coming to one of its
+    upcoming events, when both agreed: they shared their card then, and they are listed in that
+    event's directory now (and the viewer's place there is confirmed)."""
+    now = now or utcnow()
+    mine = rsvps_of(email_key)
+    upcoming = [
+        r for r in mine if r.status == RsvpStatus.CONFIRMED and r.event.starts_at > now and r.event.directory_enabled
+    ]
+    if not upcoming:
+        return []
+    met = db.session.execute(
+        sa.select(Rsvp.email_key, Event.title, Event.id)
+        .join(SavedContact, SavedContact.contact_id == Rsvp.id)
+        .join(Event, Event.id == SavedContact.event_id)
+        .where(SavedContact.owner_id.in_([r.id for r in mine]), Rsvp.anonymised_at.is_(None))
+    ).all()
+    where_met = {}
+    for key, title, event_id in met:
+        where_met.setdefault(key, []).append((event_id, title))
+    if not where_met:
+        return []
+    found = db.session.execute(
+        sa.select(Rsvp)
+        .join(GuestProfile, GuestProfile.rsvp_id == Rsvp.id)
+        .where(
+            Rsvp.event_id.in_([r.event_id for r in upcoming]),
+            Rsvp.email_key.in_(list(where_met)),
+            Rsvp.email_key != email_key,
+            Rsvp.status == RsvpStatus.CONFIRMED,
+            GuestProfile.in_directory.is_(True),
+        )
+        .order_by(Rsvp.event_id, Rsvp.first_name)
+    ).scalars()
+    out = []
+    for rsvp in found:
+        earlier = [title for event_id, title in where_met[rsvp.email_key] if event_id != rsvp.event_id]
+        if earlier:
+            out.append(ComingAgain(rsvp.event, rsvp.badge_name or rsvp.first_name, rsvp.institution, earlier[0]))
+    return out

@@ -181,3 +181,31 @@ def test_an_alerts_rsvp_link_fills_in_the_kept_details_and_a_forged_one_does_not
         slug, me = event.slug, alerts.prefill_token("maya@ucla.edu")
     assert 'value="Maya"' in client.get(f"/e/{slug}?me={me}").get_data(as_text=True)
     assert 'value="Maya"' not in client.get(f"/e/{slug}?me={me[:-2]}xx").get_data(as_text=True)
+
+
+def test_people_met_before_who_are_listed_at_an_upcoming_event_show_as_coming_again(app, client):
+    with db_session(app):
+        boston = make_event(title="Boston evening", days_ahead=-30)
+        chicago = make_event(title="Chicago evening", days_ahead=30)
+        me_before = make_rsvp(
+            boston, first_name="Maya", email="maya@ucla.edu", now=boston.starts_at - dt.timedelta(days=9)
+        )
+        omar_before = make_rsvp(
+            boston, first_name="Omar", email="omar@example.org", now=boston.starts_at - dt.timedelta(days=9)
+        )
+        lina_before = make_rsvp(
+            boston, first_name="Lina", email="lina@example.org", now=boston.starts_at - dt.timedelta(days=9)
+        )
+        for other in (omar_before, lina_before):
+            contacts.update_preferences(other, share_contact=True)
+            contacts.save_contact(me_before, other)
+        make_rsvp(chicago, first_name="Maya", email="maya@ucla.edu")
+        omar = make_rsvp(chicago, first_name="Omar", email="omar@example.org", institution="Rush")
+        contacts.update_preferences(omar, in_directory=True)
+        make_rsvp(chicago, first_name="Lina", email="lina@example.org")  # coming, but not listed
+    sign_in(app, client)
+    page = text(client.get("/my/events"))
+    assert "People you met, coming again" in page
+    assert "Omar" in page and "Coming to Chicago evening · you met at Boston evening" in page
+    section = page.split("People you met, coming again", 1)[1].split("People you met (", 1)[0]
+    assert "Lina" not in section
