@@ -7,7 +7,7 @@ from eventsite.admin.common import actor
 from eventsite.admin.people_forms import RetentionForm
 from eventsite.auth.gates import Permission, event_gate, permission_required
 from eventsite.extensions import db
-from eventsite.models import Event
+from eventsite.models import Event, TrainingLevel
 from eventsite.services import events, invitations, people, privacy
 from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
 
@@ -22,6 +22,9 @@ def people_list():
         page=people.people_page(filters),
         sorts=people.SORTS,
         shows=people.SHOWS,
+        seen=people.SEEN,
+        cities=people.cities(),
+        levels=list(TrainingLevel),
         retention=privacy.settings().retention_days,
         upcoming=events.invitable_events(),
     )

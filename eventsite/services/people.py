@@ -26,7 +26,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from eventsite.extensions import db
-from eventsite.models import CheckIn, Event, EventStatus, FeedbackReceipt, Rsvp, RsvpStatus, utcnow
+from eventsite.models import (
+    CheckIn,
+    CityAlert,
+    Event,
+    EventStatus,
+    FeedbackReceipt,
+    Rsvp,
+    RsvpStatus,
+    TrainingLevel,
+    utcnow,
+)
 from eventsite.services.guest_list import Paged, unicode_lower
 from eventsite.services.invitations import Invitee
 from eventsite.services.spreadsheets import neutralise
@@ -105,7 +115,8 @@ class PersonRow:
 
 
 SHOWS = {
-    "all": "Everyone",
+    "all": "Everyone (RSVPed)",
+    "attended": "Came at least once",
     "returning": "Came to 2+ events",
     "no_shows": "With a no-show",
     "never_attended": "Never checked in",
@@ -136,6 +147,10 @@ def _sort_columns(sort: str, agg, latest) -> tuple:
     }[sort]
 
 
+#: "Last seen" choices: an event of theirs started within this many days.
+SEEN = {"180": "In the last 6 months", "365": "In the last year", "730": "In the last 2 years"}
+
+
 @dataclasses.dataclass(frozen=True)
 class PeopleFilter:
     """What the organizer asked the People page for; built from query arguments, never trusted."""
@@ -145,6 +160,12 @@ class PeopleFilter:
     sort: str = "name"
     descending: bool = False
     page: int = 1
+    #: Replied to an event in this city (issue 17: invite past guests of a city).
+    city: str = ""
+    #: Their newest RSVP's training level (a TrainingLevel value).
+    level: str = ""
+    #: A SEEN key: their last event started within that many days.
+    seen: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "PeopleFilter":
@@ -154,17 +175,21 @@ class PeopleFilter:
         except ValueError:
             page = 1
         show, sort = args.get("show", "all"), args.get("sort", "name")
+        level, seen = args.get("level", ""), args.get("seen", "")
         return cls(
             q=" ".join(args.get("q", "").split())[:200],
             show=show if show in SHOWS else "all",
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
             page=page,
+            city=" ".join(args.get("city", "").split())[:100],
+            level=level if level in {lv.value for lv in TrainingLevel} else "",
+            seen=seen if seen in SEEN else "",
         )
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q) or self.show != "all"
+        return bool(self.q or self.city or self.level or self.seen) or self.show != "all"
 
     def args(self, **changes) -> dict[str, str | int]:
         """Query arguments that reproduce this filter (defaults left out), with ``changes`` applied."""
@@ -180,6 +205,9 @@ class PeopleFilter:
             out["dir"] = "desc"
         if values.page > 1:
             out["page"] = values.page
+        for name in ("city", "level", "seen"):
+            if getattr(values, name):
+                out[name] = getattr(values, name)
         return out
 
 
@@ -232,6 +260,16 @@ def _people_query(f: PeopleFilter, now: dt.datetime):
         query = query.where(agg.c.no_shows >= 1)
     elif f.show == "never_attended":
         query = query.where(agg.c.attended == 0)
+    elif f.show == "attended":
+        query = query.where(agg.c.attended >= 1)
+    if f.city:
+        query = query.where(
+            agg.c.key.in_(sa.select(Rsvp.email_key).join(Event, Event.id == Rsvp.event_id).where(Event.city == f.city))
+        )
+    if f.level:
+        query = query.where(latest.training_level == TrainingLevel(f.level))
+    if f.seen:
+        query = query.where(agg.c.last_event_at >= now - dt.timedelta(days=int(f.seen)))
     keys = [*_sort_columns(f.sort, agg, latest), latest.id]
     return query.order_by(*(key.desc() if f.descending else key.asc() for key in keys))
 
@@ -412,8 +450,15 @@ def invitees(f: PeopleFilter, rsvp_ids: Iterable[int] | None = None, *, now: dt.
     ids = [row.rsvp_id for row in db.session.execute(_people_query(f, now or utcnow()))
            if picked is None or row.rsvp_id in picked][:MAX_INVITEES]  # fmt: skip
     found = {r.id: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(ids)))} if ids else {}
+    # An address the outbox gave up on (a city alert that bounced) gets no invitation either.
+    bounced = set(db.session.scalars(sa.select(CityAlert.email_key).where(CityAlert.suppressed_at.is_not(None))))
     return [
         Invitee(r.email, r.first_name, r.last_name, r.institution, r.training_level.value)
         for r in (found[i] for i in ids)
-        if r.email and r.anonymised_at is None
+        if r.email and r.anonymised_at is None and r.email_key not in bounced
     ]
+
+
+def cities() -> list[str]:
+    """Every city an event was held in (the People page's city filter)."""
+    return list(db.session.scalars(sa.select(Event.city).distinct().order_by(Event.city)))

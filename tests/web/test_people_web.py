@@ -226,3 +226,39 @@ def test_past_guests_are_invited_from_the_people_page_ticked_or_all_matching(app
     assert "Tick the people to invite first" in page_text(admin.get(reply.headers["Location"]).get_data(as_text=True))
     activity = page_text(admin.get(f"/admin/events/{winter_id}/activity").get_data(as_text=True))
     assert "Invited people from the People page" in activity
+
+
+def test_past_guests_are_chosen_by_city_level_and_last_seen_and_an_address_that_bounced_is_skipped(app, client):
+    from eventsite.models import CityAlert, GuestInvitation, utcnow
+    from factories import make_organizer
+    from helpers import sign_in
+
+    with db_session(app):
+        make_organizer()
+        boston = make_event(city="Boston", days_ahead=-60)
+        old = make_event(city="Boston", days_ahead=-500)
+        chicago = make_event(city="Chicago", days_ahead=-30)
+        before = dt.timedelta(days=9)
+        make_rsvp(boston, email="b-pgy2@example.org", training_level="pgy2", now=boston.starts_at - before)
+        make_rsvp(boston, email="b-pgy4@example.org", training_level="pgy4", now=boston.starts_at - before)
+        make_rsvp(boston, email="bounced@example.org", training_level="pgy2", now=boston.starts_at - before)
+        make_rsvp(old, email="long-ago@example.org", training_level="pgy2", now=old.starts_at - before)
+        make_rsvp(chicago, email="c-pgy2@example.org", training_level="pgy2", now=chicago.starts_at - before)
+        db.session.add(CityAlert(email="bounced@example.org", email_key="bounced@example.org", series_id=boston.series_id,
+                                 city="Boston", suppressed_at=utcnow()))  # fmt: skip
+        target = make_event(city="Boston", title="Boston again", days_ahead=40)
+        target_id = target.id
+    sign_in(client, "organizer@example.org")
+    page = page_text(client.get("/admin/people?city=Boston&level=pgy2&seen=365").get_data(as_text=True))
+    assert "of 2 people matching" in page and "Invite all 2 matching" in page
+    assert "b-pgy2@example.org" in page and "long-ago@example.org" not in page and "c-pgy2@example.org" not in page
+    html = client.get("/admin/people?city=Boston&level=pgy2&seen=365").get_data(as_text=True)
+    response = client.post("/admin/people/invite", data={"csrf_token": csrf_token(html), "city": "Boston",
+                                                         "level": "pgy2", "seen": "365", "event_id": str(target_id),
+                                                         "selection": "all"})  # fmt: skip
+    assert response.status_code == 302
+    with db_session(app):
+        invited = db.session.scalars(
+            sa.select(GuestInvitation.email).where(GuestInvitation.event_id == target_id)
+        ).all()
+        assert invited == ["b-pgy2@example.org"]
