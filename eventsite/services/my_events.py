@@ -298,7 +298,11 @@ def coming_again(email_key: str, *, now: dt.datetime | None = None) -> list[Comi
         sa.select(Rsvp.email_key, Event.title, Event.id)
         .join(SavedContact, SavedContact.contact_id == Rsvp.id)
         .join(Event, Event.id == SavedContact.event_id)
-        .where(SavedContact.owner_id.in_([r.id for r in mine]), Rsvp.anonymised_at.is_(None))
+        .where(
+            SavedContact.owner_id.in_([r.id for r in mine]),
+            Rsvp.anonymised_at.is_(None),
+            Event.starts_at < now,  # met: at an evening that took place
+        )
     ).all()
     where_met = {}
     for key, title, event_id in met:
