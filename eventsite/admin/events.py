@@ -44,7 +44,7 @@ def new_event():
     form = EventForm().offer_series(series.all_series())
     if form.validate_on_submit():
         fields = {**form.when_fields(), **form.service_fields(), "local_deadline": form.local_deadline.data}
-        event = attempt(form, events.create_event, slug=_slug(form), **fields)
+        event = attempt(form, events.create_event, slug=_slug(form), like_series=form.like_series.data, **fields)
         if event is not REFUSED:
             flash("Draft created. Preview it, then publish when ready.")
             return redirect(url_for("admin.event_dashboard", event_id=event.id))

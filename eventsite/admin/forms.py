@@ -67,6 +67,11 @@ class WhenFields:
 class EventForm(Form, WhenFields, VenueFields):
     title = StringField("Title", validators=[DataRequired("Please give the event a title."), Length(max=200)])
     series_id = SelectField("Series", coerce=int, validators=[Optional()])
+    like_series = BooleanField(
+        "Start from the series' latest event",
+        default=True,
+        description="Its guest categories, RSVP questions and feedback form come along (you can change them after).",
+    )
     slug = StringField(
         "Web address",
         description="The public page is /e/<this>. Suggested from city and date; lower-case letters, digits and hyphens.",

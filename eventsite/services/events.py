@@ -167,10 +167,13 @@ def create_event(
     local_deadline: dt.datetime | None = None,
     status: EventStatus = EventStatus.DRAFT,
     default_categories: bool = True,
+    like_series: bool = False,
     **fields,
 ) -> Event:
     """Create an event from wall-clock times (naive, read in ``timezone``) and EVENT_FIELDS,
     with the series' default feedback form and (``default_categories``) guest categories.
+    ``like_series``: the guest categories, RSVP questions and feedback form are those of the
+    series' latest event instead (a series' own defaults), when it has one.
 
     Raises DomainError ``bad_timezone``, ``end_before_start``, ``deadline_after_start``,
     ``bad_slug``, ``slug_taken``, each with the form field it belongs to.
@@ -182,8 +185,13 @@ def create_event(
     db.session.add(event)
     db.session.flush()
 
+    latest = series.latest_event(event.series_id, other_than=event.id) if like_series else None
     feedback.create_default_form(event)
-    if default_categories:
+    if latest is not None:
+        categories.copy_to(latest, event)
+        feedback.copy_form(latest, event)
+        questions.copy_to(latest, event)
+    elif default_categories:
         categories.add_defaults(event)
     return event
 

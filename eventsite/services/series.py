@@ -72,6 +72,16 @@ def grouped(events: list[Event]) -> list[tuple[Series, list[tuple[str, list[Even
     return [(s, list(cities.items())) for s, cities in sorted(out.values(), key=lambda item: item[0].id)]
 
 
+def latest_event(series_id: int, *, other_than: int | None = None) -> Event | None:
+    """The series' most recent event (by start): what a new event of the series starts from."""
+    return db.session.scalar(
+        sa.select(Event)
+        .where(Event.series_id == series_id, Event.id != (other_than or 0))
+        .order_by(Event.starts_at.desc())
+        .limit(1)
+    )
+
+
 def by_slug(slug: str) -> Series | None:
     return db.session.scalar(sa.select(Series).where(Series.slug == slug))
 

@@ -138,3 +138,22 @@ def test_the_event_page_offers_add_to_calendar_before_rsvping(app, client):
     ics = client.get(f"/e/{slug}/event.ics?download=1")
     assert ics.mimetype == "text/calendar" and "attachment" in ics.headers["Content-Disposition"]
     assert "Boston evening" in ics.get_data(as_text=True)
+
+
+def test_a_new_event_starts_from_the_series_latest_event(app_ctx):
+    from eventsite.services import categories, feedback, questions
+
+    first = make_event(city="Boston")
+    categories.save(first, categories.CategoryFields(name="Medical students", capacity=5, policy=categories.CategoryPolicy.OPEN,
+                                                     badge_role=None, badge_label="", training_levels=["medical_student"],
+                                                     email_domains="", other_domains_ask=True))  # fmt: skip
+    questions.add_question(first, "short_text", questions.QuestionFields(prompt="Your subspecialty interest?"))
+    start = first.local_starts_at.replace(tzinfo=None) + dt.timedelta(days=90)
+    fields = dict(title="Denver", slug="denver-new", local_start=start, local_end=start + dt.timedelta(hours=2),
+                  timezone="America/Denver", venue_name="V", street_address="1 Main", city="Denver")  # fmt: skip
+    like = events.create_event(like_series=True, **fields)
+    assert "Medical students" in [c.name for c in categories.of_event(like)]
+    assert [q.prompt for q in questions.of_event(like)] == ["Your subspecialty interest?"]
+    assert [q.key for q in feedback.get_form(like).questions] == [q.key for q in feedback.get_form(first).questions]
+    plain = events.create_event(**{**fields, "slug": "denver-plain"})
+    assert "Medical students" not in [c.name for c in categories.of_event(plain)]
