@@ -3,7 +3,7 @@
 import logging
 
 import sqlalchemy.exc
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -60,6 +60,13 @@ def _discard_transaction() -> None:
         db.session.remove()
 
 
+#: The 503 page when the database connection broke during the COMMIT itself (web.commit).
+UNKNOWN_OUTCOME = (
+    "We couldn't confirm whether this was saved: the connection to our database broke just as it was being "
+    "saved. Please wait a moment and check before sending it again (sending an RSVP again never makes a second one)."
+)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
@@ -84,7 +91,10 @@ def init_app(app: Flask) -> None:
     def _db_unavailable(exc):
         _discard_transaction()
         log.warning("database unavailable: %s", str(getattr(exc, "orig", None) or exc).splitlines()[0])
-        response = make_response(render_error(ServiceUnavailable.code, code="database_busy"))
+        unknown = g.get("commit_outcome_unknown", False)
+        response = make_response(
+            render_error(ServiceUnavailable.code, UNKNOWN_OUTCOME if unknown else None, code="database_busy")
+        )
         response.headers["Retry-After"] = "5"
         return response
 

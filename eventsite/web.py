@@ -4,7 +4,8 @@ flash), and answer a form page with the status its state calls for."""
 
 from collections.abc import Callable
 
-from flask import abort, flash, render_template
+import sqlalchemy.exc
+from flask import abort, flash, g, render_template
 
 from eventsite.extensions import db
 from eventsite.forms import form_error
@@ -32,8 +33,20 @@ def saved(call: Callable, *args, **kwargs):
     except DomainError:
         db.session.rollback()
         raise
-    db.session.commit()
+    commit()
     return result
+
+
+def commit() -> None:
+    """Commit; a connection lost during the COMMIT itself leaves its outcome unknown (the server
+    may have committed before the reply was lost), which the error page then says
+    (``errors._db_unavailable``) instead of "nothing was saved"."""
+    try:
+        db.session.commit()
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.DisconnectionError):
+        if db.session.get_bind().dialect.name != "sqlite":  # SQLite's failed COMMIT committed nothing
+            g.commit_outcome_unknown = True
+        raise
 
 
 def attempt(form, call: Callable, *args, **kwargs):

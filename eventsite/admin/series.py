@@ -19,12 +19,26 @@ class SeriesForm(Form):
         "Description", description="Optional; shown on the public home page above its events.",
         validators=[Optional(), Length(max=1000)],
     )  # fmt: skip
+    extra_cities = TextAreaField(
+        "More cities for alerts",
+        description="One per line: cities guests may ask alerts for before the series has been there.",
+        validators=[Optional(), Length(max=3000)],
+    )
+
+    def fill(self, row: Series) -> "SeriesForm":
+        self.name.data, self.description.data = row.name, row.description
+        self.extra_cities.data = "\n".join(row.extra_cities or [])
+        return self
 
 
 def _page(new: SeriesForm | None = None, shown: tuple[int, SeriesForm] | None = None):
     counts = dict(db.session.execute(sa.select(Event.series_id, sa.func.count()).group_by(Event.series_id)).all())
     rows = [
-        (s, counts.get(s.id, 0), shown[1] if shown and shown[0] == s.id else SeriesForm(prefix=f"s{s.id}", obj=s))
+        (
+            s,
+            counts.get(s.id, 0),
+            shown[1] if shown and shown[0] == s.id else SeriesForm(prefix=f"s{s.id}", formdata=None).fill(s),
+        )
         for s in series.all_series()
     ]
     new = new or SeriesForm(prefix="new", formdata=None)
@@ -38,7 +52,10 @@ def series_list():
     form = SeriesForm(prefix="new")
     if (
         form.validate_on_submit()
-        and attempt(form, series.save, form.name.data, form.description.data or "") is not REFUSED
+        and attempt(
+            form, series.save, form.name.data, form.description.data or "", extra_cities=form.extra_cities.data or ""
+        )
+        is not REFUSED
     ):
         flash(f"Series “{form.name.data.strip()}” added. Choose it in an event's settings.")
         return redirect(url_for("admin.series_list"))
@@ -50,7 +67,18 @@ def series_list():
 def edit_series(series_id: int):
     row = db.get_or_404(Series, series_id)
     form = SeriesForm(prefix=f"s{row.id}")
-    if form.validate() and attempt(form, series.save, form.name.data, form.description.data or "", row) is not REFUSED:
+    if (
+        form.validate()
+        and attempt(
+            form,
+            series.save,
+            form.name.data,
+            form.description.data or "",
+            row,
+            extra_cities=form.extra_cities.data or "",
+        )
+        is not REFUSED
+    ):
         flash("Series saved.")
         return redirect(url_for("admin.series_list"))
     return _page(shown=(series_id, form))

@@ -14,6 +14,9 @@ class Series(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
     description: Mapped[str] = mapped_column(sa.String(1000), default="")
+    #: Cities guests may ask alerts for before the series has been there (issue 17), besides
+    #: the cities of its events.
+    extra_cities: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     def __repr__(self) -> str:
         return f"<Series {self.id} {self.slug}>"

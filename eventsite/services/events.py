@@ -188,6 +188,8 @@ def create_event(
     latest = series.latest_event(event.series_id, other_than=event.id) if like_series else None
     feedback.create_default_form(event)
     if latest is not None:
+        if "reminder_enabled" not in fields:  # the series' reminder habit, unless the form said
+            event.reminder_enabled, event.reminder_hours_before = latest.reminder_enabled, latest.reminder_hours_before
         categories.copy_to(latest, event)
         feedback.copy_form(latest, event)
         questions.copy_to(latest, event)

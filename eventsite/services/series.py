@@ -33,9 +33,10 @@ def _slug(name: str) -> str:
     return slugify(name)[:120]
 
 
-def save(name: str, description: str = "", series: Series | None = None) -> Series:
-    """Add a series, or rename and describe one. Raises ``bad_label`` (field name) for an empty
-    name and ``name_taken`` (field name) for one in use."""
+def save(name: str, description: str = "", series: Series | None = None, extra_cities: str = "") -> Series:
+    """Add a series, or rename and describe one; ``extra_cities``: one per line, cities guests
+    may ask alerts for before the series has been there. Raises ``bad_label`` (field name) for
+    an empty name and ``name_taken`` (field name) for one in use."""
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
         raise DomainError("Give the series a name (up to 120 characters).", ErrorCode.BAD_LABEL, "name")
@@ -49,6 +50,8 @@ def save(name: str, description: str = "", series: Series | None = None) -> Seri
         series = Series(name=name, slug=slug)
         db.session.add(series)
     series.name, series.description = name, (description or "").strip()[:1000]
+    cities_given = [" ".join(line.split())[:100] for line in (extra_cities or "").splitlines()]
+    series.extra_cities = list(dict.fromkeys(c for c in cities_given if c))[:50]
     db.session.flush()
     return series
 
@@ -108,6 +111,7 @@ def feed_events(row: Series, city_slug: str | None = None, *, now: dt.datetime |
 
 
 def cities(row: Series) -> list[tuple[str, str]]:
-    """(city, its slug in feed URLs) for every city the series has visited, by name."""
+    """(city, its slug in feed URLs) for every city the series has visited, and those its
+    organizers added for alerts, by name."""
     names = db.session.scalars(sa.select(Event.city).where(Event.series_id == row.id).distinct()).all()
-    return sorted({(name, _slug(name)) for name in names})
+    return sorted({(name, _slug(name)) for name in [*names, *(row.extra_cities or [])]})

@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('slug', sa.String(length=120), nullable=False),
     sa.Column('description', sa.String(length=1000), nullable=False),
+    sa.Column('extra_cities', sa.JSON(), nullable=False, server_default='[]'),
     sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_series')),

@@ -94,3 +94,17 @@ def test_signing_up_needs_a_city_and_is_rate_limited_per_address(app, client):
         assert subscribe(client, series_id, "maya@ucla.edu", "Boston").status_code == 302
     held = subscribe(client, series_id, "maya@ucla.edu", "Boston")
     assert held.status_code == 429 and "Too many" in text(held)
+
+
+def test_organizers_add_cities_the_series_has_not_visited_yet(app, client):
+    from eventsite.models import Series
+    from eventsite.services import series
+
+    series_id, _ = visited(app)
+    with db_session(app):
+        row = db.session.get(Series, series_id)
+        series.save(row.name, row.description, row, extra_cities="Denver\n  \nDenver\nSeattle")
+    home = text(client.get("/"))
+    assert "Denver" in home and "Seattle" in home
+    assert subscribe(client, series_id, "maya@ucla.edu", "Denver").status_code == 302
+    assert subscribe(client, series_id, "maya@ucla.edu", "Atlantis").status_code == 422
