@@ -90,25 +90,24 @@ def run_jobs() -> JobReport:
     )
 
 
-def _send_city_alerts() -> int:
-    """Queue the city alerts that are due, a committed batch at a time."""
+def _in_batches(step, size: int) -> int:
+    """Run ``step`` (it handles at most ``size`` rows) as committed batches until one comes back
+    short; returns how many rows were handled in all."""
     total = 0
     while True:
         with writing():
-            done = alerts.send_due()
+            done = step()
             db.session.commit()
         total += done
-        if done < alerts.BATCH:
+        if done < size:
             return total
+
+
+def _send_city_alerts() -> int:
+    """Queue the city alerts that are due, a committed batch at a time."""
+    return _in_batches(alerts.send_due, alerts.BATCH)
 
 
 def _apply_retention() -> int:
     """Anonymise past events' guests beyond the retention period, a committed batch at a time."""
-    total = 0
-    while True:
-        with writing():
-            done = privacy.apply_retention_batch()
-            db.session.commit()
-        total += done
-        if done < privacy.RETENTION_BATCH:
-            return total
+    return _in_batches(privacy.apply_retention_batch, privacy.RETENTION_BATCH)
