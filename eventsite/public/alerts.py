@@ -22,8 +22,9 @@ class AlertForm(Form):
         validators=[Optional()],
     )  # fmt: skip
 
-    def offer(self, row: Series, ticked: str | None = None) -> "AlertForm":
-        self.cities.choices = [(name, name) for name, _ in series.cities(row)]
+    def offer(self, row: Series, ticked: str | None = None, cities: list[tuple[str, str]] | None = None) -> "AlertForm":
+        """The series' cities as choices (``cities``: ``series.cities(row)`` when the caller read them)."""
+        self.cities.choices = [(name, name) for name, _ in (cities if cities is not None else series.cities(row))]
         if ticked and not self.is_submitted():
             self.cities.data = [ticked]
         return self
@@ -31,9 +32,10 @@ class AlertForm(Form):
 
 def alert_box(row: Series | None, ticked: str | None = None) -> dict | None:
     """What templates/public/_alerts_form.html needs for ``row``'s alerts, or None without cities."""
-    if row is None or not series.cities(row):
+    cities = series.cities(row) if row is not None else []
+    if not cities:
         return None
-    return {"series": row, "form": AlertForm(formdata=None).offer(row, ticked)}
+    return {"series": row, "form": AlertForm(formdata=None).offer(row, ticked, cities)}
 
 
 @bp.post("/alerts/<int:series_id>")

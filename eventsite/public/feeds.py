@@ -22,9 +22,11 @@ def _calendar(body: bytes, filename: str, *, inline: bool) -> Response:
 @bp.get("/series/<series_slug>/<city>.ics")
 def series_feed(series_slug: str, city: str | None = None):
     row = series.by_slug(series_slug)
-    if row is None or (city is not None and city not in {s for _, s in series.cities(row)}):
+    place = None
+    if row is not None and city is not None:
+        place = next((name for name, s in series.cities(row) if s == city), None)
+    if row is None or (city is not None and place is None):
         abort(404)
-    place = next((name for name, s in series.cities(row) if s == city), None)
     body = calendar.feed_ics(
         series.feed_events(row, city), name=f"{row.name}{f' · {place}' if place else ''}",
         url_of=links.event_url, base_url=links.base_url(),

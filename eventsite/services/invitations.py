@@ -6,10 +6,8 @@ image in the e-mail, off by default), replied (with the RSVP's status), can't co
 outbox gave up), reminded. One reminder goes to those who have not answered on the date the
 organizers chose; it carries a second link, and the first one keeps working."""
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import re
 
 import sqlalchemy as sa
@@ -31,7 +29,7 @@ from eventsite.models import (
 )
 from eventsite.services import DomainError, ErrorCode, categories, links, mail, rsvps, tokens
 from eventsite.services.guest_details import GuestDetails
-from eventsite.services.spreadsheets import local_iso, neutralise
+from eventsite.services.spreadsheets import csv_text, local_iso
 
 #: At most this many people in one paste.
 MAX_AT_ONCE = 5000
@@ -354,9 +352,5 @@ CSV_COLUMNS = (
 def invitations_csv(event: Event, ids: list[int] | None = None) -> str:
     """The event's invitations (only ``ids``, when given) as CSV text with a BOM, formula-safe."""
     rows = [i for i in of_event(event) if ids is None or i.id in set(ids)]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header for header, _ in CSV_COLUMNS])
-    for invitation in rows:
-        writer.writerow([neutralise(cell(invitation, event.tz)) for _, cell in CSV_COLUMNS])
-    return "\ufeff" + out.getvalue()
+    return csv_text([header for header, _ in CSV_COLUMNS],
+                    ([cell(i, event.tz) for _, cell in CSV_COLUMNS] for i in rows))  # fmt: skip

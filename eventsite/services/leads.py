@@ -13,10 +13,8 @@ when that guest chose "Vendors may save my contact", the guest becomes one of th
   removes them from every vendor's leads and from lead e-mails not sent yet.
 """
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 
 import sqlalchemy as sa
 
@@ -40,7 +38,7 @@ from eventsite.services import DomainError, ErrorCode, links, mail, vendors
 from eventsite.services.contacts.cards import MAX_NOTE, Card, ContactRow, find_badge
 from eventsite.services.contacts.downloads import vcard
 from eventsite.services.contacts.opt_ins import get_profile
-from eventsite.services.spreadsheets import neutralise
+from eventsite.services.spreadsheets import csv_text, local_iso
 
 NOT_SHARED = "This guest hasn't chosen to share with vendors."
 #: The leads e-mail goes to representatives this long after the event ends (not later than UNTIL).
@@ -205,17 +203,12 @@ CSV_HEADER = (
 
 def leads_csv(row: EventVendor, leads: list[LeadRow]) -> str:
     """The leads as CSV (BOM, RFC 4180, CRLF), every cell formula-safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
     tz = row.event.tz
-    for r in leads:
-        c = r.card
-        cells = (c.full_name, c.badge_name, c.institution, c.email, c.phone, r.interest,
-                 r.rating.label if r.rating else "", r.note, r.taken_by,
-                 r.saved_at.astimezone(tz).isoformat(timespec="seconds"))  # fmt: skip
-        writer.writerow([neutralise(cell) for cell in cells])
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(CSV_HEADER, (
+        (r.card.full_name, r.card.badge_name, r.card.institution, r.card.email, r.card.phone, r.interest,
+         r.rating.label if r.rating else "", r.note, r.taken_by, local_iso(r.saved_at, tz))
+        for r in leads
+    ))  # fmt: skip
 
 
 def download_name(row: EventVendor, extension: str) -> str:

@@ -10,10 +10,8 @@
   through the per-event deletion (``privacy.delete_own_data``) so nothing is left behind.
 """
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import json
 
 import sqlalchemy as sa
@@ -45,9 +43,9 @@ from eventsite.services import (
     tokens,
 )
 from eventsite.services.contacts.cards import ContactRow
-from eventsite.services.contacts.downloads import CSV_HEADER
+from eventsite.services.contacts.downloads import CSV_HEADER, card_cells
 from eventsite.services.questions import answers_for_guest
-from eventsite.services.spreadsheets import neutralise
+from eventsite.services.spreadsheets import csv_text
 
 LINK_LIFETIME = dt.timedelta(minutes=30)
 KIND = "my_events_link"
@@ -156,15 +154,8 @@ def contacts_vcard(met: list[MetAt]) -> str:
 
 
 def contacts_csv(met: list[MetAt]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(("Event", *CSV_HEADER))
-    for m in met:
-        c = m.row.card
-        cells = (m.event.title, c.full_name, c.badge_name, c.institution, c.level, c.email, c.phone, c.url, m.row.note,
-                 m.row.saved_at.astimezone(m.event.tz).isoformat(timespec="seconds"))  # fmt: skip
-        writer.writerow([neutralise(cell) for cell in cells])
-    return "\ufeff" + buffer.getvalue()
+    """The contacts across events as one CSV: the event, then each card's cells."""
+    return csv_text(("Event", *CSV_HEADER), ((m.event.title, *card_cells(m.row, m.event)) for m in met))
 
 
 # --- Everything we hold, and deleting it ------------------------------------------------------------------
@@ -246,16 +237,14 @@ def data_json(email_key: str) -> str:
 
 def data_csv(email_key: str) -> str:
     """One row per RSVP: the event and the details given (the JSON holds the rest)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     header = ("Event", "Starts", "Status", *RSVP_FIELDS, "Training level", "Category", "Answers")
-    writer.writerow(header)
+    rows = []
     for item in data_of(email_key)["rsvps"]:
         answers = "; ".join(f"{a['question']}: {a['answer']}" for a in item["answers"])
         cells = (item["event"]["title"], item["event"]["starts_at"], item["status"],
                  *(item[name] for name in RSVP_FIELDS), item["training_level"], item["category"], answers)  # fmt: skip
-        writer.writerow([neutralise(str(cell or "")) for cell in cells])
-    return "\ufeff" + buffer.getvalue()
+        rows.append([str(cell or "") for cell in cells])
+    return csv_text(header, rows)
 
 
 def delete_all(email_key: str, *, now: dt.datetime | None = None) -> int:

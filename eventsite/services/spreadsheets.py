@@ -1,6 +1,9 @@
 """What every CSV we hand out shares: cells a spreadsheet cannot run as formulas, and a
 csv.writer target that gives each line back (for streaming)."""
 
+import csv
+import io
+
 
 def local_iso(value, tz) -> str:
     """A moment as ISO 8601 in the event's zone, with its offset ("" for none): how every CSV
@@ -17,6 +20,16 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_text(header, rows) -> str:
+    """A whole CSV file as text: a BOM (Excel reads UTF-8), RFC 4180 quoting, CRLF line ends,
+    every cell formula-safe (``neutralise``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    return "\ufeff" + out.getvalue()
 
 
 class Line:

@@ -1,12 +1,9 @@
 """A guest's saved contacts as files: vCard 4.0 for address books and CSV for spreadsheets."""
 
-import csv
-import io
-
 from eventsite.models import Event
 from eventsite.services import tokens
 from eventsite.services.contacts.cards import ContactRow
-from eventsite.services.spreadsheets import neutralise
+from eventsite.services.spreadsheets import csv_text, local_iso
 
 
 def _text(value: str) -> str:
@@ -66,17 +63,16 @@ def vcard(rows: list[ContactRow], *, event: Event, uid_scope: str = "vcard") -> 
 CSV_HEADER = ("Name", "Badge name", "Program", "Training level", "E-mail", "Phone", "Profile link", "Note", "Saved at")
 
 
+def card_cells(row: ContactRow, event: Event) -> tuple:
+    """One saved contact's CSV cells, under CSV_HEADER."""
+    c = row.card
+    return (c.full_name, c.badge_name, c.institution, c.level, c.email, c.phone, c.url, row.note,
+            local_iso(row.saved_at, event.tz))  # fmt: skip
+
+
 def contacts_csv(rows: list[ContactRow], *, event: Event) -> str:
     """The contacts as CSV (BOM, RFC 4180 quoting, CRLF), formula-safe like the guest list."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    for row in rows:
-        c = row.card
-        cells = (c.full_name, c.badge_name, c.institution, c.level, c.email, c.phone, c.url, row.note,
-                 row.saved_at.astimezone(event.tz).isoformat(timespec="seconds"))  # fmt: skip
-        writer.writerow([neutralise(cell) for cell in cells])
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(CSV_HEADER, (card_cells(row, event) for row in rows))
 
 
 def vcard_filename(event: Event) -> str:
