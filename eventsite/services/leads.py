@@ -34,7 +34,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, links, mail, vendors
+from eventsite.services import DomainError, ErrorCode, events, links, mail, vendors
 from eventsite.services.contacts.cards import MAX_NOTE, Card, ContactRow, find_badge
 from eventsite.services.contacts.downloads import vcard
 from eventsite.services.contacts.opt_ins import get_profile
@@ -212,11 +212,7 @@ def leads_csv(row: EventVendor, leads: list[LeadRow]) -> str:
 
 
 def download_name(row: EventVendor, extension: str) -> str:
-    return f"leads-{_slug(row.name)}-{row.event.slug}.{extension}"
-
-
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")[:40] or "vendor"
+    return f"leads-{events.slugify(row.name)[:40]}-{row.event.slug}.{extension}"
 
 
 # --- The guest's side -----------------------------------------------------------------------------
