@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     database.configure_engine(app)
+    database.release_sessions(app)  # after db.init_app, so its teardown runs first
     jobs.init_app(app)
 
     app.extensions["eventsite.login_throttle"] = LoginThrottle(

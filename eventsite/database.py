@@ -15,7 +15,7 @@ import random
 import time
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 
 from eventsite.extensions import db
 from eventsite.models import Event
@@ -66,6 +66,71 @@ def write_after_read():
     db.session.commit()  # nothing was written yet: this only ends the read transaction
     with writing():
         yield
+
+
+def discard_session() -> None:
+    """Roll the session back; when the connection died under us (a database restart), drop it
+    instead, so the pool discards the connection and the next request starts afresh."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        _drop_session()
+
+
+def _drop_session() -> None:
+    if db.session.registry.has():
+        try:
+            db.session.registry().invalidate()  # closes its connections without the ROLLBACK that failed
+        except sa.exc.SQLAlchemyError:
+            pass
+    db.session.registry.clear()
+
+
+def release_sessions(app: Flask) -> None:
+    """End each request's session without turning a dead connection into an error.
+
+    The view has answered by then, and whatever it saved is committed: the ROLLBACK that ends a
+    read transaction meeting a restarted server loses nothing, so the answer still goes out.
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves that one
+    nothing to do.
+    """
+
+    @app.teardown_appcontext
+    def _release_session(_exc):
+        try:
+            db.session.remove()
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("ending the session met a dead connection: %s", str(exc).splitlines()[0])
+            _drop_session()
+
+
+# Whether a COMMIT that wrote something went through in this request (``saved_this_request``):
+# the error page then never says "nothing was saved".
+@sa.event.listens_for(db.session, "after_flush")
+def _wrote(session, _flush_context):
+    session.info["wrote"] = True
+
+
+@sa.event.listens_for(db.session, "do_orm_execute")
+def _wrote_in_bulk(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+@sa.event.listens_for(db.session, "after_commit")
+def _committed(session):
+    if session.info.pop("wrote", False) and has_app_context():
+        g.saved_this_request = True
+
+
+@sa.event.listens_for(db.session, "after_soft_rollback")
+def _rolled_back(session, _previous):
+    session.info.pop("wrote", None)
+
+
+def saved_this_request() -> bool:
+    """True when a COMMIT that wrote something went through in this request."""
+    return g.get("saved_this_request", False)
 
 
 def configure_engine(app: Flask) -> None:

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from eventsite.extensions import db
+from eventsite.database import discard_session, saved_this_request
 from eventsite.observability import current_request_id, log_path
 
 log = logging.getLogger(__name__)
@@ -52,18 +52,15 @@ def render_error(status: int, message: str | None = None, code: str | None = Non
     return page, status
 
 
-def _discard_transaction() -> None:
-    """Roll back; if the connection died under us, drop the session so the pool starts afresh."""
-    try:
-        db.session.rollback()
-    except sqlalchemy.exc.SQLAlchemyError:
-        db.session.remove()
-
-
 #: The 503 page when the database connection broke during the COMMIT itself (web.commit).
 UNKNOWN_OUTCOME = (
     "We couldn't confirm whether this was saved: the connection to our database broke just as it was being "
     "saved. Please wait a moment and check before sending it again (sending an RSVP again never makes a second one)."
+)
+#: The 503 page when what was sent had been saved and the connection broke after that COMMIT.
+SAVED_THEN_LOST = (
+    "What you sent was saved, but the connection to our database broke just after, so the next page "
+    "couldn't be shown. Please wait a moment and reload; there is no need to send it again."
 )
 
 
@@ -75,7 +72,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if exc.code and exc.code >= 500:
-            _discard_transaction()
+            discard_session()
         custom = exc.description if exc.description != type(exc).description else None
         body, status = render_error(exc.code or 500, custom, getattr(exc, "reason_code", None))
         # Keep what the exception says about retrying or allowed methods (Retry-After, Allow).
@@ -89,17 +86,20 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sqlalchemy.exc.InterfaceError)
     @app.errorhandler(sqlalchemy.exc.DisconnectionError)
     def _db_unavailable(exc):
-        _discard_transaction()
+        discard_session()
         log.warning("database unavailable: %s", str(getattr(exc, "orig", None) or exc).splitlines()[0])
-        unknown = g.get("commit_outcome_unknown", False)
-        response = make_response(
-            render_error(ServiceUnavailable.code, UNKNOWN_OUTCOME if unknown else None, code="database_busy")
-        )
+        if g.get("commit_outcome_unknown", False):
+            message = UNKNOWN_OUTCOME
+        elif saved_this_request():
+            message = SAVED_THEN_LOST
+        else:
+            message = None  # the default: nothing was saved
+        response = make_response(render_error(ServiceUnavailable.code, message, code="database_busy"))
         response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
-        _discard_transaction()
+        discard_session()
         log.exception("unhandled error on %s %s", request.method, log_path())
         return render_error(InternalServerError.code)

@@ -157,7 +157,7 @@ def _rsvp_form(event: Event, invitation: GuestInvitation | None):
 
 def event_page_response(slug: str, invitation: GuestInvitation | None = None):
     event = load_event(slug) if invitation is None else invitation.event
-    now = utcnow()
+    slug_before, now = event.slug, utcnow()
     form = _rsvp_form(event, invitation)
     status, headers = 200, {}
     asking = None
@@ -174,7 +174,9 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
                 form.email.errors.append(held[0])
                 status, headers = 429, {"Retry-After": str(held[1])}
             elif _save_rsvp(event, form, now, invitation, answers):
-                return redirect(url_for("public.check_inbox", slug=event.slug))
+                # The slug read before the COMMIT: after it, reading the event again would be a
+                # query that a database restart could turn into an error page for a saved RSVP.
+                return redirect(url_for("public.check_inbox", slug=slug_before))
     elif invitation is not None:  # the answers an imported list gave, filled in
         given = {f"cq{qid}": [str(v) for v in answer] for qid, answer in (invitation.answers or {}).items()}
         asking = questions.asking(event, questions.of_event(event), given)
