@@ -1,4 +1,4 @@
-"""Command-line boundary: `flask demo`, `flask jobs run`, `flask organizer …`. Each calls
+"""Command-line boundary: `flask demo`, `flask jobs run`, `flask organizer …`, `flask mail suppress`. Each calls
 services and commits once; the demo data itself is eventsite/demo.py."""
 
 import sys
@@ -12,7 +12,7 @@ from eventsite.demo import DEMO_ORGANIZER, DEMO_TEAM, load_demo
 from eventsite.extensions import db
 from eventsite.jobs import run_jobs
 from eventsite.models import OrganizerRole, utcnow
-from eventsite.services import DomainError, accounts
+from eventsite.services import DomainError, accounts, opt_outs, rsvps
 
 
 @click.command("demo")
@@ -101,7 +101,27 @@ def organizer_set_password_command(email: str, password_stdin: bool):
     click.echo(f"Password set for {organizer.email}; {signed_out} sign-in(s) ended.")
 
 
+mail_group = AppGroup("mail", help="Who gets bulk e-mail.")
+
+
+@mail_group.command("suppress")
+@click.argument("email")
+@click.option("--reason", type=click.Choice(["complaint", "bounce"]), default="complaint", show_default=True)
+def mail_suppress_command(email: str, reason: str):
+    """Stop every bulk e-mail to EMAIL (a spam complaint or a hard bounce your mail provider
+    reported): organizers' messages, invitations, follow-ups and city alerts. E-mails about the
+    guest's own RSVP still go."""
+    try:
+        _, key = rsvps.normalise_email(email)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    opt_outs.suppress(key, source=reason)
+    db.session.commit()
+    click.echo(f"No more bulk e-mail to {email} ({reason}).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
+    app.cli.add_command(mail_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(organizer_group)

@@ -16,6 +16,8 @@ import time
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from eventsite.extensions import db
 from eventsite.models import Event
@@ -66,6 +68,12 @@ def write_after_read():
     db.session.commit()  # nothing was written yet: this only ends the read transaction
     with writing():
         yield
+
+
+def insert_ignoring_conflict(table: sa.Table):
+    """INSERT … ON CONFLICT DO NOTHING for the session's database (both speak it)."""
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    return insert(table).on_conflict_do_nothing()
 
 
 def discard_session() -> None:

@@ -36,6 +36,7 @@ from eventsite.models.guest_sign_in import GuestSignIn
 from eventsite.models.invitation import GuestInvitation, InvitationStatus
 from eventsite.models.kept_profile import KeptProfile
 from eventsite.models.message import Message
+from eventsite.models.opt_out import BulkKind, MailOptOut
 from eventsite.models.organizer import (
     ActivityEntry,
     EventAssignment,
@@ -56,6 +57,8 @@ from eventsite.models.series import Series
 from eventsite.models.vendor import EventVendor, Lead, LeadRating, Vendor, VendorTier
 
 __all__ = [
+    "BulkKind",
+    "MailOptOut",
     "KeptProfile",
     "AlertSent",
     "CityAlert",

@@ -13,6 +13,7 @@ from eventsite.public import (  # noqa: F401  (routes register on bp)
     invited,
     my_events,
     privacy,
+    unsubscribe,
     vendors,
     views,
 )

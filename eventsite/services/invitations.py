@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from eventsite.extensions import db
 from eventsite.models import (
     LIVE_STATUSES,
+    BulkKind,
     Event,
     EventStatus,
     EventVendor,
@@ -27,7 +28,7 @@ from eventsite.models import (
     Rsvp,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, categories, links, mail, rsvps, tokens
+from eventsite.services import DomainError, ErrorCode, categories, links, mail, opt_outs, rsvps, tokens
 from eventsite.services.guest_details import GuestDetails
 from eventsite.services.spreadsheets import csv_text, local_iso
 
@@ -96,6 +97,7 @@ def invite(
     replied = set(
         db.session.scalars(sa.select(Rsvp.email_key).where(Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)))
     )
+    unsubscribed = opt_outs.opted_out(_keys(people), BulkKind.INVITATIONS)
     for person in people:
         try:
             address, key = rsvps.normalise_email(person.email)
@@ -107,6 +109,9 @@ def invite(
             continue
         if key in replied:
             report.skipped.append((person.email, "already has an RSVP"))
+            continue
+        if key in unsubscribed:
+            report.skipped.append((person.email, "unsubscribed from invitations"))
             continue
         known.add(key)
         token = tokens.new_token()
@@ -131,6 +136,17 @@ def invite(
     return report
 
 
+def _keys(people: list[Invitee]) -> list[str]:
+    """The address keys of the valid addresses among ``people``."""
+    keys = []
+    for person in people:
+        try:
+            keys.append(rsvps.normalise_email(person.email)[1])
+        except DomainError:
+            pass
+    return keys
+
+
 def _mail(
     event: Event, invitation: GuestInvitation, token: str, *, reminder: bool = False, vendor: EventVendor | None = None
 ) -> None:
@@ -142,7 +158,7 @@ def _mail(
         to=invitation.email, kind="guest_invitation", subject=subject, template="guest_invitation",
         event=event, name=invitation.first_name, rsvp_url=url, decline_url=f"{url}/decline",
         contact_email=mail.contact_address(), reminder=reminder, pixel_url=pixel, invitation=invitation,
-        vendor=vendor or invitation.event_vendor,
+        vendor=vendor or invitation.event_vendor, bulk=BulkKind.INVITATIONS,
     )  # fmt: skip
 
 
@@ -246,8 +262,11 @@ def send_due_reminders(*, now: dt.datetime | None = None) -> int:
                 GuestInvitation.bounced_at.is_(None),
                 GuestInvitation.reminded_at.is_(None),
             )
-        )
+        ).all()
+        unsubscribed = opt_outs.opted_out((i.email_key for i in waiting), BulkKind.INVITATIONS)
         for invitation in waiting:
+            if invitation.email_key in unsubscribed:
+                continue
             token = tokens.new_token()
             invitation.reminder_token_hash, invitation.reminded_at = tokens.hashed(token), now
             _mail(event, invitation, token, reminder=True)

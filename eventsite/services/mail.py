@@ -23,8 +23,8 @@ from flask import current_app, render_template
 from eventsite.database import claim_due_rows
 from eventsite.extensions import db
 from eventsite.formatting import clock
-from eventsite.models import OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange
-from eventsite.services import calendar, links
+from eventsite.models import BulkKind, OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange
+from eventsite.services import calendar, links, opt_outs
 
 MAX_ATTEMPTS = 8
 #: The kinds of the notices to the team (services.notifications) start with this.
@@ -43,12 +43,18 @@ def queue_message(
     attachments: list[dict] | None = None,
     headers: dict[str, str] | None = None,
     invitation=None,
+    bulk: BulkKind | None = None,
     **context,
 ) -> OutboxMessage:
     """Render ``emails/<template>.txt`` and ``.html`` with ``context`` and add them to the outbox
-    (``headers``: extra header fields, such as List-Unsubscribe; ``invitation``: the guest
-    invitation the message delivers)."""
+    (``headers``: extra header fields; ``invitation``: the guest invitation the message delivers;
+    ``bulk``: the kind of bulk e-mail it is, which gives it an unsubscribe link, shown by the
+    template's footer as ``unsubscribe_url``, and the one-click List-Unsubscribe fields)."""
     context.setdefault("rsvp", rsvp)
+    if bulk is not None:
+        context["unsubscribe_url"], extra = opt_outs.bulk_extras(to, bulk)
+        context["unsubscribe_what"] = bulk.label
+        headers = {**(headers or {}), **extra}
     message = queue_rendered(
         to=to, kind=kind, subject=subject, rsvp=rsvp, attachments=attachments, headers=headers,
         body_text=render_template(f"emails/{template}.txt", **context),

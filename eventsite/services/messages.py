@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from eventsite.database import lock_event
 from eventsite.extensions import db
 from eventsite.models import (
+    BulkKind,
     CheckIn,
     Event,
     Message,
@@ -30,7 +31,7 @@ from eventsite.models import (
     Segment,
     utcnow,
 )
-from eventsite.services import DomainError, ErrorCode, calendar, categories, links, mail
+from eventsite.services import DomainError, ErrorCode, calendar, categories, links, mail, opt_outs
 
 #: What each placeholder means, in the order the compose screen documents them.
 PLACEHOLDERS = {
@@ -212,6 +213,8 @@ class Preview:
     rsvp: Rsvp
     #: Everyone the message would go to right now.
     recipients: int
+    #: Of them, how many unsubscribed from organizers' messages: they are left out.
+    unsubscribed: int
     to: str
     subject: str
     text: str
@@ -233,9 +236,12 @@ def preview_message(
     rsvp = guests[0]
     filled_subject = fill(subject, event, rsvp).strip()
     context = _context(event, rsvp, body)
+    context["unsubscribe_url"], _ = opt_outs.bulk_extras(rsvp.email, BulkKind.MESSAGES)  # as mail.queue_message
+    context["unsubscribe_what"] = BulkKind.MESSAGES.label
     return Preview(
         rsvp=rsvp,
         recipients=len(guests),
+        unsubscribed=len(opt_outs.opted_out((g.email_key for g in guests), BulkKind.MESSAGES)),
         to=rsvp.email,
         subject=filled_subject,
         text=render_template(f"emails/{KIND}.txt", **context),
@@ -300,6 +306,15 @@ def send_message(
             "You sent this exact message to this group a few minutes ago, so it was not sent again.",
             ErrorCode.DUPLICATE,
         )
+    # Guests who unsubscribed from organizers' messages are left out (the preview said how many).
+    unsubscribed = opt_outs.opted_out((g.email_key for g in guests), BulkKind.MESSAGES)
+    guests = [g for g in guests if g.email_key not in unsubscribed]
+    if not guests:
+        raise DomainError(
+            "Everyone in this group has unsubscribed from organizers' messages, so nobody would get it.",
+            ErrorCode.EMPTY_SEGMENT,
+            "segment",
+        )
     message = Message(
         event_id=event.id,
         segment=segment,
@@ -323,6 +338,7 @@ def send_message(
             subject=filled_subject,
             template=KIND,
             attachments=attachments,
+            bulk=BulkKind.MESSAGES,
             **_context(event, rsvp, body),
         )
         queued.message_id = message.id

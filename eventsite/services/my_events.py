@@ -38,6 +38,7 @@ from eventsite.services import (
     leads,
     links,
     mail,
+    opt_outs,
     privacy,
     rsvps,
     tokens,
@@ -224,6 +225,8 @@ def data_of(email_key: str) -> dict:
         "city_alerts": [
             {"series": a.series.name, "city": a.city, "confirmed_at": _iso(a.confirmed_at)} for a in alerts_held
         ],
+        # Kept after "delete everything" too: it is what keeps us from writing to the address again.
+        "unsubscribed_from": opt_outs.of_address(email_key),
         "rsvps": out,
         "invitations": [
             {"event": i.event.title, "status": i.status.value, "invited_at": _iso(i.created_at)} for i in invited
@@ -250,7 +253,8 @@ def data_csv(email_key: str) -> str:
 def delete_all(email_key: str, *, now: dt.datetime | None = None) -> int:
     """Delete everything held about the address: each RSVP through the guest's own deletion
     (a live place before the event is given up first), invitations not answered, sign-in links.
-    Returns how many RSVPs were deleted."""
+    Unsubscribes stay (services.opt_outs): they hold no more than the address and are what keeps
+    us from writing to it again. Returns how many RSVPs were deleted."""
     now = now or utcnow()
     held = rsvps_of(email_key)
     for rsvp in held:

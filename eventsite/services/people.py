@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from eventsite.extensions import db
 from eventsite.models import (
+    BulkKind,
     CheckIn,
     CityAlert,
     Event,
@@ -37,6 +38,7 @@ from eventsite.models import (
     TrainingLevel,
     utcnow,
 )
+from eventsite.services import opt_outs
 from eventsite.services.guest_list import Paged, unicode_lower
 from eventsite.services.invitations import Invitee
 from eventsite.services.spreadsheets import neutralise
@@ -452,6 +454,8 @@ def invitees(f: PeopleFilter, rsvp_ids: Iterable[int] | None = None, *, now: dt.
     found = {r.id: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(ids)))} if ids else {}
     # An address the outbox gave up on (a city alert that bounced) gets no invitation either.
     bounced = set(db.session.scalars(sa.select(CityAlert.email_key).where(CityAlert.suppressed_at.is_not(None))))
+    # Nor one that unsubscribed from invitations (issue 17).
+    bounced |= opt_outs.opted_out((r.email_key for r in found.values()), BulkKind.INVITATIONS)
     return [
         Invitee(r.email, r.first_name, r.last_name, r.institution, r.training_level.value)
         for r in (found[i] for i in ids)

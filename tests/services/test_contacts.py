@@ -330,3 +330,24 @@ def test_no_follow_up_for_long_past_events(app_ctx):
     contacts.save_scanned(saver, badge_url(other))
     move_to_past(event, ended_days_ago=40)
     assert contacts.send_followups() == 0
+
+
+def test_follow_up_skips_a_guest_who_unsubscribed_from_follow_ups_and_carries_the_link(app_ctx):
+    from eventsite.models import BulkKind
+    from eventsite.services import opt_outs
+
+    event = make_event(capacity=20)
+    saver, quiet, other = make_rsvp(event, email="saver@example.org"), make_rsvp(event), make_rsvp(event)
+    share(other)
+    contacts.save_scanned(saver, badge_url(other))
+    contacts.save_scanned(quiet, badge_url(other))
+    opt_outs.opt_out(quiet.email_key, BulkKind.FOLLOW_UPS)
+    move_to_past(event, ended_days_ago=8)
+    db.session.commit()
+    assert contacts.send_followups() == 1
+    [message] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "contacts_followup")).all()
+    assert message.to_address == "saver@example.org"
+    assert message.headers["List-Unsubscribe"].strip("<>") in message.body_text
+    # The guest who unsubscribed is claimed all the same: a later run still writes nothing to them.
+    assert db.session.get(GuestProfile, quiet.id).followup_sent_at is not None
+    assert contacts.send_followups() == 0

@@ -424,3 +424,20 @@ def test_two_job_runners_at_once_invite_each_guest_once(app):
     assert sum(counts) == 12
     with app.app_context():
         assert outbox("feedback_invitation") == addresses  # each address once
+
+
+def test_guests_who_unsubscribed_from_follow_ups_get_no_invitation_nor_reminder(app_ctx):
+    from eventsite.models import BulkKind
+    from eventsite.services import opt_outs
+
+    event = past_event(hours_ago=1)
+    came, quiet = guests(event, 2, checked_in=2)
+    opt_outs.opt_out(quiet.email_key, BulkKind.FOLLOW_UPS)
+    later = utcnow() + 2 * H
+    assert feedback.send_invitations(now=later) == 1
+    assert outbox("feedback_invitation") == [came.email]
+    assert feedback.send_reminders(now=later + 4 * DAY) == 1
+    assert outbox("feedback_reminder") == [came.email]
+    # A link the guest asks for is theirs: it goes whatever they unsubscribed from.
+    assert feedback.send_link_by_email(event, quiet.email)
+    assert outbox("feedback_link") == [quiet.email]

@@ -24,7 +24,16 @@ from PIL import Image
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import print_jobs
-from eventsite.models import BadgeJobOutput, BadgePrintJob, CityAlert, LoginSession, OrganizerRole, VendorTier, utcnow
+from eventsite.models import (
+    BadgeJobOutput,
+    BadgePrintJob,
+    BulkKind,
+    CityAlert,
+    LoginSession,
+    OrganizerRole,
+    VendorTier,
+    utcnow,
+)
 from eventsite.models.enums import BadgeJobStatus
 from eventsite.services import (
     accounts,
@@ -37,6 +46,7 @@ from eventsite.services import (
     leads,
     my_events,
     notifications,
+    opt_outs,
     password_reset,
     questions,
     series,
@@ -101,6 +111,7 @@ ROUTES = {
     "public.alerts_sent":              (Y, Y, Y, Y),
     "public.confirm_alerts":           (N, Y, N, N),  # the mailed confirmation link
     "public.unsubscribe_alerts":       (N, Y, N, N),  # the signed link in each alert
+    "public.unsubscribe":              (N, Y, N, N),  # the signed link in each bulk e-mail
     "public.my_events_start":          (Y, Y, Y, Y),
     "public.my_events_sent":           (Y, Y, Y, Y),
     "public.my_events_sign_in":        (N, Y, N, N),  # the mailed link
@@ -236,6 +247,7 @@ LAST = (
     "public.withdraw_lead",
     "public.confirm_alerts",
     "public.unsubscribe_alerts",
+    "public.unsubscribe",
     "public.cancel",
     "public.delete_data",
     "public.confirm_email",  # gives the RSVP a new manage link (or is refused, once deleted)
@@ -327,6 +339,7 @@ def world(app):
             "my_sign_in_token": outbox_token("/my/sign-in/"),
             "alert_confirm_token": outbox_token("/alerts/confirm/", to="alerts@example.org"),
             "alert_unsubscribe": alerts.unsubscribe_url(alert).rsplit("/", 1)[1],
+            "mail_unsubscribe": opt_outs.unsubscribe_url(rsvp.email_key, BulkKind.MESSAGES).rsplit("/", 1)[1],
             "open_signature": opened_image.rsplit("/", 1)[1].removesuffix(".gif"),
             "unsubscribe_token": notifications.unsubscribe_url(owner, event, notifications.NoticeKind.FULL).rsplit(
                 "/", 1
@@ -383,6 +396,7 @@ SECRET_ARGS = [
     ("/my/sign-in/", "token", "my_sign_in_token"),
     ("/alerts/confirm/", "token", "alert_confirm_token"),
     ("/alerts/unsubscribe/", "signed", "alert_unsubscribe"),
+    ("/unsubscribe/", "signed", "mail_unsubscribe"),
     ("/i/opened/", "signed", "open_signature"),
     ("/notifications/unsubscribe/", "token", "unsubscribe_token"),
     ("", "code", "ticket_code"),
@@ -399,6 +413,7 @@ HOLDERS = {
     "my_sign_in_token": {"guest"},
     "alert_confirm_token": {"guest"},
     "alert_unsubscribe": {"guest"},
+    "mail_unsubscribe": {"guest"},
     "open_signature": {"guest"},
     "unsubscribe_token": {"guest"},
     "ticket_code": {"guest", "organizer"},

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from eventsite.extensions import db
 from eventsite.models import (
+    BulkKind,
     Event,
     EventStatus,
     GuestProfile,
@@ -21,7 +22,7 @@ from eventsite.models import (
     SavedContact,
     utcnow,
 )
-from eventsite.services import links, mail
+from eventsite.services import links, mail, opt_outs
 from eventsite.services.contacts.cards import count_saved, my_contacts, saved_counts
 from eventsite.services.contacts.downloads import vcard, vcard_filename
 
@@ -42,8 +43,8 @@ def send_followups(*, now: dt.datetime | None = None) -> int:
     """
     now = now or utcnow()
     has_contacts = sa.select(SavedContact.id).where(SavedContact.owner_id == GuestProfile.rsvp_id).exists()
-    candidates = db.session.scalars(
-        sa.select(GuestProfile.rsvp_id)
+    candidates = db.session.execute(
+        sa.select(GuestProfile.rsvp_id, Rsvp.email_key)
         .join(Rsvp, Rsvp.id == GuestProfile.rsvp_id)
         .join(Event, Event.id == Rsvp.event_id)
         .where(
@@ -57,14 +58,16 @@ def send_followups(*, now: dt.datetime | None = None) -> int:
         .order_by(GuestProfile.rsvp_id)
     ).all()
     queued = 0
-    for rsvp_id in candidates:  # in id order, so two runs lock rows alike
+    # Guests who turned these off are claimed all the same (nothing is owed them later) but not written to.
+    unsubscribed = opt_outs.opted_out((key for _, key in candidates), BulkKind.FOLLOW_UPS)
+    for rsvp_id, key in candidates:  # in id order, so two runs lock rows alike
         claim = db.session.execute(
             sa.update(GuestProfile)
             .where(GuestProfile.rsvp_id == rsvp_id, GuestProfile.followup_sent_at.is_(None))
             .values(followup_sent_at=now)
             .execution_options(synchronize_session=False)
         )
-        if claim.rowcount != 1:
+        if claim.rowcount != 1 or key in unsubscribed:
             continue
         _queue_followup(db.session.get(Rsvp, rsvp_id))
         queued += 1
@@ -87,6 +90,7 @@ def _queue_followup(rsvp: Rsvp) -> None:
         event=event,
         contacts=rows,
         contacts_url=f"{links.manage_url(rsvp)}/contacts",
+        bulk=BulkKind.FOLLOW_UPS,
     )
 
 

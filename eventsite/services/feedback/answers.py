@@ -13,10 +13,8 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from eventsite.database import write_intent
+from eventsite.database import insert_ignoring_conflict, write_intent
 from eventsite.extensions import db
 from eventsite.models import (
     EventStatus,
@@ -128,12 +126,6 @@ def check_submission(rsvp: Rsvp, data: Mapping[str, list[str]], *, now: dt.datet
     )
 
 
-def _insert_ignoring_conflict(table: sa.Table):
-    """INSERT … ON CONFLICT DO NOTHING for the session's database (both speak it)."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    return insert(table).on_conflict_do_nothing()
-
-
 def save_submission(submission: Submission) -> str:
     """Store a checked submission once: lock the guest, look for their receipt again (a
     concurrent submission may have won meanwhile), then insert receipt, response and answers.
@@ -145,7 +137,7 @@ def save_submission(submission: Submission) -> str:
     # Without the locks (or should they ever be bypassed) the unique receipt still settles it:
     # the insert that finds a receipt in place adds nothing and this submission stops here.
     receipt = (
-        _insert_ignoring_conflict(FeedbackReceipt.__table__)
+        insert_ignoring_conflict(FeedbackReceipt.__table__)
         .values(event_id=submission.event_id, rsvp_id=submission.rsvp_id, answered_at=submission.now)
         .returning(FeedbackReceipt.__table__.c.id)
     )

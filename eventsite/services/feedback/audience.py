@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from eventsite.extensions import db
 from eventsite.models import (
+    BulkKind,
     CheckIn,
     Event,
     EventStatus,
@@ -146,6 +147,7 @@ def queue_link_mail(invitation: FeedbackInvitation, rsvp: Rsvp, event: Event, ki
         form_url=feedback_link(invitation),
         manage_url=links.manage_url(rsvp),
         kind_reminder=kind == REMINDER_KIND,
+        bulk=None if kind == LINK_KIND else BulkKind.FOLLOW_UPS,  # the link a guest asked for is theirs
     )
 
 

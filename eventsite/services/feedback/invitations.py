@@ -10,7 +10,8 @@ import datetime as dt
 import sqlalchemy as sa
 
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, FeedbackForm, FeedbackInvitation, Rsvp, RsvpStatus, utcnow
+from eventsite.models import BulkKind, Event, EventStatus, FeedbackForm, FeedbackInvitation, Rsvp, RsvpStatus, utcnow
+from eventsite.services import opt_outs
 from eventsite.services.feedback.audience import (
     INVITE_KIND,
     REMINDER_KIND,
@@ -80,8 +81,9 @@ def send_invitations(*, now: dt.datetime | None = None) -> int:
             .with_for_update(skip_locked=True)
         ).all()
         by_id = {r.id: r for r in candidates}
-        for invitation in due:
-            if not _claim(invitation, "invited_at", now):
+        unsubscribed = opt_outs.opted_out((r.email_key for r in candidates), BulkKind.FOLLOW_UPS)
+        for invitation in due:  # claimed even when unsubscribed: nothing is owed them later
+            if not _claim(invitation, "invited_at", now) or by_id[invitation.rsvp_id].email_key in unsubscribed:
                 continue
             rsvp = by_id[invitation.rsvp_id]
             queue_link_mail(invitation, rsvp, event, INVITE_KIND, f"How was the evening? {event.title}")
@@ -112,8 +114,9 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
             .order_by(FeedbackInvitation.id)
             .with_for_update(skip_locked=True, of=FeedbackInvitation)
         ).all()
+        unsubscribed = opt_outs.opted_out((rsvp.email_key for _, rsvp in due), BulkKind.FOLLOW_UPS)
         for invitation, rsvp in due:
-            if not _claim(invitation, "reminded_at", now):
+            if not _claim(invitation, "reminded_at", now) or rsvp.email_key in unsubscribed:
                 continue
             queue_link_mail(
                 invitation, rsvp, event, REMINDER_KIND, f"Reminder: two minutes of feedback on {event.title}"
