@@ -126,7 +126,7 @@ def test_everything_off_stops_follow_ups_and_city_alerts_but_never_the_guests_ow
         path = "/" + opt_outs.unsubscribe_url("ana@ucla.edu", BulkKind.FOLLOW_UPS).split("//", 1)[1].split("/", 1)[1]
         ana_id = ana.id
     done = client.post(path, data={"scope": "all"})
-    assert "No more every e-mail that isn't about your own RSVP" in text(done)
+    assert "No more e-mail from us that isn't about your own RSVP: no messages, invitations" in text(done)
     assert "You're unsubscribed" in text(done) and "E-mails about your own RSVP" in text(done)
     with db_session(app):
         assert db.session.scalar(sa.select(CityAlert.suppressed_at)) is not None
@@ -134,3 +134,22 @@ def test_everything_off_stops_follow_ups_and_city_alerts_but_never_the_guests_ow
         # Her own RSVP's e-mail still goes.
         mail.queue_guest_message(db.session.get(Rsvp, ana_id), "resent")
         assert [m.to_address for m in mails("resent")] == ["ana@ucla.edu"]
+
+
+def test_a_spam_complaint_stops_every_bulk_kind_from_the_command_line(app, admin, runner):
+    with db_session(app):
+        event = make_event(capacity=5)
+        make_rsvp(event, email="ana@ucla.edu")
+        make_rsvp(event, email="ben@ucla.edu")
+        db.session.flush()
+        event_id = event.id
+    bad = runner.invoke(args=["mail", "suppress", "not an address"])
+    assert bad.exit_code != 0 and "Error:" in bad.output  # email-validator's own words follow
+    done = runner.invoke(args=["mail", "suppress", "Ana@UCLA.edu"])
+    assert done.exit_code == 0 and "No more bulk e-mail to Ana@UCLA.edu (complaint)" in done.output
+    preview = send_message(admin, event_id, "Parking")
+    assert "1 of them has unsubscribed" in preview
+    with db_session(app):
+        assert [m.to_address for m in mails("organizer_message")] == ["ben@ucla.edu"]
+        [row] = db.session.scalars(sa.select(MailOptOut)).all()
+        assert (row.email_key, row.kind, row.source) == ("ana@ucla.edu", "all", "complaint")
