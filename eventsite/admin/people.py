@@ -4,12 +4,12 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.common import actor
-from eventsite.admin.people_forms import RetentionForm
+from eventsite.admin.people_forms import RetentionForm, SeriesRetentionForm
 from eventsite.auth.gates import Permission, event_gate, permission_required
 from eventsite.extensions import db
-from eventsite.models import Event, TrainingLevel
-from eventsite.services import events, invitations, people, privacy
-from eventsite.web import REFUSED, attempt, attempt_or_flash, form_page
+from eventsite.models import Event, Series, TrainingLevel
+from eventsite.services import events, invitations, people, privacy, series
+from eventsite.web import REFUSED, attempt, attempt_or_flash
 
 
 @bp.get("/people")
@@ -26,6 +26,7 @@ def people_list():
         cities=people.cities(),
         levels=list(TrainingLevel),
         retention=privacy.settings().retention_days,
+        own_periods=[s for s in series.all_series() if s.retention_days],
         upcoming=events.invitable_events(),
     )
 
@@ -88,4 +89,31 @@ def retention():
         flash(f"Saved: personal data is anonymised {days:,} days after each event." if days else
               "Saved: personal data is kept until a guest deletes it.")  # fmt: skip
         return redirect(url_for("admin.people_list"))
-    return form_page("admin/retention.html", form, current=current, due=privacy.due_for_retention())
+    return _retention_page(form, current)
+
+
+@bp.post("/people/retention/series/<int:series_id>")
+@permission_required(Permission.OWNER)
+def series_retention(series_id: int):
+    row = db.get_or_404(Series, series_id)
+    form = SeriesRetentionForm(prefix=f"s{row.id}")
+    if form.validate() and attempt(form, privacy.set_series_retention, row, form.retention_days.data) is not REFUSED:
+        days = form.retention_days.data
+        flash(f"Saved: {row.name} anonymises guests' data {days:,} days after each event." if days else
+              f"Saved: {row.name} follows the site's setting.")  # fmt: skip
+        return redirect(url_for("admin.retention"))
+    return _retention_page(RetentionForm(obj=privacy.settings(), formdata=None), privacy.settings(), (row.id, form))
+
+
+def _retention_page(form: RetentionForm, current, shown: tuple[int, SeriesRetentionForm] | None = None):
+    """The page with the site's form and one form per series (``shown``: a series' form as sent)."""
+    rows = [
+        (s, shown[1] if shown and shown[0] == s.id else SeriesRetentionForm(prefix=f"s{s.id}", obj=s, formdata=None))
+        for s in series.all_series()
+    ]
+    for row, sform in rows:  # each field says its series, for a screen reader's list of fields
+        sform.retention_days.label.text = f"Days after each event of {row.name}"
+    status = 422 if form.errors or (shown and shown[1].errors) else 200
+    page = render_template("admin/retention.html", form=form, current=current, due=privacy.due_for_retention(),
+                           series_rows=rows)  # fmt: skip
+    return page, status

@@ -46,6 +46,7 @@ RECORDED = {
     "admin.move_feedback_question": (K.FEEDBACK_CHANGED, "Moved a feedback question"),
     "admin.delete_feedback_question": (K.FEEDBACK_CHANGED, "Deleted a feedback question"),
     "admin.retention": (K.RETENTION_CHANGED, "Changed how long guests' data is kept"),
+    "admin.series_retention": (K.RETENTION_CHANGED, "Changed how long a series keeps guests' data"),
     "admin.event_categories": (K.CATEGORIES_CHANGED, "Added a guest category"),
     "admin.edit_category": (K.CATEGORIES_CHANGED, "Changed a guest category"),
     "admin.move_category": (K.CATEGORIES_CHANGED, "Reordered the guest categories"),

@@ -30,6 +30,7 @@ from eventsite.models import (
     RsvpAction,
     RsvpAnswer,
     RsvpChange,
+    Series,
     utcnow,
 )
 from eventsite.services import DomainError, ErrorCode, badges, contacts, history, kept_profiles, leads, rsvps
@@ -157,15 +158,17 @@ def settings() -> PrivacySettings:
     return db.session.get(PrivacySettings, 1) or PrivacySettings(id=1, retention_days=None, updated_by="")
 
 
+def _check_days(days: int | None, empty_means: str) -> None:
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        raise DomainError(
+            f"Choose from 1 to {MAX_RETENTION_DAYS:,} days, {empty_means}.", ErrorCode.BAD_RETENTION, "retention_days"
+        )
+
+
 def set_retention(days: int | None, *, actor: str) -> PrivacySettings:
     """Set the retention period in days (None: keep personal data). Raises DomainError
     ``bad_retention`` (field ``retention_days``) outside 1 … MAX_RETENTION_DAYS."""
-    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
-        raise DomainError(
-            f"Choose from 1 to {MAX_RETENTION_DAYS:,} days, or leave it empty to keep data.",
-            ErrorCode.BAD_RETENTION,
-            "retention_days",
-        )
+    _check_days(days, "or leave it empty to keep data")
     row = db.session.get(PrivacySettings, 1)
     if row is None:
         row = PrivacySettings(id=1)
@@ -176,27 +179,48 @@ def set_retention(days: int | None, *, actor: str) -> PrivacySettings:
     return row
 
 
-def retention_cutoff(now: dt.datetime) -> dt.datetime | None:
-    """Events that ended before this moment are past the retention period; None when off."""
-    days = db.session.scalar(sa.select(PrivacySettings.retention_days).where(PrivacySettings.id == 1))
-    return None if days is None else now - dt.timedelta(days=days)
+def set_series_retention(row: Series, days: int | None) -> None:
+    """Give ``row`` its own retention period in days (None: the site's setting). Raises
+    DomainError ``bad_retention`` (field ``retention_days``) outside 1 … MAX_RETENTION_DAYS."""
+    _check_days(days, "or leave it empty to follow the site's setting")
+    row.retention_days = days
+    db.session.flush()
 
 
-def _due(cutoff: dt.datetime):
+def periods() -> dict[int, int]:
+    """Series id → the retention period in days its events follow (series without one: kept)."""
+    site = db.session.scalar(sa.select(PrivacySettings.retention_days).where(PrivacySettings.id == 1))
+    rows = db.session.execute(sa.select(Series.id, Series.retention_days)).all()
+    return {sid: days if days is not None else site for sid, days in rows if (days if days is not None else site)}
+
+
+def _past_period(now: dt.datetime, days_by_series: dict[int, int]):
+    """Events that ended longer ago than their series' period, as a condition (None: none can be)."""
+    if not days_by_series:
+        return None
+    return sa.or_(
+        *(
+            sa.and_(Event.series_id == sid, Event.ends_at < now - dt.timedelta(days=days))
+            for sid, days in days_by_series.items()
+        )
+    )
+
+
+def _due(past):
     return (
         sa.select(Rsvp)
         .join(Event, Event.id == Rsvp.event_id)
-        .where(Event.ends_at < cutoff, Rsvp.anonymised_at.is_(None))
+        .where(past, Rsvp.anonymised_at.is_(None))
         .order_by(Rsvp.id)
     )
 
 
 def due_for_retention(now: dt.datetime | None = None) -> int:
     """How many RSVPs the next retention run would anonymise (0 when retention is off)."""
-    cutoff = retention_cutoff(now or utcnow())
-    if cutoff is None:
+    past = _past_period(now or utcnow(), periods())
+    if past is None:
         return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(_due(cutoff).subquery()))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_due(past).subquery()))
 
 
 def apply_retention_batch(*, now: dt.datetime | None = None, limit: int = RETENTION_BATCH) -> int:
@@ -208,18 +232,18 @@ def apply_retention_batch(*, now: dt.datetime | None = None, limit: int = RETENT
     second run takes others); on SQLite the caller's transaction holds the write lock.
     """
     now = now or utcnow()
-    cutoff = retention_cutoff(now)
-    if cutoff is None:
+    days_by_series = periods()
+    past = _past_period(now, days_by_series)
+    if past is None:
         return 0
-    query = _due(cutoff).limit(limit)
+    query = _due(past).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Rsvp, skip_locked=True)
     due = db.session.scalars(query.execution_options(populate_existing=True)).all()
     # Invitations of those events go too, answered or not: each holds a person's name and address.
-    past = sa.select(Event.id).where(Event.ends_at < cutoff)
-    db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.event_id.in_(past)))
-    days = round((now - cutoff) / dt.timedelta(days=1))
+    db.session.execute(sa.delete(GuestInvitation).where(GuestInvitation.event_id.in_(sa.select(Event.id).where(past))))
     for rsvp in due:
         # A past event's live statuses stay: they are the attendance record.
+        days = days_by_series[rsvp.event.series_id]
         anonymise_rsvp(rsvp, actor="system", reason=f"retention: {days} days after the event", now=now)
     return len(due)

@@ -305,3 +305,35 @@ def test_the_overview_counts_a_deleted_guest_under_data_deleted(app_ctx):
     privacy.delete_own_data(gone)
     db.session.commit()
     assert sorted(event_figures.dashboard(event).by_institution) == [("Data deleted", 1), ("UCLA", 1)]
+
+
+def test_a_series_with_its_own_period_is_anonymised_by_it_and_the_others_by_the_sites(app_ctx):
+    from eventsite.models import Series
+    from eventsite.services import series
+
+    short = Series(name="Fellowship fair", slug="fellowship-fair")
+    db.session.add(short)
+    db.session.flush()
+    kept_longer = make_event(days_ahead=-40, capacity=None)  # the default series: the site's 30 days
+    by_series = make_event(days_ahead=-40, capacity=None, series_id=short.id)
+    site_rsvp = make_rsvp(kept_longer, now=kept_longer.starts_at - dt.timedelta(days=1))
+    series_rsvp = make_rsvp(by_series, now=by_series.starts_at - dt.timedelta(days=1))
+    with pytest.raises(DomainError) as bad:
+        privacy.set_series_retention(short, 0)
+    assert bad.value.field == "retention_days"
+    privacy.set_series_retention(short, 60)  # longer than the site's
+    privacy.set_retention(30, actor="organizer:o@example.org")
+    db.session.commit()
+    assert privacy.due_for_retention() == 1
+    assert run_jobs().anonymised == 1
+    db.session.expire_all()
+    assert site_rsvp.anonymised_at is not None and series_rsvp.anonymised_at is None
+    # The site keeps data; the series still anonymises by its own period.
+    privacy.set_retention(None, actor="organizer:o@example.org")
+    privacy.set_series_retention(short, 10)
+    db.session.commit()
+    assert run_jobs().anonymised == 1
+    db.session.expire_all()
+    assert series_rsvp.anonymised_at is not None
+    assert history(series_rsvp)[-1] == ("anonymised", "system", "retention: 10 days after the event")
+    assert series.all_series()[-1].retention_days == 10

@@ -262,3 +262,28 @@ def test_past_guests_are_chosen_by_city_level_and_last_seen_and_an_address_that_
             sa.select(GuestInvitation.email).where(GuestInvitation.event_id == target_id)
         ).all()
         assert invited == ["b-pgy2@example.org"]
+
+
+def test_an_owner_gives_a_series_its_own_period_next_to_the_sites(app, admin):
+    from eventsite.models import Series
+
+    with db_session(app):
+        event = make_event()
+        series_id = event.series_id
+        name = db.session.get(Series, series_id).name
+    url = "/admin/people/retention"
+    page = page_text(admin.get(url).get_data(as_text=True))
+    assert "A series with its own period" in page and f"Save for {name}" in page
+    bad = post_form(admin, f"{url}/series/{series_id}", {f"s{series_id}-retention_days": "99999"}, page=url)
+    assert bad.status_code == 422
+    assert "Choose from 1 to 3,650 days, or leave it empty." in page_text(bad.get_data(as_text=True))
+    done = post_form(admin, f"{url}/series/{series_id}", {f"s{series_id}-retention_days": "90"}, page=url,
+                     follow_redirects=True)  # fmt: skip
+    assert f"Saved: {name} anonymises guests' data 90 days after each event." in page_text(done.get_data(as_text=True))
+    assert f"({name}: its own period)" in page_text(admin.get("/admin/people").get_data(as_text=True))
+    with db_session(app):
+        assert db.session.get(Series, series_id).retention_days == 90
+    back = post_form(admin, f"{url}/series/{series_id}", {f"s{series_id}-retention_days": ""}, page=url,
+                     follow_redirects=True)  # fmt: skip
+    assert f"Saved: {name} follows the site's setting." in page_text(back.get_data(as_text=True))
+    assert admin.post(f"{url}/series/999999", data={}).status_code in (400, 404)

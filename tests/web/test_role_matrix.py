@@ -105,6 +105,7 @@ ROUTES = {
     "admin.invite_people":             SITE,
     "admin.person_detail":             SITE,
     "admin.retention":                 OWNER,
+    "admin.series_retention":          OWNER,
     "admin.team_page":                 OWNER,
     "admin.team_member":               OWNER,
     "admin.resend_invitation":         OWNER,

@@ -209,6 +209,7 @@ ROUTES = {
     "admin.invite_people":             (N, N, N, Y),
     "admin.person_detail":             (N, N, N, Y),
     "admin.retention":                 (N, N, N, Y),
+    "admin.series_retention":          (N, N, N, Y),
     "admin.team_page":                 (N, N, N, Y),  # the organizer caller is the team's owner
     "admin.team_member":               (N, N, N, Y),
     "admin.resend_invitation":         (N, N, N, Y),
