@@ -45,7 +45,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 from bench_door import make_app, seed_event  # noqa: E402
-from bench_public import BIN, HOST, Server, fetch_pool, free_port, run_wrk  # noqa: E402
+from bench_public import BIN, HOST, Server, fetch_pool, free_port, question_answers, run_wrk  # noqa: E402
 
 from eventsite.extensions import db  # noqa: E402
 from eventsite.models import CheckIn, Event, Rsvp, RsvpStatus  # noqa: E402
@@ -156,7 +156,8 @@ def rsvp_rush(database: Database, workdir: Path) -> tuple[list[str], list[str]]:
         pool = workdir / "rsvp-pool.tsv"
         pool.write_text("".join(f"{c}\t{t}\n" for c, t in fetch_pool(port, path, POOL_SIZE)))
         threads = 2
-        r = run_wrk(server, path, "rsvp_post.lua", RSVP_SECONDS, RSVP_CLIENTS, threads, path, pool, "rush")
+        answers = question_answers(port, path) or "-"
+        r = run_wrk(server, path, "rsvp_post.lua", RSVP_SECONDS, RSVP_CLIENTS, threads, path, pool, "rush", answers)
     finally:
         server.stop()
     with app.app_context():

@@ -12,13 +12,13 @@ a request to another host.
 """
 
 import argparse
+import html
 import http.client
 import json
 import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -27,6 +27,8 @@ import urllib.parse
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+
+import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -38,13 +40,16 @@ HOST = "127.0.0.1"
 CONFIGS = {
     "sync-w4": ["-w", "4", "--threads", "1"],
     "sync-w3": ["-w", "3", "--threads", "1"],
+    "sync-w2": ["-w", "2", "--threads", "1"],
+    "sync-w1": ["-w", "1", "--threads", "1"],
     "gthread-w2t4": ["-w", "2", "--threads", "4"],
     "gthread-w4t2": ["-w", "4", "--threads", "2"],
 }
 DEFAULT_CONFIG = "sync-w4"
 
-TARGET_PAGE_RPS = 800
-TARGET_RSVP_RPS = 250
+#: Issue 18: shares of the bare Flask app's figures (benchmarks/bare_flask.py), same setup and run.
+TARGET_PAGE_RATIO = 0.6
+TARGET_RSVP_RATIO = 0.4
 TARGET_RSVP_P95_MS = 150
 TARGET_PAGE_BYTES = 30 * 1024
 POOL_SIZE = 64
@@ -56,7 +61,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def app_env(db_path: Path, port: int, mail_delivery: str = "background") -> dict[str, str]:
+def app_env(db_url: str, port: int, mail_delivery: str = "background") -> dict[str, str]:
     """Environment for flask/gunicorn: this database, no SMTP (mail goes to stdout, i.e. the log).
 
     ``mail_delivery`` "manual" (FLASK_MAIL_DELIVERY) leaves the outbox unsent: a diagnostic
@@ -64,7 +69,7 @@ def app_env(db_path: Path, port: int, mail_delivery: str = "background") -> dict
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "FLASK_"))}
     env.update(
-        DATABASE_URL=f"sqlite:///{db_path}",
+        DATABASE_URL=db_url,
         SECRET_KEY="bench-not-secret",
         BASE_URL=f"http://{HOST}:{port}",
         PYTHONUNBUFFERED="1",
@@ -87,10 +92,20 @@ def prepare_database(env: dict[str, str]) -> None:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
-def la_event_path(db_path: Path) -> str:
-    with sqlite3.connect(db_path) as conn:
-        (slug,) = conn.execute("SELECT slug FROM events WHERE title LIKE 'Los Angeles%'").fetchone()
-    return f"/e/{slug}"
+def scalar(db_url: str, sql: str, **params):
+    """One value from the bench database (SQLite or PostgreSQL), outside the app."""
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def la_event(db_url: str) -> tuple[int, str]:
+    """(id, page path) of the demo's Los Angeles event."""
+    event_id = scalar(db_url, "SELECT id FROM events WHERE title LIKE 'Los Angeles%'")
+    return event_id, "/e/" + scalar(db_url, "SELECT slug FROM events WHERE id = :i", i=event_id)
 
 
 class Server:
@@ -156,6 +171,20 @@ def get(port: int, path: str, headers: dict | None = None) -> tuple[int, http.cl
 
 
 CSRF_RE = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
+CHOICE_RE = re.compile(
+    rb'type="radio"[^>]*name="(cq\d+)"[^>]*value="([^"]*)"|name="(cq\d+)"[^>]*type="radio"[^>]*value="([^"]*)"'
+)
+
+
+def question_answers(port: int, path: str) -> str:
+    """``&cqN=…`` answering each of the event's single-choice questions with its first choice
+    (the demo asks a required one), for the RSVP form the wrk script posts."""
+    _, _, body = get(port, path)
+    chosen: dict[str, str] = {}
+    for match in CHOICE_RE.finditer(body):
+        name, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        chosen.setdefault(name.decode(), html.unescape(value.decode()))
+    return "".join(f"&{urllib.parse.quote(k)}={urllib.parse.quote(v)}" for k, v in chosen.items())
 
 
 def fetch_pool(port: int, path: str, size: int) -> list[tuple[str, str]]:
@@ -257,48 +286,66 @@ def page_weight(port: int, path: str) -> PageWeight:
     return PageWeight(len(html), css_bytes, foreign)
 
 
-def unsent_mail(db_path: Path) -> int:
-    with sqlite3.connect(db_path, timeout=30) as conn:
-        return conn.execute("SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'sending')").fetchone()[0]
+def unsent_mail(db_url: str) -> int:
+    return scalar(db_url, "SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'sending')")
 
 
-def drain_mail(db_path: Path, timeout: float = 180) -> tuple[int, float]:
+def drain_mail(db_url: str, timeout: float = 180) -> tuple[int, float]:
     """Wait for the workers' mail threads to send what the RSVPs queued: (backlog, seconds)."""
-    backlog = unsent_mail(db_path)
+    backlog = unsent_mail(db_url)
     start = time.monotonic()
-    while unsent_mail(db_path) and time.monotonic() - start < timeout:
+    while unsent_mail(db_url) and time.monotonic() - start < timeout:
         time.sleep(0.25)
     return backlog, time.monotonic() - start
 
 
-def count_bench_rsvps(db_path: Path, tag: str) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT count(*) FROM rsvps WHERE email LIKE ?", (f"bench-{tag}-%",)).fetchone()[0]
+def count_bench_rsvps(db_url: str, tag: str) -> int:
+    return scalar(db_url, "SELECT count(*) FROM rsvps WHERE email LIKE :p", p=f"bench-{tag}-%")
 
 
-def measure(name: str, seconds: float, clients: int, wrk_threads: int, workdir: Path, mail_delivery: str) -> dict:
-    """One gunicorn setup on its own fresh demo database: GET, POST and page figures."""
+def measure(
+    name: str,
+    seconds: float,
+    clients: int,
+    wrk_threads: int,
+    workdir: Path,
+    mail_delivery: str,
+    db_url: str,
+    label: str,
+) -> dict:
+    """One gunicorn setup on its own fresh demo database: GET, POST and page figures, then the
+    bare Flask app's GET and POST (benchmarks/bare_flask.py) on the same database and setup."""
     port = free_port()
-    db_path = workdir / f"{name}.db"
-    env = app_env(db_path, port, mail_delivery)
+    env = app_env(db_url, port, mail_delivery)
     prepare_database(env)
-    path = la_event_path(db_path)
-    server = Server(CONFIGS[name], port, env, workdir / f"{name}-gunicorn.log")
+    event_id, path = la_event(db_url)
+    tag = f"{label}-{name}".lower()
+    server = Server(CONFIGS[name], port, env, workdir / f"{tag}-gunicorn.log")
     try:
         server.wait_ready(path)
         run_wrk(server, path, "get_page.lua", 2, clients, wrk_threads)  # warm every worker
         page = run_wrk(server, path, "get_page.lua", seconds, clients, wrk_threads)
-        pool_file = workdir / f"{name}-pool.tsv"
+        pool_file = workdir / f"{tag}-pool.tsv"
         pool_file.write_text("".join(f"{c}\t{t}\n" for c, t in fetch_pool(port, path, POOL_SIZE)))
         cpu_before = server.cpu_seconds()
-        rsvp = run_wrk(server, path, "rsvp_post.lua", seconds, clients, wrk_threads, path, pool_file, name)
-        rsvp["mail_backlog"], rsvp["drain_s"] = drain_mail(db_path) if mail_delivery == "background" else (0, 0.0)
+        answers = question_answers(port, path) or "-"
+        rsvp = run_wrk(server, path, "rsvp_post.lua", seconds, clients, wrk_threads, path, pool_file, tag, answers)
+        rsvp["mail_backlog"], rsvp["drain_s"] = drain_mail(db_url) if mail_delivery == "background" else (0, 0.0)
         rsvp["cpu_with_mail_ms"] = (server.cpu_seconds() - cpu_before) * 1000 / max(rsvp["requests"], 1)
         weight = page_weight(port, path)
     finally:
         server.stop()
-    rsvp["rows"] = count_bench_rsvps(db_path, name)
-    return {"name": name, "mail": mail_delivery, "page": page, "rsvp": rsvp, "weight": weight}
+    rsvp["rows"] = count_bench_rsvps(db_url, tag)
+    bare = Server(CONFIGS[name], port, env, workdir / f"{tag}-bare.log", app="benchmarks.bare_flask:app")
+    try:
+        bare.wait_ready(f"/bare/page/{event_id}")
+        run_wrk(bare, f"/bare/page/{event_id}", "get_page.lua", 2, clients, wrk_threads)
+        bare_get = run_wrk(bare, f"/bare/page/{event_id}", "get_page.lua", seconds, clients, wrk_threads)
+        bare_post = run_wrk(bare, f"/bare/write/{event_id}", "bare_post.lua", seconds, clients, wrk_threads)
+    finally:
+        bare.stop()
+    return {"name": name, "label": label, "mail": mail_delivery, "page": page, "rsvp": rsvp, "weight": weight,
+            "bare_get": bare_get, "bare_post": bare_post}  # fmt: skip
 
 
 def verdict(ok: bool) -> str:
@@ -308,22 +355,32 @@ def verdict(ok: bool) -> str:
 def report(result: dict) -> list[str]:
     """Print the table; return the correctness problems (not timings) found."""
     page, rsvp, weight = result["page"], result["rsvp"], result["weight"]
+    bare_get, bare_post = result["bare_get"], result["bare_post"]
+    page_ratio, rsvp_ratio = page["rps"] / bare_get["rps"], rsvp["rps"] / bare_post["rps"]
     rows = [
-        ("event page GET", f"{page['rps']:.0f} req/s", f">= {TARGET_PAGE_RPS} req/s", verdict(page["rps"] >= TARGET_PAGE_RPS)),
+        ("event page GET", f"{page['rps']:.0f} req/s", "", ""),
         ("  latency p50 / p95", f"{page['p50_ms']:.1f} / {page['p95_ms']:.1f} ms", "", ""),
         ("  server CPU per request", f"{page['cpu_ms']:.2f} ms", "", ""),
-        ("RSVP POST", f"{rsvp['rps']:.0f} req/s", f">= {TARGET_RSVP_RPS} req/s", verdict(rsvp["rps"] >= TARGET_RSVP_RPS)),
+        ("bare Flask GET (one PK SELECT)", f"{bare_get['rps']:.0f} req/s, p95 {bare_get['p95_ms']:.1f} ms, "
+         f"CPU {bare_get['cpu_ms']:.2f} ms/req", "", ""),
+        ("  event page / bare GET", f"{page_ratio:.2f}x", f">= {TARGET_PAGE_RATIO}x", verdict(page_ratio >= TARGET_PAGE_RATIO)),
+        ("RSVP POST", f"{rsvp['rps']:.0f} req/s", "", ""),
         ("  latency p50 / p95", f"{rsvp['p50_ms']:.1f} / {rsvp['p95_ms']:.1f} ms", f"p95 < {TARGET_RSVP_P95_MS} ms",
          verdict(rsvp["p95_ms"] < TARGET_RSVP_P95_MS)),
         ("  server CPU per request", f"{rsvp['cpu_ms']:.2f} ms under load; {rsvp['cpu_with_mail_ms']:.2f} ms with all its mail sent", "", ""),
         ("  mail backlog at the end", f"{rsvp['mail_backlog']} e-mails, sent within {rsvp['drain_s']:.1f} s", "", ""),
         ("  non-redirect responses", str(rsvp["not_redirect"]), "0", verdict(rsvp["not_redirect"] == 0)),
         ("  RSVP rows written", f"{rsvp['rows']} (wrk counted {rsvp['requests']})", "", ""),
+        ("bare Flask POST (SELECT+UPDATE)", f"{bare_post['rps']:.0f} req/s, p95 {bare_post['p95_ms']:.1f} ms, "
+         f"CPU {bare_post['cpu_ms']:.2f} ms/req", "", ""),
+        ("  RSVP POST / bare POST", f"{rsvp_ratio:.2f}x", f">= {TARGET_RSVP_RATIO}x", verdict(rsvp_ratio >= TARGET_RSVP_RATIO)),
         ("event page weight", f"{weight.total / 1024:.1f} KB (HTML {weight.html_bytes / 1024:.1f} + CSS {weight.css_bytes / 1024:.1f})",
          f"< {TARGET_PAGE_BYTES // 1024} KB", verdict(weight.total < TARGET_PAGE_BYTES)),
         ("  requests to other hosts", ", ".join(weight.foreign) or "none", "none", verdict(not weight.foreign)),
     ]  # fmt: skip
-    print(f"\n[{result['name']}: gunicorn {' '.join(CONFIGS[result['name']])}; mail delivery {result['mail']}]")
+    print(
+        f"\n[{result['label']}, {result['name']}: gunicorn {' '.join(CONFIGS[result['name']])}; mail delivery {result['mail']}]"
+    )
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
         print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
@@ -332,6 +389,9 @@ def report(result: dict) -> list[str]:
         problems.append(f"{page['not_ok']} non-200 page responses, {page['socket_errors']} socket errors")
     if rsvp["not_redirect"] or rsvp["socket_errors"]:
         problems.append(f"{rsvp['not_redirect']} non-redirect RSVP responses, {rsvp['socket_errors']} socket errors")
+    for what, bare in (("bare GET", bare_get), ("bare POST", bare_post)):
+        if bare.get("not_ok") or bare.get("not_redirect") or bare["socket_errors"]:
+            problems.append(f"{what}: unexpected answers or socket errors")
     if rsvp["rows"] < rsvp["requests"] - rsvp["not_redirect"]:
         problems.append(f"only {rsvp['rows']} RSVP rows for {rsvp['requests']} redirects")
     if weight.foreign:
@@ -352,6 +412,10 @@ def main(argv: list[str] | None = None) -> int:
         help="manual: diagnostic, no mail sent",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, gunicorn logs)")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--scaling", default="1,2,4", help="gunicorn worker counts measured on PostgreSQL (empty: none)"
+    )
     args = parser.parse_args(argv)
     names = list(CONFIGS) if args.configs == "all" else args.configs.split(",")
     unknown = set(names) - set(CONFIGS)
@@ -363,11 +427,38 @@ def main(argv: list[str] | None = None) -> int:
         f"bench_public: {args.clients} clients, {args.seconds:g} s per figure, {os.cpu_count()} CPUs, work dir {workdir}"
     )
     problems = []
+
+    def run(name: str, db_url: str, label: str) -> dict:
+        result = measure(name, args.seconds, args.clients, args.wrk_threads, workdir, args.mail_delivery, db_url, label)
+        problems.extend(f"{label} {name}: {p}" for p in report(result))
+        return result
+
     for name in names:
-        problems += [
-            f"{name}: {p}"
-            for p in report(measure(name, args.seconds, args.clients, args.wrk_threads, workdir, args.mail_delivery))
-        ]
+        run(name, f"sqlite:///{workdir / f'{name}.db'}", "SQLite")
+    if not args.no_postgres:
+        sys.path.insert(0, str(REPO / "tests"))
+        try:
+            from pgserver import start_throwaway_postgres
+
+            pg = start_throwaway_postgres()
+        except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so, go on
+            print(f"\n[PostgreSQL: skipped, no server could be started: {exc}]")
+        else:
+            try:
+                scaling = [f"sync-w{n}" for n in args.scaling.split(",") if n.strip()]
+                results = []
+                for i, name in enumerate(dict.fromkeys(names + scaling)):
+                    pg.create_database(f"public_bench_{i}")
+                    results.append(run(name, pg.url(f"public_bench_{i}"), "PostgreSQL"))
+                print("\n[PostgreSQL: throughput by gunicorn workers (sync), 2 CPUs]")
+                for r in sorted(results, key=lambda r: int(CONFIGS[r["name"]][1])):
+                    print(
+                        f"  {CONFIGS[r['name']][1]} workers: event page {r['page']['rps']:4.0f} req/s "
+                        f"(bare {r['bare_get']['rps']:4.0f}), RSVP {r['rsvp']['rps']:4.0f} req/s "
+                        f"p95 {r['rsvp']['p95_ms']:5.1f} ms (bare POST {r['bare_post']['rps']:4.0f})"
+                    )
+            finally:
+                pg.stop()
     if not args.keep:
         import shutil
 

@@ -11,6 +11,8 @@ function init(args)
   path = args[1]
   local pool_file = args[2]
   run_tag = args[3]
+  -- "&cqN=…" answering the event's questions (bench_public.question_answers), or "-" for none.
+  answers = args[4] ~= "-" and args[4] or ""
   pool = {}
   for line in io.lines(pool_file) do
     local cookie, token = line:match("^([^\t]+)\t(.+)$")
@@ -32,6 +34,7 @@ function request()
     .. "&email=" .. urlencode(string.format("bench-%s-%d-%d@example.org", run_tag, id, counter))
     .. "&institution=" .. urlencode("UCLA Orthopaedic Surgery")
     .. "&training_level=pgy2&badge_name=&pronouns=&dietary_notes=&accessibility_notes=&website="
+    .. answers
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = pair.cookie,

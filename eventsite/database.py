@@ -112,21 +112,34 @@ def release_sessions(app: Flask) -> None:
             _drop_session()
 
 
+def read_once(kind: str, key, load):
+    """``load()``'s list, read once per transaction for (kind, key) while nothing is written:
+    any flush that writes, bulk write, COMMIT or ROLLBACK forgets it. For the small lists one
+    request asks for several times (an event's guest categories and questions)."""
+    memo = db.session.info.setdefault("read_once", {})
+    if (kind, key) not in memo:
+        memo[kind, key] = load()
+    return list(memo[kind, key])
+
+
 # Whether a COMMIT that wrote something went through in this request (``saved_this_request``):
-# the error page then never says "nothing was saved".
+# the error page then never says "nothing was saved". A write also ends ``read_once``'s lists.
 @sa.event.listens_for(db.session, "after_flush")
 def _wrote(session, _flush_context):
     session.info["wrote"] = True
+    session.info.pop("read_once", None)
 
 
 @sa.event.listens_for(db.session, "do_orm_execute")
 def _wrote_in_bulk(state):
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info["wrote"] = True
+        state.session.info.pop("read_once", None)
 
 
 @sa.event.listens_for(db.session, "after_commit")
 def _committed(session):
+    session.info.pop("read_once", None)
     if session.info.pop("wrote", False) and has_app_context():
         g.saved_this_request = True
 
@@ -134,6 +147,7 @@ def _committed(session):
 @sa.event.listens_for(db.session, "after_soft_rollback")
 def _rolled_back(session, _previous):
     session.info.pop("wrote", None)
+    session.info.pop("read_once", None)
 
 
 def saved_this_request() -> bool:

@@ -180,11 +180,11 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
     elif invitation is not None:  # the answers an imported list gave, filled in
         given = {f"cq{qid}": [str(v) for v in answer] for qid, answer in (invitation.answers or {}).items()}
         asking = questions.asking(event, questions.of_event(event), given)
-    counts = capacity.place_counts(event)
+    places, counts = categories.places_and_counts(event)
     listed = vendors.of_event(event)
     # Only an open offer can lapse: without one, skip the look-up (the page's busiest path).
     if not form.is_submitted() and counts.offered and apply_due_expiries(now, event):
-        counts = capacity.place_counts(event)
+        places, counts = categories.places_and_counts(event)
     return (
         render_template(
             "public/event.html",
@@ -194,7 +194,7 @@ def event_page_response(slug: str, invitation: GuestInvitation | None = None):
             is_open=event.is_open_for_rsvp(now),
             is_past=event.is_past(now),
             description=events.render_markdown(event.description),
-            category_places=public_places(event, counts),
+            category_places=public_places(event, places, counts),
             outcomes=categories.OUTCOMES,
             rsvp_fields=blank_rsvp_fields(event, [v.name for v in listed]) if isinstance(form, ConfirmForm) else None,
             listed_vendors=listed,
@@ -231,10 +231,12 @@ def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: Guest
         return attempt(form, _submit_rsvp, event, form, now, invitation, answers) is not REFUSED
 
 
-def public_places(event: Event, counts: capacity.PlaceCounts) -> list[tuple[categories.CategoryPlaces, str]]:
-    """The categories a guest may pick, each with its places and what an RSVP in it would get
-    now (categories.outcome), when the event has more than one."""
-    listed = [p for p in categories.places(event) if p.category.policy != CategoryPolicy.CLOSED]
+def public_places(
+    event: Event, places: list[categories.CategoryPlaces], counts: capacity.PlaceCounts
+) -> list[tuple[categories.CategoryPlaces, str]]:
+    """The categories a guest may pick (of ``places``), each with its places and what an RSVP in
+    it would get now (categories.outcome), when the event has more than one."""
+    listed = [p for p in places if p.category.policy != CategoryPolicy.CLOSED]
     if len(listed) < 2:
         return []
     return [(p, categories.outcome(event, p, counts)) for p in listed]
@@ -253,7 +255,8 @@ def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: Gue
         kept_profiles.remember(result.rsvp, form.networking_fields())
     if result.created and answers:
         rsvp = result.rsvp
-        questions.save_answers(rsvp, questions.asked(questions.of_event(event), rsvp.category_id), answers, now=now)
+        asked = questions.asked(questions.of_event(event), rsvp.category_id)
+        questions.save_answers(rsvp, asked, answers, now=now, new_rsvp=True)
 
 
 @bp.get("/e/<slug>/check-inbox")

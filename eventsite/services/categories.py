@@ -13,7 +13,7 @@ import re
 
 import sqlalchemy as sa
 
-from eventsite.database import lock_event
+from eventsite.database import lock_event, read_once
 from eventsite.extensions import db
 from eventsite.models import (
     SEAT_STATUSES,
@@ -27,6 +27,7 @@ from eventsite.models import (
     utcnow,
 )
 from eventsite.services import DomainError, ErrorCode, ordering
+from eventsite.services.capacity import PlaceCounts, counts_from
 
 _TRAINEES = [
     TrainingLevel.MEDICAL_STUDENT, TrainingLevel.PGY1, TrainingLevel.PGY2, TrainingLevel.PGY3,
@@ -53,14 +54,11 @@ MAX_DOMAINS = 30
 
 
 def of_event(event: Event | int) -> list[GuestCategory]:
+    """The event's categories in order (read once per transaction: an RSVP asks several times)."""
     event_id = event if isinstance(event, int) else event.id
-    return list(
-        db.session.scalars(
-            sa.select(GuestCategory)
-            .where(GuestCategory.event_id == event_id)
-            .order_by(GuestCategory.position, GuestCategory.id)
-        )
-    )
+    query = sa.select(GuestCategory).where(GuestCategory.event_id == event_id)
+    query = query.order_by(GuestCategory.position, GuestCategory.id)
+    return read_once("categories", event_id, lambda: list(db.session.scalars(query)))
 
 
 def add_defaults(event: Event) -> list[GuestCategory]:
@@ -220,6 +218,11 @@ def outcome(event: Event, p: CategoryPlaces, counts) -> str:
 
 def places(event: Event) -> list[CategoryPlaces]:
     """Every category of the event with its figures (two queries)."""
+    return places_and_counts(event)[0]
+
+
+def places_and_counts(event: Event) -> tuple[list[CategoryPlaces], PlaceCounts]:
+    """``places(event)`` and the event's own PlaceCounts, from the same one count query."""
     counts: dict[tuple[int, RsvpStatus], int] = {
         (cat, status): n
         for cat, status, n in db.session.execute(
@@ -228,6 +231,13 @@ def places(event: Event) -> list[CategoryPlaces]:
             .group_by(Rsvp.category_id, Rsvp.status)
         )
     }
+    by_status: dict[RsvpStatus, int] = {}
+    for (_, status), n in counts.items():
+        by_status[status] = by_status.get(status, 0) + n
+    return _category_places(event, counts), counts_from(by_status, event.capacity)
+
+
+def _category_places(event: Event, counts: dict[tuple[int, RsvpStatus], int]) -> list[CategoryPlaces]:
     return [
         CategoryPlaces(
             c,

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 
+from eventsite.database import read_once
 from eventsite.extensions import db
 from eventsite.models import Event, GuestCategory, QuestionKind, Rsvp, RsvpAnswer, RsvpQuestion, utcnow
 from eventsite.services import DomainError, ErrorCode, categories, ordering
@@ -46,9 +47,8 @@ def of_event(event: Event | int, *, removed: bool = False) -> list[RsvpQuestion]
     query = sa.select(RsvpQuestion).where(RsvpQuestion.event_id == event_id)
     if not removed:
         query = query.where(RsvpQuestion.removed_at.is_(None))
-    return list(
-        db.session.scalars(query.order_by(RsvpQuestion.removed_at.is_not(None), RsvpQuestion.position, RsvpQuestion.id))
-    )
+    query = query.order_by(RsvpQuestion.removed_at.is_not(None), RsvpQuestion.position, RsvpQuestion.id)
+    return read_once("questions", (event_id, removed), lambda: list(db.session.scalars(query)))
 
 
 def asked(questions: Iterable[RsvpQuestion], category_id: int | None) -> list[RsvpQuestion]:
@@ -78,12 +78,15 @@ def read_submitted(event: Event, shown: list[RsvpQuestion], answered: list[RsvpQ
     return asking(event, shown, typed, errors), answers
 
 
-def save_answers(rsvp: Rsvp, questions: list[RsvpQuestion], answers: Mapping[int, list], *, now=None) -> bool:
+def save_answers(
+    rsvp: Rsvp, questions: list[RsvpQuestion], answers: Mapping[int, list], *, now=None, new_rsvp: bool = False
+) -> bool:
     """Store the guest's answers to ``questions`` (those asked of them): new and changed answers
     are written, answers left empty are removed, the rest stay as they were (a consent keeps the
-    moment and version it was given). Returns whether anything changed; adds, never commits."""
+    moment and version it was given). ``new_rsvp``: the RSVP was just made, so it holds no
+    answers to look up. Returns whether anything changed; adds, never commits."""
     now = now or utcnow()
-    held = {a.question_id: a for a in answers_of_rsvp(rsvp.id)}
+    held = {} if new_rsvp else {a.question_id: a for a in answers_of_rsvp(rsvp.id)}
     changed = False
     for q in questions:
         value, old = answers.get(q.id), held.get(q.id)
