@@ -49,7 +49,7 @@ REPO = HERE.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
-from bench_public import HOST, Server, free_port, run_wrk  # noqa: E402
+from bench_public import HOST, Server, free_port, run_wrk, throwaway_postgres  # noqa: E402
 
 from eventsite import create_app  # noqa: E402
 from eventsite.database import writing  # noqa: E402
@@ -475,13 +475,8 @@ def main(argv: list[str] | None = None) -> int:
                 bare_app = load_bare_app(result["app"])
                 profile_checkin(bare_app, result["seeded"], args.profile)
         if not args.skip_api and not args.no_postgres:
-            try:
-                from pgserver import start_throwaway_postgres
-
-                pg = start_throwaway_postgres()
-            except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so, go on
-                print(f"\n[check-in API on PostgreSQL: skipped, no server could be started: {exc}]")
-            else:
+            pg = throwaway_postgres("check-in API on PostgreSQL")
+            if pg is not None:
                 try:
                     pg.create_database("door_bench")
                     result, found = measure_api(

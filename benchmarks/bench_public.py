@@ -399,6 +399,19 @@ def report(result: dict) -> list[str]:
     return problems
 
 
+def throwaway_postgres(what: str):
+    """A fresh PostgreSQL server (tests/pgserver.py) for a bench's second run, or None after
+    saying why there is none on this machine."""
+    sys.path.insert(0, str(REPO / "tests"))
+    try:
+        from pgserver import start_throwaway_postgres
+
+        return start_throwaway_postgres()
+    except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so, go on
+        print(f"\n[{what}: skipped, no server could be started: {exc}]")
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", default=DEFAULT_CONFIG, help=f"comma-separated of {', '.join(CONFIGS)}, or all")
@@ -436,14 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         run(name, f"sqlite:///{workdir / f'{name}.db'}", "SQLite")
     if not args.no_postgres:
-        sys.path.insert(0, str(REPO / "tests"))
-        try:
-            from pgserver import start_throwaway_postgres
-
-            pg = start_throwaway_postgres()
-        except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so, go on
-            print(f"\n[PostgreSQL: skipped, no server could be started: {exc}]")
-        else:
+        pg = throwaway_postgres("PostgreSQL")
+        if pg is not None:
             try:
                 scaling = [f"sync-w{n}" for n in args.scaling.split(",") if n.strip()]
                 results = []

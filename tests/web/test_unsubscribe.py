@@ -33,6 +33,16 @@ def link_path(message: OutboxMessage) -> str:
     return "/" + url.split("//", 1)[1].split("/", 1)[1]
 
 
+def ana_and_ben(app) -> int:
+    """An event with two confirmed guests, Ana and Ben; returns its id."""
+    with db_session(app):
+        event = make_event(capacity=5)
+        make_rsvp(event, first_name="Ana", email="ana@ucla.edu")
+        make_rsvp(event, first_name="Ben", email="ben@ucla.edu")
+        db.session.flush()
+        return event.id
+
+
 def send_message(admin, event_id: int, subject: str):
     url = f"/admin/events/{event_id}/messages"
     preview = post_form(admin, url, {"segment": "confirmed", "subject": subject, "body": "Park on level 2."})
@@ -45,12 +55,7 @@ def send_message(admin, event_id: int, subject: str):
 
 
 def test_a_guest_who_unsubscribes_in_one_click_gets_no_more_organizer_messages(app, admin, client):
-    with db_session(app):
-        event = make_event(capacity=5)
-        make_rsvp(event, first_name="Ana", email="ana@ucla.edu")
-        make_rsvp(event, first_name="Ben", email="ben@ucla.edu")
-        db.session.flush()
-        event_id = event.id
+    event_id = ana_and_ben(app)
     send_message(admin, event_id, "Parking")
     with db_session(app):
         [to_ana] = mails("organizer_message", "ana@ucla.edu")
@@ -74,12 +79,7 @@ def test_a_guest_who_unsubscribes_in_one_click_gets_no_more_organizer_messages(a
 
 
 def test_undo_and_a_forged_link(app, admin, client):
-    with db_session(app):
-        event = make_event(capacity=5)
-        make_rsvp(event, email="ana@ucla.edu")
-        make_rsvp(event, email="ben@ucla.edu")
-        db.session.flush()
-        event_id = event.id
+    event_id = ana_and_ben(app)
     send_message(admin, event_id, "Parking")
     with db_session(app):
         path = link_path(mails("organizer_message", "ana@ucla.edu")[0])
@@ -137,12 +137,7 @@ def test_everything_off_stops_follow_ups_and_city_alerts_but_never_the_guests_ow
 
 
 def test_a_spam_complaint_stops_every_bulk_kind_from_the_command_line(app, admin, runner):
-    with db_session(app):
-        event = make_event(capacity=5)
-        make_rsvp(event, email="ana@ucla.edu")
-        make_rsvp(event, email="ben@ucla.edu")
-        db.session.flush()
-        event_id = event.id
+    event_id = ana_and_ben(app)
     bad = runner.invoke(args=["mail", "suppress", "not an address"])
     assert bad.exit_code != 0 and "Error:" in bad.output  # email-validator's own words follow
     done = runner.invoke(args=["mail", "suppress", "Ana@UCLA.edu"])
