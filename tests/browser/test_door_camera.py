@@ -59,7 +59,8 @@ def test_fake_camera_scans_a_rendered_badge_green_once(app, live_server, browser
         page = context.new_page()
         page.goto(f"/door/{token}")
         page.get_by_role("button", name="Start camera").click()
-        expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash")
+        # The first decode of the fake camera's frames took over 10 s once on a loaded 2-core box.
+        expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash", timeout=30_000)
         expect(page.locator("#verdict-name")).to_have_text("Cami")
         # The badge stays in view: it must not be sent again and again.
         page.wait_for_timeout(3000)
