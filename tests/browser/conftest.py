@@ -11,6 +11,9 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+#: How long a test waits for the page to decode a fake camera's first frames: under a full run
+#: (four passes on two cores) that took over 10 s on this box, for the door and the Meet page.
+CAMERA_DECODE_MS = 30_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -15,7 +15,7 @@ from eventsite.models import CheckIn, CheckInResult, Event, Rsvp, RsvpStatus, ut
 from eventsite.services import checkin, doors
 from factories import make_event, make_rsvp
 from helpers import db_session, page_text, post_form
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CAMERA_DECODE_MS, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import camera_args
 from tests.browser.test_door_camera import badge_video
 from tests.browser.test_door_page import scan_typed, wait_for_roster
@@ -206,7 +206,7 @@ def test_fake_camera_scan_offline_is_green_from_the_roster(app, live_server, bro
         wait_for_roster(page)
         context.set_offline(True)
         page.get_by_role("button", name="Start camera").click()
-        expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash")
+        expect(page.locator("#verdict")).to_have_class("verdict verdict-green flash", timeout=CAMERA_DECODE_MS)
         expect(page.locator("#verdict-name")).to_have_text("Ana")
         expect(page.locator("#verdict-mode")).to_be_visible()
         page.wait_for_timeout(2500)  # the badge stays in view: one scan, not one per frame

@@ -15,7 +15,7 @@ from eventsite.models import utcnow
 from eventsite.services import contacts
 from factories import make_event, make_rsvp
 from helpers import db_session
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CAMERA_DECODE_MS, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import camera_args
 from tests.browser.test_door_camera import badge_video
 
@@ -51,7 +51,7 @@ def test_guest_scans_a_badge_on_the_meet_page_and_finds_the_contact_in_the_vcard
         page.goto(f"/r/{token}")
         page.get_by_role("link", name="Meet: scan a badge").click()
         page.get_by_role("button", name="Start camera").click()
-        expect(page.locator("#found-name")).to_have_text("Zoë")
+        expect(page.locator("#found-name")).to_have_text("Zoë", timeout=CAMERA_DECODE_MS)
         expect(page.locator("#found-detail")).to_contain_text("Karolinska, Hand")
         page.get_by_label("Note (only you see it)").fill("talked about hand fellowship")
         page.get_by_role("button", name="Save contact").click()

@@ -18,7 +18,7 @@ from eventsite.models import EventVendor, Lead, VendorTier, utcnow
 from eventsite.services import leads, vendors
 from factories import make_event, make_rsvp
 from helpers import db_session
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CAMERA_DECODE_MS, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import camera_args
 from tests.browser.test_door_camera import badge_video
 
@@ -78,7 +78,7 @@ def test_a_resident_consents_a_rep_scans_the_resident_withdraws_and_a_quiet_gues
     # Sam scans her badge with the phone's camera: the lead is saved at once.
     camera_browser, page = scan_with_camera(browser, live_server, maya_video, rep_token)
     try:
-        expect(page.locator("#saved")).to_contain_text("Maya Chen")
+        expect(page.locator("#saved")).to_contain_text("Maya Chen", timeout=CAMERA_DECODE_MS)
         page.locator("#saved").get_by_text("Hot").click()
         page.locator("#saved").get_by_label("Note").fill("Wants the simulator for the skills lab")
         page.get_by_role("button", name="Save note and rating").click()
@@ -102,7 +102,7 @@ def test_a_resident_consents_a_rep_scans_the_resident_withdraws_and_a_quiet_gues
     # Quinn never agreed: the scanner says only that, and nothing about Quinn is stored.
     camera_browser, page = scan_with_camera(browser, live_server, quinn_video, rep_token)
     try:
-        expect(page.get_by_role("status").filter(has_text=leads.NOT_SHARED)).to_be_visible()
+        expect(page.get_by_role("status").filter(has_text=leads.NOT_SHARED)).to_be_visible(timeout=CAMERA_DECODE_MS)
         expect(page.locator("body")).not_to_contain_text("Quinn")
     finally:
         camera_browser.close()
