@@ -50,6 +50,9 @@ class Config:
     #: Badges a vendor's representative may scan (issue 16): a queue at a stand is a scan every
     #: few seconds; a script walking through codes is held back.
     LEAD_SCAN_LIMIT = "30 per minute"
+    #: Seconds a worker serves the public event page from its copy (public/page_cache.py): the
+    #: places left may lag this much; an RSVP is always decided on current data. 0: off.
+    EVENT_PAGE_CACHE_SECONDS = 1.0
     #: eventsite's log lines on stderr: "json" (one object a line), "text", or "none" (leave logging alone).
     LOG_FORMAT = "json"
     LOG_LEVEL = "INFO"

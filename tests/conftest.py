@@ -326,6 +326,8 @@ def app_config(db_url, smtp_server):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
         "MAIL_DELIVERY": "manual",
+        # Tests change data and read the event page at once; tests/web/test_page_cache.py turns it on.
+        "EVENT_PAGE_CACHE_SECONDS": 0,
     }
 
 

@@ -9,7 +9,7 @@ from eventsite.auth import guessing, submissions
 from eventsite.database import reading, write_after_read
 from eventsite.extensions import db
 from eventsite.models import CategoryPolicy, Event, GuestInvitation, Rsvp, TrainingLevel, utcnow
-from eventsite.public import guest_session
+from eventsite.public import guest_session, page_cache
 from eventsite.public.alerts import alert_box
 from eventsite.public.blueprint import bp
 from eventsite.public.forms import ConfirmForm, GuestDetailsForm, RsvpForm
@@ -137,8 +137,14 @@ def event_page(slug: str):
     # A POST would begin with SQLite's write lock (see eventsite.database); this view loads,
     # validates and renders without it, and takes it only to save the RSVP, so concurrent
     # RSVPs queue on the lock for the write alone.
+    cacheable = page_cache.usable()
+    if cacheable and (page := page_cache.kept(slug)) is not None:
+        return page
     with reading():
-        return event_page_response(slug)
+        response = event_page_response(slug)
+    if cacheable:
+        page_cache.keep(slug, response)
+    return response
 
 
 def _rsvp_form(event: Event, invitation: GuestInvitation | None):

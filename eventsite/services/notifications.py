@@ -178,12 +178,25 @@ def after_rsvp(rsvp: Rsvp) -> None:
             f"Approval requested: {event.title}",
             f"{rsvp.full_name} ({rsvp.institution}) asks to come to {event.title}.",
             admin_url(f"/events/{event.id}/guests?status=pending"), "See the pending guests"))  # fmt: skip
-    elif rsvp.status in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED) and place_counts(event).is_full:
+    elif (
+        rsvp.status in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+        and place_counts(event).is_full
+        and not _told_full(event)
+    ):
         _notify(event, NoticeKind.FULL, "full", Notice(
             f"Full: {event.title}",
             f"{event.title} has no place left: every one of its {event.capacity} places is taken"
             + (", and new guests join the waitlist." if event.waitlist_enabled else "."),
             admin_url(f"/events/{event.id}"), "See the event"))  # fmt: skip
+
+
+def _told_full(event: Event) -> bool:
+    """The team was told this event is full (once per event: every later RSVP to a full event,
+    each one waitlisted, skips the counts and the look-ups per member)."""
+    told = sa.select(NotificationSent.id).where(
+        NotificationSent.event_id == event.id, NotificationSent.kind == NoticeKind.FULL.value
+    )
+    return db.session.scalar(told.limit(1)) is not None
 
 
 def failure_line(message: OutboxMessage) -> str:
