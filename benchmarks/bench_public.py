@@ -357,7 +357,7 @@ def verdict(ok: bool) -> str:
 def report(result: dict) -> list[str]:
     """Print the table; return the correctness problems (not timings) found."""
     page, rsvp, weight = result["page"], result["rsvp"], result["weight"]
-    bare_get, bare_post = result["bare_get"], result["bare_post"]
+    bare_get, bare_post, fresh = result["bare_get"], result["bare_post"], result["fresh"]
     page_ratio, rsvp_ratio = page["rps"] / bare_get["rps"], rsvp["rps"] / bare_post["rps"]
     rows = [
         ("event page GET", f"{page['rps']:.0f} req/s", "", ""),
