@@ -8,7 +8,7 @@ from eventsite.admin.people_forms import RetentionForm, SeriesRetentionForm
 from eventsite.auth.gates import Permission, event_gate, permission_required
 from eventsite.extensions import db
 from eventsite.models import Event, Series, TrainingLevel
-from eventsite.services import events, invitations, people, privacy, series
+from eventsite.services import events, invitations, opt_outs, people, privacy, series
 from eventsite.web import REFUSED, attempt, attempt_or_flash
 
 
@@ -73,7 +73,8 @@ def people_csv():
 @permission_required(Permission.SITE)
 def person_detail(rsvp_id: int):
     found = people.person(rsvp_id) or abort(404)
-    return render_template("admin/person.html", person=found)
+    unsubscribed = sorted(opt_outs.kinds_off(found.latest.email_key))
+    return render_template("admin/person.html", person=found, unsubscribed=unsubscribed)
 
 
 @bp.route("/people/retention", methods=["GET", "POST"])

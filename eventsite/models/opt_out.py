@@ -22,7 +22,13 @@ class BulkKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """As the guest reads it (the unsubscribe page, the e-mail's footer)."""
         return BULK_LABELS[self]
+
+    @property
+    def team_label(self) -> str:
+        """As the team reads it (a person's page)."""
+        return TEAM_LABELS[self]
 
 
 BULK_LABELS = {
@@ -30,6 +36,14 @@ BULK_LABELS = {
     BulkKind.INVITATIONS: "invitations to events",
     BulkKind.FOLLOW_UPS: "e-mails after an event (feedback form, the people you met)",
     BulkKind.ALL: "every e-mail that isn't about your own RSVP",
+}
+
+
+TEAM_LABELS = {
+    BulkKind.MESSAGES: "organizers' messages",
+    BulkKind.INVITATIONS: "invitations",
+    BulkKind.FOLLOW_UPS: "e-mails after an event",
+    BulkKind.ALL: "every e-mail but those about their own RSVP",
 }
 
 

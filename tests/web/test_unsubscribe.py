@@ -148,3 +148,17 @@ def test_a_spam_complaint_stops_every_bulk_kind_from_the_command_line(app, admin
         assert [m.to_address for m in mails("organizer_message")] == ["ben@ucla.edu"]
         [row] = db.session.scalars(sa.select(MailOptOut)).all()
         assert (row.email_key, row.kind, row.source) == ("ana@ucla.edu", "all", "complaint")
+
+
+def test_the_persons_page_says_what_they_unsubscribed_from(app, admin):
+    event_id = ana_and_ben(app)
+    with db_session(app):
+        ana = db.session.scalar(sa.select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.email_key == "ana@ucla.edu"))
+        opt_outs.opt_out(ana.email_key, BulkKind.INVITATIONS)
+        opt_outs.opt_out(ana.email_key, BulkKind.MESSAGES)
+        ana_id = ana.id
+    text_of_page = text(admin.get(f"/admin/people/{ana_id}"))
+    assert (
+        "Unsubscribed from invitations, organizers' messages: our e-mails of those kinds leave this address out."
+        in text_of_page
+    )
