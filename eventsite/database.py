@@ -87,10 +87,8 @@ def discard_session() -> None:
 
 def _drop_session() -> None:
     if db.session.registry.has():
-        try:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):  # the connection is gone either way
             db.session.registry().invalidate()  # closes its connections without the ROLLBACK that failed
-        except sa.exc.SQLAlchemyError:
-            pass
     db.session.registry.clear()
 
 

@@ -143,7 +143,7 @@ def _keys(people: list[Invitee]) -> list[str]:
         try:
             keys.append(rsvps.normalise_email(person.email)[1])
         except DomainError:
-            pass
+            continue  # invite() reports the address with its reason
     return keys
 
 
