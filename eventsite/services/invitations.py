@@ -97,12 +97,11 @@ def invite(
     replied = set(
         db.session.scalars(sa.select(Rsvp.email_key).where(Rsvp.event_id == event.id, Rsvp.status.in_(LIVE_STATUSES)))
     )
-    unsubscribed = opt_outs.opted_out(_keys(people), BulkKind.INVITATIONS)
-    for person in people:
-        try:
-            address, key = rsvps.normalise_email(person.email)
-        except DomainError as exc:
-            report.skipped.append((person.email, exc.message))
+    checked = [(person, *_normalised(person.email)) for person in people]  # each address normalised once
+    unsubscribed = opt_outs.opted_out((key for _, _, key, _ in checked if key), BulkKind.INVITATIONS)
+    for person, address, key, refusal in checked:
+        if refusal:
+            report.skipped.append((person.email, refusal))
             continue
         if key in known:
             report.skipped.append((person.email, "already invited (or twice in the list)"))
@@ -136,15 +135,12 @@ def invite(
     return report
 
 
-def _keys(people: list[Invitee]) -> list[str]:
-    """The address keys of the valid addresses among ``people``."""
-    keys = []
-    for person in people:
-        try:
-            keys.append(rsvps.normalise_email(person.email)[1])
-        except DomainError:
-            continue  # invite() reports the address with its reason
-    return keys
+def _normalised(address: str) -> tuple[str, str, str]:
+    """(address as stored, its key, "") for a valid address; ("", "", why not) otherwise."""
+    try:
+        return (*rsvps.normalise_email(address), "")
+    except DomainError as exc:
+        return "", "", exc.message
 
 
 def _mail(

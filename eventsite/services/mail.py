@@ -52,8 +52,8 @@ def queue_message(
     template's footer as ``unsubscribe_url``, and the one-click List-Unsubscribe fields)."""
     context.setdefault("rsvp", rsvp)
     if bulk is not None:
-        context["unsubscribe_url"], extra = opt_outs.bulk_extras(to, bulk)
-        context["unsubscribe_what"] = bulk.label
+        footer, extra = opt_outs.bulk_extras(to, bulk)
+        context.update(footer)
         headers = {**(headers or {}), **extra}
     message = queue_rendered(
         to=to, kind=kind, subject=subject, rsvp=rsvp, attachments=attachments, headers=headers,

@@ -236,8 +236,7 @@ def preview_message(
     rsvp = guests[0]
     filled_subject = fill(subject, event, rsvp).strip()
     context = _context(event, rsvp, body)
-    context["unsubscribe_url"], _ = opt_outs.bulk_extras(rsvp.email, BulkKind.MESSAGES)  # as mail.queue_message
-    context["unsubscribe_what"] = BulkKind.MESSAGES.label
+    context.update(opt_outs.bulk_extras(rsvp.email, BulkKind.MESSAGES)[0])  # the footer mail.queue_message adds
     return Preview(
         rsvp=rsvp,
         recipients=len(guests),

@@ -37,10 +37,11 @@ def key_of(address: str) -> str:
     return address.strip().casefold()
 
 
-def bulk_extras(address: str, kind: BulkKind) -> tuple[str, dict[str, str]]:
-    """(the visible unsubscribe link, the List-Unsubscribe header fields) for one bulk e-mail."""
+def bulk_extras(address: str, kind: BulkKind) -> tuple[dict[str, str], dict[str, str]]:
+    """(what the e-mail's footer shows: ``unsubscribe_url`` and ``unsubscribe_what``, the
+    List-Unsubscribe header fields) for one bulk e-mail to ``address``."""
     url = unsubscribe_url(key_of(address), kind)
-    return url, headers(url)
+    return {"unsubscribe_url": url, "unsubscribe_what": kind.label}, headers(url)
 
 
 def unsubscribe_url(email_key: str, kind: BulkKind, signer: URLSafeSerializer | None = None) -> str:

@@ -190,8 +190,9 @@ def set_series_retention(row: Series, days: int | None) -> None:
 def periods() -> dict[int, int]:
     """Series id → the retention period in days its events follow (series without one: kept)."""
     site = db.session.scalar(sa.select(PrivacySettings.retention_days).where(PrivacySettings.id == 1))
-    rows = db.session.execute(sa.select(Series.id, Series.retention_days)).all()
-    return {sid: days if days is not None else site for sid, days in rows if (days if days is not None else site)}
+    own = db.session.execute(sa.select(Series.id, Series.retention_days)).all()
+    followed = {sid: days if days is not None else site for sid, days in own}
+    return {sid: days for sid, days in followed.items() if days}
 
 
 def _past_period(now: dt.datetime, days_by_series: dict[int, int]):
