@@ -3,6 +3,7 @@
 import contextlib
 import os
 import re
+import types
 from html.parser import HTMLParser
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import deliver_outbox
 from eventsite.models import OutboxMessage
+from eventsite.services import mail
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -31,6 +33,19 @@ def deliver(app):
     """Run outbox delivery once (tests use MAIL_DELIVERY=manual)."""
     with app.app_context():
         return deliver_outbox()
+
+
+def as_sent(message: OutboxMessage):
+    """An outbox row as its e-mail will read: a guest e-mail queued with a recipe is rendered
+    (as the deliverer would now), so a test can read it before delivery; call in an app context."""
+    made = mail.contents(message)
+    fields = ("id", "kind", "rsvp_id", "to_address", "subject", "headers", "status")
+    return types.SimpleNamespace(
+        **{f: getattr(message, f) for f in fields},
+        body_text=made.text,
+        body_html=made.html,
+        attachments=made.attachments,
+    )
 
 
 def text_body(message) -> str:

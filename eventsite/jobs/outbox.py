@@ -48,9 +48,16 @@ def deliver_outbox(limit: int = 50) -> DeliveryReport:
             db.session.commit()
         if not batch:
             return report
-        outcomes: list = []
+        # Guest e-mails are rendered here, after the commit that queued them, in a read
+        # transaction ended before the first byte goes to the mail server.
+        unsendable = mail.render_queued(batch)
+        db.session.rollback()
+        outcomes: list = [(m, unsendable[m.id]) for m in batch if m.id in unsendable]
+        report.failed += len(outcomes)
         since = time.monotonic()
         for message in batch:
+            if message.id in unsendable:
+                continue
             try:
                 mail.transmit(message)
             except Exception as exc:  # any transport failure is kept on the message
@@ -62,20 +69,20 @@ def deliver_outbox(limit: int = 50) -> DeliveryReport:
                 outcomes.append((message, None))
                 report.sent += 1
             if time.monotonic() - since >= RECORD_EVERY_S:
-                _record(outcomes)
+                _record(outcomes, unsendable)
                 outcomes, since = [], time.monotonic()
-        _record(outcomes)
+        _record(outcomes, unsendable)
         if len(batch) < limit:
             return report
 
 
-def _record(outcomes: list) -> None:
+def _record(outcomes: list, unsendable: dict[int, str]) -> None:
     if not outcomes:
         return
     with writing():
         # Begin afresh so that on SQLite the write transaction begins with the lock.
         db.session.rollback()
-        given_up = mail.record_outcomes(outcomes, utcnow())
+        given_up = mail.record_outcomes(outcomes, utcnow(), final=set(unsendable))
         notifications.after_failures(given_up)  # tell the team of guests' e-mails that failed for good
         invitations.after_failures(given_up)  # and mark the invitations among them bounced
         alerts.after_failures(given_up)  # and stop city alerts to addresses that bounce

@@ -30,6 +30,10 @@ class OutboxMessage(Base):
     body_html: Mapped[str] = mapped_column(sa.Text)
     #: [{"filename", "mimetype", "content" (text)}]
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: What the deliverer renders (services.mail.queue_guest_message): the guest e-mails are
+    #: written here in the request as {"template", "status", "calendar", "context"}, with empty
+    #: bodies, and rendered after the commit; None for a message rendered when it was queued.
+    render: Mapped[dict | None] = mapped_column(sa.JSON)
     #: Extra header fields, e.g. List-Unsubscribe and List-Unsubscribe-Post on a notice to the team.
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)

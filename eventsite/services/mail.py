@@ -7,6 +7,7 @@ UPDATE on rows taken with
 with its error and a back-off before the next attempt.
 """
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -19,11 +20,12 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from sqlalchemy.orm import selectinload
 
 from eventsite.database import claim_due_rows
 from eventsite.extensions import db
 from eventsite.formatting import clock
-from eventsite.models import BulkKind, OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange
+from eventsite.models import BulkKind, OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange, RsvpStatus
 from eventsite.services import calendar, links, opt_outs
 
 MAX_ATTEMPTS = 8
@@ -143,32 +145,120 @@ def queue_event_full(event, address: str) -> OutboxMessage:
 
 
 def queue_guest_message(rsvp: Rsvp, kind: str, **context) -> OutboxMessage | None:
-    """Queue one of the standard guest e-mails (GUEST_MESSAGES) with the calendar attached;
-    None for an anonymised guest, who has no address left (services.privacy). ``context``
-    goes to the template as well (e.g. ``was``: the status before an organizer's change)."""
+    """Queue one of the standard guest e-mails (GUEST_MESSAGES), to be rendered by the deliverer;
+    None for an anonymised guest, who has no address left (services.privacy). ``context`` goes
+    to the template as well (e.g. ``was``: the status before an organizer's change) and must be
+    JSON: it is kept on the row.
+
+    The request writes what to send, not the message: the row holds the kind, the RSVP, the
+    subject, and a recipe (``render``) of the inputs that describe the moment (the RSVP's status
+    then, whether the calendar file goes with it, ``context``); ``render_queued`` makes the text,
+    HTML and calendar file after the commit. What changed in between is handled so:
+
+    - the guest's name, the event's details and the private links are read at delivery, so a
+      name edited a second later is spelled the new way and a link is never one already
+      replaced (a new private link after an address change, say);
+    - the status is the one the message was queued for: "You're confirmed" followed by a quick
+      cancel is two truthful e-mails, not a confirmation that says "Cancelled";
+    - an RSVP deleted before delivery leaves nothing to send: the row is marked failed, once,
+      with the reason; an anonymised guest's unsent e-mails were deleted with their data.
+
+    With nothing changed in between, the e-mail is byte for byte the one rendered in the
+    request before (tests/services/test_mail_rendering.py renders every kind both ways).
+    """
     if rsvp.anonymised_at is not None:
         return None
     subject_pattern, template = GUEST_MESSAGES[kind]
     event = rsvp.event
+    message = OutboxMessage(
+        rsvp_id=rsvp.id, kind=kind, to_address=rsvp.email, subject=subject_pattern.format(e=event, when=_start_words(event)),
+        body_text="", body_html="", attachments=[], headers={},
+        render={"template": template, "status": rsvp.status.value, "calendar": rsvp.is_live, "context": context},
+    )  # fmt: skip
+    db.session.add(message)
+    db.session.info["outbox_dirty"] = True
+    return message
+
+
+@dataclasses.dataclass(frozen=True)
+class Contents:
+    """What an outbox message carries: its text, HTML and attachments."""
+
+    text: str
+    html: str
+    attachments: list[dict]
+
+
+class Unsendable(Exception):
+    """A queued message that can no longer be rendered (its RSVP was deleted): not retried."""
+
+
+class _AsQueued:
+    """The RSVP as a template sees it: as it is now, with the status it had when queued."""
+
+    def __init__(self, rsvp: Rsvp, status: RsvpStatus):
+        self._rsvp, self.status = rsvp, status
+
+    def __getattr__(self, name):
+        return getattr(self._rsvp, name)
+
+
+def contents(message: OutboxMessage, rsvp: Rsvp | None = None) -> Contents:
+    """The message's contents: as stored, or, for a guest e-mail queued with a recipe, rendered
+    now from its RSVP (``rsvp``: that RSVP, already loaded). Raises Unsendable when the RSVP
+    is gone."""
+    recipe = message.render
+    if recipe is None:
+        return Contents(message.body_text, message.body_html, message.attachments or [])
+    if rsvp is None and message.rsvp_id is not None:
+        rsvp = db.session.get(Rsvp, message.rsvp_id)
+    if rsvp is None:
+        raise Unsendable("not sent: the RSVP this e-mail was about was deleted before it could be sent")
+    event = rsvp.event
     attachments = []
-    if rsvp.is_live:
+    if recipe["calendar"]:
         ics = calendar.event_ics(event, url=links.event_url(event), base_url=links.base_url())
         attachments.append({"filename": "event.ics", "mimetype": "text/calendar", "content": ics.decode()})
-    return queue_message(
-        to=rsvp.email,
-        kind=kind,
-        subject=subject_pattern.format(e=event, when=_start_words(event)),
-        template=template,
-        rsvp=rsvp,
-        attachments=attachments,
-        event=event,
-        message_kind=kind,
-        manage_url=links.manage_url(rsvp),
-        claim_url=links.claim_url(rsvp),
-        event_url=links.event_url(event),
-        contact_email=contact_address(),
-        **context,
+    context = {
+        "rsvp": _AsQueued(rsvp, RsvpStatus(recipe["status"])),
+        "event": event,
+        "message_kind": message.kind,
+        "manage_url": links.manage_url(rsvp),
+        "claim_url": links.claim_url(rsvp),
+        "event_url": links.event_url(event),
+        "contact_email": contact_address(),
+        **recipe["context"],
+    }
+    template = recipe["template"]
+    return Contents(
+        render_template(f"emails/{template}.txt", **context),
+        render_template(f"emails/{template}.html", subject=message.subject, **context),
+        attachments,
     )
+
+
+def render_queued(batch: list[OutboxMessage]) -> dict[int, str]:
+    """Give each message of a claimed batch queued with a recipe its text, HTML and attachments
+    (on the objects in hand: the row keeps the recipe, and a retry renders again). Reads the
+    batch's RSVPs and events in one query each. Returns {message id: why} for the messages
+    that cannot be sent (Unsendable)."""
+    queued = [m for m in batch if m.render is not None]
+    if not queued:
+        return {}
+    ids = {m.rsvp_id for m in queued if m.rsvp_id is not None}
+    rsvps = {
+        r.id: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(ids)).options(selectinload(Rsvp.event)))
+    }
+    unsendable = {}
+    for message in queued:
+        try:
+            made = contents(message, rsvps.get(message.rsvp_id))
+        except Unsendable as exc:
+            unsendable[message.id] = str(exc)
+            continue
+        message.body_text, message.body_html, message.attachments = made.text, made.html, made.attachments
+        message.render = None  # rendered: what it carries is now on the object
+    return unsendable
 
 
 def claim_due(now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
@@ -214,9 +304,10 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = message_id(message)
     for name, value in (message.headers or {}).items():
         email[name] = value
-    email.set_content(message.body_text)
-    email.add_alternative(message.body_html, subtype="html")
-    for item in message.attachments:
+    made = contents(message)
+    email.set_content(made.text)
+    email.add_alternative(made.html, subtype="html")
+    for item in made.attachments:
         email.make_mixed()  # what add_attachment does, with a part built once (below)
         email.attach(_attachment(item["content"], item["mimetype"], item["filename"]))
     return email
@@ -253,13 +344,17 @@ def transmit(message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-def record_outcomes(outcomes: list[tuple[OutboxMessage, str | None]], now: dt.datetime) -> list[int]:
+def record_outcomes(
+    outcomes: list[tuple[OutboxMessage, str | None]], now: dt.datetime, final: set[int] = frozenset()
+) -> list[int]:
     """Record what happened to claimed messages: ``(message, None)`` sent, ``(message, error)`` failed.
 
     Sent: status sent, an "e-mailed" line in the RSVP's history. Failed: the error is kept and
     the message retried after 1, 2, 4 … minutes, or marked failed after MAX_ATTEMPTS. The
     messages may be detached (the deliverer keeps the claimed rows it read); each is written
-    with one UPDATE by id, never re-read. Returns the ids of the messages that failed for good.
+    with one UPDATE by id, never re-read. ``final``: ids of messages that failed in a way a retry
+    cannot mend (Unsendable), marked failed at once. Returns the ids of the messages that failed
+    for good.
     """
     given_up = []
     sent = [message for message, error in outcomes if error is None]
@@ -293,7 +388,7 @@ def record_outcomes(outcomes: list[tuple[OutboxMessage, str | None]], now: dt.da
             continue
         attempts = message.attempts + 1  # the claim is ours: nobody else changed the row
         values = {"attempts": attempts, "last_error": error[:2000], "claimed_at": None}
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS or message.id in final:
             values["status"] = OutboxStatus.FAILED
             given_up.append(message.id)
         else:

@@ -9,15 +9,16 @@ from eventsite.extensions import db
 from eventsite.models import OutboxMessage, OutboxStatus, RsvpStatus, utcnow
 from eventsite.services import calendar, events, links, reminders, rsvps
 from factories import make_event, make_rsvp
-from helpers import read_ics
+from helpers import as_sent, read_ics
 
 H = dt.timedelta(hours=1)
 ORGANIZER = "organizer:olivia@example.org"
 
 
-def moved_mail() -> list[OutboxMessage]:
+def moved_mail() -> list:
+    """The "new time" e-mails, as they will read."""
     query = sa.select(OutboxMessage).where(OutboxMessage.kind == "event_moved").order_by(OutboxMessage.id)
-    return list(db.session.scalars(query))
+    return [as_sent(m) for m in db.session.scalars(query)]
 
 
 def local(event) -> dt.datetime:
@@ -98,7 +99,7 @@ def test_a_second_move_before_delivery_replaces_the_first_notice(app_ctx):
     db.session.commit()
     start = local(event)
     move(event, start + H)
-    first = moved_mail()[0]
+    first = db.session.get(OutboxMessage, moved_mail()[0].id)
     first.status, first.sent_at = OutboxStatus.SENT, utcnow()  # this one went out
     db.session.commit()
     move(event, start + 2 * H)
@@ -135,7 +136,7 @@ def test_no_notice_for_a_cancelled_event_and_a_cancel_raises_the_calendar_sequen
     db.session.commit()
     assert event.ics_sequence == 1
     [cancelled] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "event_cancelled"))
-    vevent = ics_of(cancelled)
+    vevent = ics_of(as_sent(cancelled))
     assert vevent["STATUS"] == "CANCELLED" and int(vevent["SEQUENCE"]) == 1
     move(event, local(event) + H)
     assert moved_mail() == [] and rsvp.status == RsvpStatus.CONFIRMED
