@@ -116,7 +116,9 @@ def test_a_guest_reminded_of_the_old_time_is_reminded_again_when_the_new_window_
     db.session.commit()
     assert reminders.send_reminders() == 1
     db.session.commit()
-    move(event, local(event) + 48 * H)  # two days later: the window is not open yet
+    # Three days on, at 7:30 PM: the window is not open yet, and 23 hours before is the evening
+    # before (a start near midnight would make that reminder say "Today").
+    move(event, (local(event) + 72 * H).replace(hour=19, minute=30))
     db.session.refresh(ann)
     assert ann.reminder_sent_at is None
     assert reminders.send_reminders() == 0
