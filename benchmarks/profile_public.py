@@ -10,6 +10,11 @@ bench_public.py measures across gunicorn's workers.
 
     .venv/bin/python benchmarks/profile_public.py                  # GET, POST, delivery
     .venv/bin/python benchmarks/profile_public.py --only get -n 2000 --top 40
+    .venv/bin/python benchmarks/profile_public.py --only lock -n 300    # SQLite write lock per RSVP
+
+``--only lock`` times how long each RSVP POST holds SQLite's write lock (from its BEGIN
+IMMEDIATE to the COMMIT or ROLLBACK), without the profiler, and lists the statements run
+while the lock is held and before it is taken, as one RSVP runs them.
 """
 
 import argparse
@@ -86,11 +91,70 @@ def timed(label: str, n: int, fn, report) -> None:
     print(f"{label}: {(time.process_time() - start) * 1000 / n:.2f} ms CPU each (no profiler, {n} runs)", file=report)
 
 
+class LockWatch:
+    """Times every write transaction on a SQLite engine and keeps the statements inside."""
+
+    def __init__(self, engine):
+        import sqlalchemy as sa
+
+        from eventsite.database import write_intent
+
+        self.holds, self.inside, self.outside = [], [], []
+        self.began = None
+        self.armed = False
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(_conn):
+            if self.armed and write_intent.get():
+                self.began = time.perf_counter()
+
+        def _end(_conn):
+            if self.began is not None:
+                self.holds.append((time.perf_counter() - self.began) * 1000)
+                self.began = None
+
+        sa.event.listen(engine, "commit", _end)
+        sa.event.listen(engine, "rollback", _end)
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _statement(_conn, _cursor, statement, *_args):
+            if self.armed:
+                (self.inside if self.began is not None else self.outside).append(" ".join(statement.split())[:110])
+
+
+def lock_report(app, post, n: int) -> None:
+    """How long an RSVP POST holds the write lock, and what it runs holding it."""
+    from eventsite.extensions import db
+
+    with app.app_context():
+        watch = LockWatch(db.engine)
+    post(0)
+    watch.armed = True
+    post(1)  # one RSVP's statements, as listed below
+    watch.armed = False
+    one_inside, one_outside, one_holds = list(watch.inside), list(watch.outside), len(watch.holds)
+    watch.holds.clear()
+    watch.armed = True
+    for i in range(2, n + 2):
+        post(i)
+    watch.armed = False
+    holds = sorted(watch.holds)
+    pct = lambda q: holds[min(len(holds) - 1, int(q * len(holds)))]  # noqa: E731
+    print(f"SQLite write lock per RSVP POST ({n} POSTs, one process, no contention):")
+    print(f"  write transactions per RSVP: {len(holds) / n:.2f} (first RSVP: {one_holds})")
+    print(f"  lock held: mean {sum(holds) / len(holds):.2f} ms, p50 {pct(0.5):.2f} ms, p95 {pct(0.95):.2f} ms")
+    print(f"  statements before the lock: {len(one_outside)}; holding it: {len(one_inside)}")
+    for statement in one_inside:
+        print(f"    [lock] {statement}")
+    for statement in one_outside:
+        print(f"    [read] {statement}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--only", choices=("get", "post", "deliver"), action="append")
+    parser.add_argument("--only", choices=("get", "post", "deliver", "lock"), action="append")
     parser.add_argument("--no-profile", action="store_true", help="just time each kind of request")
     parser.add_argument("--sort", default="cumulative,tottime")
     args = parser.parse_args()
@@ -140,6 +204,8 @@ def main() -> int:
         with app.app_context():
             return deliver_outbox().sent
 
+    if "lock" in only:
+        lock_report(app, post, args.n)
     kinds = [("get", "GET event page", get), ("post", "RSVP POST", post)]
     real_stdout = sys.stdout = sys.__stdout__  # (the CLI runner may leave its own in place)
     for key, label, fn in kinds:

@@ -221,14 +221,16 @@ LEVELS = {level.value for level in TrainingLevel}
 
 
 def _answers(event: Event, form: RsvpForm, invitation: GuestInvitation | None):
-    """The custom questions as submitted: (Asking with values and errors, {question id: answer}).
-    Only the questions asked of the guest's category count (chosen as the RSVP will choose it)."""
+    """The custom questions as submitted: (Asking with values and errors, FirstAnswers). Only the
+    questions asked of the guest's category count (chosen as the RSVP will choose it)."""
     all_questions = questions.of_event(event)
     category_id = None
     if all_questions and form.training_level.data in LEVELS:
         picked = invitation.category_id if invitation is not None and invitation.category_id else form.category_id()
         category_id = categories.chosen(event, picked, form.training_level.data).id
-    return questions.read_submitted(event, all_questions, questions.asked(all_questions, category_id), request.form)
+    answered = questions.asked(all_questions, category_id)
+    asking, answers = questions.read_submitted(event, all_questions, answered, request.form)
+    return asking, questions.FirstAnswers.of(category_id, answered, answers)
 
 
 def _save_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: GuestInvitation | None, answers) -> bool:
@@ -260,9 +262,7 @@ def _submit_rsvp(event: Event, form: RsvpForm, now: dt.datetime, invitation: Gue
     if result.created and form.remember.data:
         kept_profiles.remember(result.rsvp, form.networking_fields())
     if result.created and answers:
-        rsvp = result.rsvp
-        asked = questions.asked(questions.of_event(event), rsvp.category_id)
-        questions.save_answers(rsvp, asked, answers, now=now, new_rsvp=True)
+        questions.add_first_answers(result.rsvp, answers, now)
 
 
 @bp.get("/e/<slug>/check-inbox")

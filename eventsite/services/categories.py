@@ -4,7 +4,7 @@ An event has one or more categories (new events: the series' four, DEFAULTS), ea
 places (or none), its own waitlist queue, an admission rule (CategoryPolicy), a badge band, the
 training levels that belong to it (the public form pre-selects from them) and, optionally, the
 e-mail domains its guests must use. The event's overall capacity still applies: a guest is
-confirmed only while both their category and the event have a place (``has_room``), under the
+confirmed only while both their category and the event have a place (``Room``), under the
 event lock that every seating change takes (``database.lock_event``).
 """
 
@@ -160,20 +160,41 @@ def seats_taken(category: GuestCategory) -> int:
     )
 
 
-def has_room(event: Event, category: GuestCategory, event_taken: int) -> bool:
-    """A place left in the event (``event_taken`` of its capacity) and in the category."""
-    if event.capacity is not None and event_taken >= event.capacity:
-        return False
-    return category.capacity is None or seats_taken(category) < category.capacity
+@dataclasses.dataclass(frozen=True)
+class Room:
+    """What seating a guest in a category decides on: seats taken in the event and in the
+    category, and whether anyone in the category is queued on the waitlist."""
+
+    event_taken: int
+    category_taken: int
+    queued: bool
+
+    def has_place(self, event: Event, category: GuestCategory) -> bool:
+        """A place left in the event and in the category, and nobody in the category ahead."""
+        if event.capacity is not None and self.event_taken >= event.capacity:
+            return False
+        if category.capacity is not None and self.category_taken >= category.capacity:
+            return False
+        return not self.queued
 
 
-def queue_exists(category: GuestCategory) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(Rsvp.id).where(Rsvp.category_id == category.id, Rsvp.status == RsvpStatus.WAITLISTED).limit(1)
-        )
-        is not None
-    )
+_SEATED = Rsvp.status.in_(SEAT_STATUSES)
+_IN_CATEGORY = Rsvp.category_id == sa.bindparam("category_id")
+# One statement over the event's RSVPs (built once) in place of three counts: it runs under the
+# event lock on every RSVP, where each statement holds SQLite's write lock a little longer.
+_ROOM = sa.select(
+    sa.func.count().filter(_SEATED),
+    sa.func.count().filter(sa.and_(_IN_CATEGORY, _SEATED)),
+    sa.func.count().filter(sa.and_(_IN_CATEGORY, Rsvp.status == RsvpStatus.WAITLISTED)),
+).where(Rsvp.event_id == sa.bindparam("event_id"))
+
+
+def room(event: Event, category: GuestCategory) -> Room:
+    """The event's and the category's seats taken and the category's queue, in one query."""
+    event_taken, category_taken, queued = db.session.execute(
+        _ROOM, {"event_id": event.id, "category_id": category.id}
+    ).one()
+    return Room(event_taken, category_taken, queued > 0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,7 +32,6 @@ from eventsite.models import (
     utcnow,
 )
 from eventsite.services import links, mail
-from eventsite.services.capacity import place_counts
 
 
 class NoticeKind(enum.StrEnum):
@@ -170,8 +169,10 @@ def admin_url(path: str) -> str:
     return f"{links.base_url()}/admin{path}"
 
 
-def after_rsvp(rsvp: Rsvp) -> None:
-    """Called when a guest's RSVP is saved: tell the team what needs them."""
+def after_rsvp(rsvp: Rsvp, seats_before: int | None) -> None:
+    """Called when a guest's RSVP is saved: tell the team what needs them. ``seats_before``:
+    the event's seats taken before this RSVP, as its placement counted them under the event
+    lock (None for a pending RSVP, which takes no seat)."""
     event = rsvp.event
     if rsvp.status == RsvpStatus.PENDING:
         _notify(event, NoticeKind.APPROVALS, f"rsvp:{rsvp.id}", Notice(
@@ -180,7 +181,8 @@ def after_rsvp(rsvp: Rsvp) -> None:
             admin_url(f"/events/{event.id}/guests?status=pending"), "See the pending guests"))  # fmt: skip
     elif (
         rsvp.status in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
-        and place_counts(event).is_full
+        and event.capacity is not None
+        and seats_before + (rsvp.status == RsvpStatus.CONFIRMED) >= event.capacity
         and not _told_full(event)
     ):
         _notify(event, NoticeKind.FULL, "full", Notice(

@@ -107,6 +107,46 @@ def save_answers(
     return changed
 
 
+@dataclasses.dataclass(frozen=True)
+class FirstAnswers:
+    """A new guest's answers as the form's read phase checked them, with what saving them needs
+    (the category they were asked for, each consent's version as the guest read it), so that
+    the write, under the lock, reads no question again."""
+
+    category_id: int | None
+    #: {question id: (answer, consent version or None)}
+    values: dict[int, tuple[list, int | None]]
+
+    @classmethod
+    def of(cls, category_id: int | None, answered: list[RsvpQuestion], answers: Mapping[int, list]) -> "FirstAnswers":
+        return cls(category_id, {
+            q.id: (answers[q.id], q.consent_version if q.kind == QuestionKind.CONSENT else None)
+            for q in answered if q.id in answers
+        })  # fmt: skip
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+
+def add_first_answers(rsvp: Rsvp, first: FirstAnswers, now: dt.datetime) -> None:
+    """Store a just-made RSVP's answers in one INSERT. Its category is the one they were checked
+    for, unless the categories changed between the read and the write: then the questions asked
+    of the category it got are read again and save_answers keeps what applies."""
+    if rsvp.category_id != first.category_id:
+        save_answers(
+            rsvp,
+            asked(of_event(rsvp.event_id), rsvp.category_id),
+            {qid: value for qid, (value, _) in first.values.items()},
+            now=now,
+            new_rsvp=True,
+        )
+        return
+    db.session.execute(sa.insert(RsvpAnswer), [
+        {"rsvp_id": rsvp.id, "question_id": qid, "answer": value, "answered_at": now, "consent_version": version}
+        for qid, (value, version) in first.values.items()
+    ])  # fmt: skip
+
+
 def answers_of_rsvp(rsvp_id: int) -> list[RsvpAnswer]:
     return list(db.session.scalars(sa.select(RsvpAnswer).where(RsvpAnswer.rsvp_id == rsvp_id)))
 

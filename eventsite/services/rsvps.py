@@ -124,7 +124,10 @@ def submit_rsvp(
     needs_approval = categories.admission(category, address, invited=invitation is not None)
     waived = invitation is not None and invitation.skip_approval
     try:
-        status = placement_status(event, category) if waived else _initial_status(event, category, needs_approval)
+        if not waived and (event.requires_approval or needs_approval):
+            status, seats_before = RsvpStatus.PENDING, None
+        else:
+            status, seats_before = placement(event, category)
     except DomainError as exc:
         if not (mail_when_full and exc.code == ErrorCode.EVENT_FULL):
             raise
@@ -137,7 +140,7 @@ def submit_rsvp(
     )  # fmt: skip
     if invitation is not None and invitation.event_vendor_id is not None:
         rsvp.event_vendor_id = invitation.event_vendor_id  # a vendor's representative (services.vendors)
-    notifications.after_rsvp(rsvp)
+    notifications.after_rsvp(rsvp, seats_before)
     return SubmitResult(rsvp, created=True)
 
 
@@ -191,21 +194,21 @@ def insert_rsvp(
     return rsvp
 
 
-def _initial_status(event: Event, category: GuestCategory, needs_approval: bool) -> RsvpStatus:
-    if event.requires_approval or needs_approval:
-        return RsvpStatus.PENDING
-    return placement_status(event, category)
-
-
 def placement_status(event: Event, category: GuestCategory) -> RsvpStatus:
     """Where a new or approved guest goes: ``confirmed`` while the event and their category have
     places and nobody in the category is queued, else ``waitlisted``. Raises DomainError
     ``event_full`` when there is no waitlist."""
-    if categories.has_room(event, category, seats_taken(event)) and not categories.queue_exists(category):
-        return RsvpStatus.CONFIRMED
+    return placement(event, category)[0]
+
+
+def placement(event: Event, category: GuestCategory) -> tuple[RsvpStatus, int]:
+    """placement_status, and the event's seats taken before the guest (for the "full" notice)."""
+    room = categories.room(event, category)
+    if room.has_place(event, category):
+        return RsvpStatus.CONFIRMED, room.event_taken
     if event.waitlist_enabled:
-        return RsvpStatus.WAITLISTED
-    if event.capacity is not None and seats_taken(event) >= event.capacity:
+        return RsvpStatus.WAITLISTED, room.event_taken
+    if event.capacity is not None and room.event_taken >= event.capacity:
         raise DomainError("Sorry, this event is full.", ErrorCode.EVENT_FULL)
     raise DomainError(f"Sorry, no {category.name} place is left.", ErrorCode.EVENT_FULL)
 

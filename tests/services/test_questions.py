@@ -4,9 +4,9 @@ says what is wrong; "Next in series" copies the questions to the new event's cat
 import pytest
 
 from eventsite.extensions import db
-from eventsite.models import Event
-from eventsite.services import DomainError, categories, events, questions
-from factories import make_event, make_rsvp, next_year_evening
+from eventsite.models import Event, utcnow
+from eventsite.services import DomainError, categories, events, questions, rsvps
+from factories import guest_details, make_event, make_rsvp, next_year_evening
 
 Q = questions.QuestionFields
 
@@ -89,3 +89,21 @@ def test_next_in_series_copies_the_questions_for_the_same_categories_without_ans
     new_faculty = next(c for c in categories.of_event(target) if c.name == "Faculty")
     assert (copied.prompt, copied.key, copied.category_ids) == ("Years in practice", kept.key, [new_faculty.id])
     assert questions.answer_table(db.session.get(Event, target.id)) == {}
+
+
+def test_first_answers_are_saved_as_checked_or_re_asked_when_the_category_changed_meanwhile(app_ctx):
+    event = make_event()
+    residents, faculty = categories.of_event(event)[:2]
+    everyone = questions.add_question(event, "consent", Q(prompt="Photos", consent_text="Photos are fine."))
+    only_faculty = questions.add_question(event, "yes_no", Q(prompt="Member?", category_ids=[faculty.id]))
+    checked = questions.FirstAnswers.of(
+        faculty.id, [everyone, only_faculty], {everyone.id: ["yes"], only_faculty.id: ["no"]}
+    )
+    as_checked = rsvps.submit_rsvp(event, guest_details(email="a@example.org"), category_id=faculty.id).rsvp
+    questions.add_first_answers(as_checked, checked, utcnow())
+    saved = {a.question_id: (a.answer, a.consent_version) for a in questions.answers_of_rsvp(as_checked.id)}
+    assert saved == {everyone.id: (["yes"], 1), only_faculty.id: (["no"], None)}
+    # Checked for faculty, but the RSVP was placed with the residents: only what they are asked.
+    moved = rsvps.submit_rsvp(event, guest_details(email="b@example.org"), category_id=residents.id).rsvp
+    questions.add_first_answers(moved, checked, utcnow())
+    assert [(a.question_id, a.answer) for a in questions.answers_of_rsvp(moved.id)] == [(everyone.id, ["yes"])]
