@@ -194,16 +194,33 @@ def lock_event(event_id: int) -> None:
     PostgreSQL: a row lock on the event. SQLite: the transaction already holds the database
     write lock (see ``writing``); calling this outside such a transaction is a bug.
     """
-
     db.session.flush()  # callers refresh after locking; unflushed changes must not be lost
+    if _row_locks():
+        db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
+
+
+def _row_locks() -> bool:
+    """Whether to lock rows: on PostgreSQL (unless RACE_LOCKS is off). On SQLite the write lock
+    is the lock, and this checks that the transaction holds it."""
     if not current_app.extensions.get("eventsite.race_locks", True):
-        return
+        return False
     if db.session.get_bind().dialect.name == "sqlite":
         if not write_intent.get():
             raise RuntimeError("lock_event on SQLite needs a transaction begun inside writing()")
-        return
+        return False
+    return True
 
-    db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
+
+_EVENT = sa.select(Event).where(Event.id == sa.bindparam("event_id"))
+_EVENT_FOR_UPDATE = _EVENT.with_for_update(of=Event)
+
+
+def locked_event(event_id: int) -> Event:
+    """``lock_event`` and the event read afresh under the lock, in one statement (the RSVP's
+    path: a lock and a refresh were two on PostgreSQL, and a refresh builds its query anew)."""
+    db.session.flush()  # unflushed changes must not be lost to the reload
+    query = _EVENT_FOR_UPDATE if _row_locks() else _EVENT
+    return db.session.scalars(query, {"event_id": event_id}, execution_options={"populate_existing": True}).one()
 
 
 def claim_due_rows(stmt: sa.Select, *, of=None) -> list:

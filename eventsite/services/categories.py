@@ -56,9 +56,14 @@ MAX_DOMAINS = 30
 def of_event(event: Event | int) -> list[GuestCategory]:
     """The event's categories in order (read once per transaction: an RSVP asks several times)."""
     event_id = event if isinstance(event, int) else event.id
-    query = sa.select(GuestCategory).where(GuestCategory.event_id == event_id)
-    query = query.order_by(GuestCategory.position, GuestCategory.id)
-    return read_once("categories", event_id, lambda: list(db.session.scalars(query)))
+    return read_once("categories", event_id, lambda: list(db.session.scalars(_CATEGORIES, {"event_id": event_id})))
+
+
+_CATEGORIES = (
+    sa.select(GuestCategory)
+    .where(GuestCategory.event_id == sa.bindparam("event_id"))
+    .order_by(GuestCategory.position, GuestCategory.id)
+)
 
 
 def add_defaults(event: Event) -> list[GuestCategory]:

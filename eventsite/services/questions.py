@@ -44,11 +44,15 @@ def field_name(question: RsvpQuestion) -> str:
 def of_event(event: Event | int, *, removed: bool = False) -> list[RsvpQuestion]:
     """The event's questions on the form, in order; ``removed`` adds the removed ones after them."""
     event_id = event if isinstance(event, int) else event.id
-    query = sa.select(RsvpQuestion).where(RsvpQuestion.event_id == event_id)
-    if not removed:
-        query = query.where(RsvpQuestion.removed_at.is_(None))
-    query = query.order_by(RsvpQuestion.removed_at.is_not(None), RsvpQuestion.position, RsvpQuestion.id)
-    return read_once("questions", (event_id, removed), lambda: list(db.session.scalars(query)))
+
+    def load():
+        query = sa.select(RsvpQuestion).where(RsvpQuestion.event_id == event_id)
+        if not removed:
+            query = query.where(RsvpQuestion.removed_at.is_(None))
+        query = query.order_by(RsvpQuestion.removed_at.is_not(None), RsvpQuestion.position, RsvpQuestion.id)
+        return list(db.session.scalars(query))
+
+    return read_once("questions", (event_id, removed), load)
 
 
 def asked(questions: Iterable[RsvpQuestion], category_id: int | None) -> list[RsvpQuestion]:

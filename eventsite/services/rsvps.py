@@ -10,7 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from eventsite.database import claim_due_rows, lock_event
+from eventsite.database import claim_due_rows, lock_event, locked_event
 from eventsite.extensions import db
 from eventsite.models import (
     LIVE_STATUSES,
@@ -110,9 +110,8 @@ def submit_rsvp(
     now = now or utcnow()
     address, key = normalise_email(details.email)
     # The id from the identity map: the caller may have ended the transaction it loaded the
-    # event in (expiring it), and the refresh below reads it once, under the lock.
-    lock_event(sa.inspect(event).identity[0])
-    db.session.refresh(event)
+    # event in (expiring it), and it is read again once, under the lock.
+    event = locked_event(sa.inspect(event).identity[0])
     check_open(event, now)
     existing = find_live_rsvp(event, key)
     if existing is not None:
