@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from eventsite.database import claim_due_rows
 from eventsite.extensions import db
 from eventsite.formatting import clock
-from eventsite.models import BulkKind, OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange, RsvpStatus
+from eventsite.models import BulkKind, Event, OutboxMessage, OutboxStatus, Rsvp, RsvpAction, RsvpChange, RsvpStatus
 from eventsite.services import calendar, links, opt_outs
 
 MAX_ATTEMPTS = 8
@@ -132,16 +132,21 @@ def _start_words(event) -> str:
 
 
 def queue_event_full(event, address: str) -> OutboxMessage:
-    """Tell ``address``, which has no RSVP, that ``event`` is full (no private link: nothing was saved)."""
-    return queue_message(
-        to=address,
-        kind="event_full",
-        subject=f"Sorry, this event is full: {event.title}",
-        template="event_full",
-        event=event,
-        events_url=f"{links.base_url()}/",
-        contact_email=contact_address(),
-    )
+    """Tell ``address``, which has no RSVP, that ``event`` is full (no private link: nothing was
+    saved). Rendered by the deliverer, like the guest e-mails (the RSVP form sends it)."""
+    recipe = {"template": "event_full", "event_id": event.id, "context": {}}
+    return _queue_recipe(address, "event_full", f"Sorry, this event is full: {event.title}", None, recipe)
+
+
+def _queue_recipe(to: str, kind: str, subject: str, rsvp: Rsvp | None, recipe: dict) -> OutboxMessage:
+    """Add a message that the deliverer renders from ``recipe`` (see ``contents``)."""
+    message = OutboxMessage(
+        rsvp_id=rsvp.id if rsvp is not None else None, kind=kind, to_address=to, subject=subject,
+        body_text="", body_html="", attachments=[], headers={}, render=recipe,
+    )  # fmt: skip
+    db.session.add(message)
+    db.session.info["outbox_dirty"] = True
+    return message
 
 
 def queue_guest_message(rsvp: Rsvp, kind: str, **context) -> OutboxMessage | None:
@@ -170,14 +175,9 @@ def queue_guest_message(rsvp: Rsvp, kind: str, **context) -> OutboxMessage | Non
         return None
     subject_pattern, template = GUEST_MESSAGES[kind]
     event = rsvp.event
-    message = OutboxMessage(
-        rsvp_id=rsvp.id, kind=kind, to_address=rsvp.email, subject=subject_pattern.format(e=event, when=_start_words(event)),
-        body_text="", body_html="", attachments=[], headers={},
-        render={"template": template, "status": rsvp.status.value, "calendar": rsvp.is_live, "context": context},
-    )  # fmt: skip
-    db.session.add(message)
-    db.session.info["outbox_dirty"] = True
-    return message
+    subject = subject_pattern.format(e=event, when=_start_words(event))
+    recipe = {"template": template, "status": rsvp.status.value, "calendar": rsvp.is_live, "context": context}
+    return _queue_recipe(rsvp.email, kind, subject, rsvp, recipe)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,6 +210,17 @@ def contents(message: OutboxMessage, rsvp: Rsvp | None = None) -> Contents:
     recipe = message.render
     if recipe is None:
         return Contents(message.body_text, message.body_html, message.attachments or [])
+    if "event_id" in recipe:  # queue_event_full: an address without an RSVP
+        event = db.session.get(Event, recipe["event_id"])
+        if event is None:
+            raise Unsendable("not sent: the event this e-mail was about was deleted before it could be sent")
+        context = {
+            "rsvp": None,
+            "event": event,
+            "events_url": f"{links.base_url()}/",
+            "contact_email": contact_address(),
+        }
+        return _rendered(recipe["template"], message.subject, context, [])
     if rsvp is None and message.rsvp_id is not None:
         rsvp = db.session.get(Rsvp, message.rsvp_id)
     if rsvp is None:
@@ -229,10 +240,13 @@ def contents(message: OutboxMessage, rsvp: Rsvp | None = None) -> Contents:
         "contact_email": contact_address(),
         **recipe["context"],
     }
-    template = recipe["template"]
+    return _rendered(recipe["template"], message.subject, context, attachments)
+
+
+def _rendered(template: str, subject: str, context: dict, attachments: list[dict]) -> Contents:
     return Contents(
         render_template(f"emails/{template}.txt", **context),
-        render_template(f"emails/{template}.html", subject=message.subject, **context),
+        render_template(f"emails/{template}.html", subject=subject, **context),
         attachments,
     )
 
@@ -245,7 +259,7 @@ def render_queued(batch: list[OutboxMessage]) -> dict[int, str]:
     queued = [m for m in batch if m.render is not None]
     if not queued:
         return {}
-    ids = {m.rsvp_id for m in queued if m.rsvp_id is not None}
+    ids = {m.rsvp_id for m in queued if m.rsvp_id is not None}  # (an event_full has none)
     rsvps = {
         r.id: r for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.id.in_(ids)).options(selectinload(Rsvp.event)))
     }

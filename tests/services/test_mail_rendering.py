@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eventsite.extensions import db
 from eventsite.models import OutboxMessage, OutboxStatus, Rsvp, RsvpStatus, utcnow
 from eventsite.services import calendar, links, mail, rsvps
-from factories import make_event, make_rsvp
+from factories import guest_details, make_event, make_rsvp
 from helpers import attachments, db_session, deliver, html_body, text_body
 
 #: The template inputs each kind is queued with by its caller (services.rsvps, guests, events).
@@ -82,6 +82,26 @@ def test_every_guest_kind_in_every_status_is_the_same_rendered_either_way(app_co
     # The comparison has something to compare: each kind says what it is about.
     confirmed = what_a_guest_sees(by_id[pairs[0][1]])
     assert "Hi Dr Ana," in confirmed[2] and "/r/" in confirmed[2] and list(confirmed[4]) == ["event.ics"]
+
+
+def test_the_event_full_e_mail_is_the_same_rendered_either_way(app, mailbox):
+    with db_session(app):
+        event = make_event(capacity=1, waitlist_enabled=False)
+        make_rsvp(event, email="first@example.org")
+        # The RSVP form's answer to an address when no place is left (services.rsvps).
+        assert rsvps.submit_rsvp(event, guest_details(email="late@example.org"), mail_when_full=True).rsvp is None
+        [now] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "event_full")).all()
+        assert now.render is not None and now.body_text == ""
+        before = mail.queue_message(  # as the request rendered it before issue 18
+            to="late@example.org", kind="event_full", subject=f"Sorry, this event is full: {event.title}",
+            template="event_full", event=event, events_url=f"{links.base_url()}/", contact_email=mail.contact_address(),
+        )  # fmt: skip
+        assert before.body_text and before.render is None
+    mailbox.clear()
+    assert deliver(app).sent == 3
+    first, second = mailbox.to("late@example.org")
+    assert what_a_guest_sees(first) == what_a_guest_sees(second)
+    assert "the event is full, and it has no waitlist" in text_body(first) and "/r/" not in text_body(first)
 
 
 def guest_and_mail(app, **details):
