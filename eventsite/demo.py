@@ -69,6 +69,16 @@ prepare a question for each. Bring your curiosity; the badge QR code lets other 
 your contact. Follow up within a week.
 """
 
+#: Where the Los Angeles evening is held (the seed article's venue; the tests' events too).
+LA_VENUE = dict(
+    venue_name="State Social House",
+    room="The Attic Room",
+    street_address="8782 W. Sunset Boulevard",
+    city="West Hollywood",
+    region="CA",
+    postal_code="90069",
+)
+
 OTHER_DESCRIPTION = """\
 An evening for surgical residents to meet peers, faculty and vendors over food and drinks,
 with time set aside to tell the society how it can better support residents.
@@ -102,12 +112,7 @@ def demo_events(now: dt.datetime) -> list[dict]:
             local_start=la_start,
             local_end=la_start.replace(hour=21, minute=0),
             timezone="America/Los_Angeles",
-            venue_name="State Social House",
-            room="The Attic Room",
-            street_address="8782 W. Sunset Boulevard",
-            city="West Hollywood",
-            region="CA",
-            postal_code="90069",
+            **LA_VENUE,
             capacity=60,
             waitlist_enabled=True,
             claim_window_hours=24,

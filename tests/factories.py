@@ -3,6 +3,7 @@
 import datetime as dt
 import itertools
 
+from eventsite.demo import LA_VENUE
 from eventsite.models import EventStatus, utcnow
 from eventsite.services import events, rsvps
 from eventsite.services.guest_details import GuestDetails
@@ -24,12 +25,7 @@ def make_event(*, days_ahead: float = 30, status: EventStatus = EventStatus.PUBL
         local_start=local,
         local_end=local + dt.timedelta(minutes=90),
         timezone=tz,
-        venue_name="State Social House",
-        room="The Attic Room",
-        street_address="8782 W. Sunset Boulevard",
-        city="West Hollywood",
-        region="CA",
-        postal_code="90069",
+        **LA_VENUE,
         capacity=10,
         waitlist_enabled=True,
         claim_window_hours=24,

@@ -1,10 +1,10 @@
 """Admin: an event's guest categories (places, who gets in, badge band, levels, domains)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.category_forms import CategoryForm
-from eventsite.admin.common import get_event
+from eventsite.admin.common import get_event, move_on_submit
 from eventsite.admin.forms import ActionForm
 from eventsite.auth.gates import Permission, permission_required
 from eventsite.models import Event, GuestCategory
@@ -50,8 +50,7 @@ def edit_category(event_id: int, category_id: int):
 @permission_required(Permission.MANAGE)
 def move_category(event_id: int, category_id: int):
     category = of_event(GuestCategory, category_id, event_id)
-    if ActionForm().validate_on_submit():
-        attempt_or_flash(categories.move, category, -1 if request.form.get("direction") == "up" else 1)
+    move_on_submit(categories.move, category)
     return redirect(url_for("admin.event_categories", event_id=event_id))
 
 

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 
 from eventsite.admin.blueprint import bp
 from eventsite.admin.charts import horizontal_bars, score_columns
-from eventsite.admin.common import get_event
+from eventsite.admin.common import get_event, move_on_submit
 from eventsite.admin.feedback_forms import FeedbackSettingsForm, QuestionForm
 from eventsite.admin.forms import ActionForm
 from eventsite.auth.gates import Permission, permission_required
@@ -153,9 +153,7 @@ def edit_feedback_question(event_id: int, question_id: int):
 @permission_required(Permission.MANAGE)
 def move_feedback_question(event_id: int, question_id: int):
     question = get_question(event_id, question_id)
-    if ActionForm().validate_on_submit():
-        feedback.move_question(question, -1 if request.form.get("direction") == "up" else 1)
-        db.session.commit()
+    move_on_submit(feedback.move_question, question)
     return redirect(url_for("admin.feedback_editor", event_id=event_id) + "#questions")
 
 

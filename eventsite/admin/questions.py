@@ -1,9 +1,9 @@
 """Admin: the RSVP form's custom questions (issue 15): add, edit, order, remove."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 
 from eventsite.admin.blueprint import bp
-from eventsite.admin.common import get_event
+from eventsite.admin.common import get_event, move_on_submit
 from eventsite.admin.forms import ActionForm
 from eventsite.admin.question_forms import RsvpQuestionForm
 from eventsite.auth.gates import Permission, permission_required
@@ -61,8 +61,7 @@ def edit_question(event_id: int, rsvp_question_id: int):
 @permission_required(Permission.MANAGE)
 def move_question(event_id: int, rsvp_question_id: int):
     question = of_event(RsvpQuestion, rsvp_question_id, event_id)
-    if ActionForm().validate_on_submit():
-        attempt_or_flash(questions.move_question, question, -1 if request.form.get("direction") == "up" else 1)
+    move_on_submit(questions.move_question, question)
     return redirect(url_for("admin.event_questions", event_id=event_id) + "#questions")
 
 

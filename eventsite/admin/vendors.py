@@ -3,10 +3,10 @@ sheet). Organizers see counts per vendor, never a lead's details."""
 
 import io
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, send_file, url_for
 
 from eventsite.admin.blueprint import bp
-from eventsite.admin.common import actor, get_event, get_rsvp
+from eventsite.admin.common import actor, get_event, get_rsvp, move_on_submit
 from eventsite.admin.forms import ActionForm
 from eventsite.admin.vendor_forms import AddVendorForm, EditVendorForm, RepresentativesForm
 from eventsite.auth.gates import Permission, permission_required
@@ -65,8 +65,7 @@ def edit_vendor(event_id: int, event_vendor_id: int):
 @permission_required(Permission.MANAGE)
 def move_vendor(event_id: int, event_vendor_id: int):
     row = of_event(EventVendor, event_vendor_id, event_id)
-    if ActionForm().validate_on_submit():
-        attempt_or_flash(vendors.move, row, -1 if request.form.get("direction") == "up" else 1)
+    move_on_submit(vendors.move, row)
     return redirect(url_for("admin.event_vendors", event_id=event_id))
 
 
