@@ -140,12 +140,8 @@ def queue_event_full(event, address: str) -> OutboxMessage:
 
 def _queue_recipe(to: str, kind: str, subject: str, rsvp: Rsvp | None, recipe: dict) -> OutboxMessage:
     """Add a message that the deliverer renders from ``recipe`` (see ``contents``)."""
-    message = OutboxMessage(
-        rsvp_id=rsvp.id if rsvp is not None else None, kind=kind, to_address=to, subject=subject,
-        body_text="", body_html="", attachments=[], headers={}, render=recipe,
-    )  # fmt: skip
-    db.session.add(message)
-    db.session.info["outbox_dirty"] = True
+    message = queue_rendered(to=to, kind=kind, subject=subject, rsvp=rsvp, body_text="", body_html="")
+    message.render = recipe
     return message
 
 
@@ -244,11 +240,7 @@ def contents(message: OutboxMessage, rsvp: Rsvp | None = None) -> Contents:
 
 
 def _rendered(template: str, subject: str, context: dict, attachments: list[dict]) -> Contents:
-    return Contents(
-        render_template(f"emails/{template}.txt", **context),
-        render_template(f"emails/{template}.html", subject=subject, **context),
-        attachments,
-    )
+    return Contents(*render_bodies(template, subject, **context), attachments)
 
 
 def render_queued(batch: list[OutboxMessage]) -> dict[int, str]:
