@@ -139,15 +139,34 @@ class Backend:
         self.kind = kind
         self.workdir = workdir
         self.server = None
+        self.reused = None
         if kind == "postgres":
             self.server = start_throwaway_postgres()
             self.server.create_database(TEMPLATE_DB)
             migrate(self.server.url(TEMPLATE_DB))
+            self.reset = self.server.reset_script(TEMPLATE_DB)
         else:
             self.template = workdir / "template.db"
             migrate(f"sqlite:///{self.template}")
 
+    def test_database(self, tmp_path) -> str:
+        """The database of one test, as migrated and empty. On PostgreSQL each test gets the
+        same clone back, emptied and renamed (about 15 ms), not a clone of its own: creating and
+        dropping a database forces two checkpoints, which cost 1 s and more a test when the
+        three PostgreSQL passes run side by side. The new name keeps whatever the last test left
+        running (a mail thread, a server) off the next test's data, as a dropped clone did."""
+        if self.kind != "postgres":
+            return self.new_database(tmp_path)
+        if self.reused is None:
+            self.reused = self.new_database(tmp_path)
+        else:
+            name = f"t_{next(_counter)}"
+            self.server.reset_database(self.reused.rsplit("/", 1)[1], name, self.reset)
+            self.reused = self.server.url(name)
+        return self.reused
+
     def new_database(self, tmp_path) -> str:
+        """A migrated, empty database of its own (dropped with ``drop``)."""
         if self.kind == "postgres":
             name = f"t_{next(_counter)}"
             self.server.create_database(name, template=TEMPLATE_DB)
@@ -265,9 +284,7 @@ def backend(request, tmp_path_factory):
 
 @pytest.fixture()
 def db_url(backend, tmp_path):
-    url = backend.new_database(tmp_path)
-    yield url
-    backend.drop(url)
+    return backend.test_database(tmp_path)
 
 
 class Mailbox:

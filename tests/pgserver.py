@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import glob
+import json
 import os
 import re
 import shlex
@@ -202,6 +203,54 @@ class PgServer:
             if conn.info.server_version >= 130000:
                 stmt += sql.SQL(" WITH (FORCE)")
             conn.execute(stmt)
+
+    def reset_script(self, template: str) -> sql.Composed:
+        """The statements that put a database cloned from ``template`` back as the template is
+        now: every table emptied, the rows the migrations wrote (a default series, say) put
+        back, and every sequence set where the template's stands. Foreign keys are not checked
+        meanwhile (``session_replication_role``), so the order of the tables does not matter."""
+        with self.connect(template) as conn:
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    " ORDER BY tablename"
+                )
+            ]
+            steps = [sql.SQL("SET session_replication_role = replica")]
+            steps += [sql.SQL("DELETE FROM {}").format(sql.Identifier(table)) for table in tables]
+            for table in tables:
+                rows = conn.execute(
+                    sql.SQL("SELECT json_agg(t) FROM {} AS t").format(sql.Identifier(table))
+                ).fetchone()[0]
+                if rows:
+                    steps.append(
+                        sql.SQL("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, {1})").format(
+                            sql.Identifier(table), sql.Literal(json.dumps(rows))
+                        )
+                    )
+            for name, last_value, start_value in conn.execute(
+                "SELECT sequencename, last_value, start_value FROM pg_sequences WHERE schemaname = 'public'"
+            ):
+                steps.append(
+                    sql.SQL("SELECT setval({}, {}, {})").format(
+                        sql.Literal(name), sql.Literal(last_value or start_value), sql.Literal(last_value is not None)
+                    )
+                )
+            steps.append(sql.SQL("SET session_replication_role = DEFAULT"))
+        return sql.SQL("; ").join(steps)
+
+    def reset_database(self, name: str, new_name: str, script: sql.Composed) -> None:
+        """Disconnect every session from database ``name``, rename it ``new_name`` (so that a
+        thread or process left over from its last user cannot reconnect to it), then run
+        ``script`` in it."""
+        with self.connect() as conn:
+            self._terminate(conn, name)
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(name), sql.Identifier(new_name))
+            )
+        with self.connect(new_name) as conn:
+            conn.execute(script)
 
     def restart(self) -> None:
         """Restart on the same port, disconnecting every client (``pg_ctl restart -m fast``)."""
