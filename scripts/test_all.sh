@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite on SQLite and on PostgreSQL, and the dependency audit, side by
-# side. The PostgreSQL pass, the longest, runs as three processes (browser and PDF tests; web
-# tests; the rest), each with its own throwaway server, unless PYTEST_ARGS picks tests, so the
-# two cores stay busy to the end instead of waiting on one long process. Browser tests run on a
+# side. Each database's pass runs as three processes (browser and PDF tests; web tests; the
+# rest; on PostgreSQL each with its own throwaway server), unless PYTEST_ARGS picks tests, so
+# the two cores stay busy to the end instead of waiting on one long process. Browser tests run on a
 # phone (or tablet) with SQLite and on a laptop with PostgreSQL (tests/conftest.py:
 # DEVICE_OF_PASS). Each line is prefixed with its pass; the summary at the end names every pass
 # that failed (with its failed tests), and the exit status says so too.
@@ -28,31 +28,33 @@ recap() {  # name: the lines that say what failed, so the end of the output name
 }
 
 start=$(date +%s)
-# shellcheck disable=SC2086  # PYTEST_ARGS / AUDIT_ARGS are word lists on purpose
-run sqlite "$VENV/bin/python" -m pytest --db=sqlite -p no:cacheprovider $PYTEST_ARGS &
-sqlite=$!
-postgres_web=""
-postgres_browser=""
-if [ -z "$PYTEST_ARGS" ]; then
-  run postgres-browser "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider tests/browser tests/pdf &
-  postgres_browser=$!
-  run postgres-web "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider tests/web &
-  postgres_web=$!
-  run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider \
-    --ignore=tests/browser --ignore=tests/pdf --ignore=tests/web &
-  postgres=$!
-else
-  run postgres "$VENV/bin/python" -m pytest --db=postgres -p no:cacheprovider $PYTEST_ARGS &
-  postgres=$!
-fi
+pids=()
+names=()
+start_pass() {  # name, pytest arguments...: one pytest process in the background
+  local name=$1
+  shift
+  # shellcheck disable=SC2086  # PYTEST_ARGS is a word list on purpose
+  run "$name" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" &
+  pids+=($!)
+  names+=("$name")
+}
+for db in sqlite postgres; do
+  if [ -z "$PYTEST_ARGS" ]; then
+    start_pass "$db-browser" --db=$db tests/browser tests/pdf
+    start_pass "$db-web" --db=$db tests/web
+    start_pass "$db" --db=$db --ignore=tests/browser --ignore=tests/pdf --ignore=tests/web
+  else
+    # shellcheck disable=SC2086
+    start_pass "$db" --db=$db $PYTEST_ARGS
+  fi
+done
 run audit "$VENV/bin/python" scripts/audit_deps.py requirements.txt -- $AUDIT_ARGS &
 audit=$!
 
 failed=""
-wait "$sqlite" || failed="$failed sqlite"
-wait "$postgres" || failed="$failed postgres"
-if [ -n "$postgres_web" ]; then wait "$postgres_web" || failed="$failed postgres-web"; fi
-if [ -n "$postgres_browser" ]; then wait "$postgres_browser" || failed="$failed postgres-browser"; fi
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || failed="$failed ${names[$i]}"
+done
 wait "$audit" || failed="$failed audit"
 echo "== make test: $(( $(date +%s) - start )) s"
 if [ -n "$failed" ]; then
@@ -60,4 +62,4 @@ if [ -n "$failed" ]; then
   echo "== tests FAILED for:$failed"
   exit 1
 fi
-echo "== all passes green: sqlite, postgres (web, browser, the rest), audit"
+echo "== all passes green: sqlite and postgres (browser and PDF, web, the rest of each), audit"
