@@ -219,28 +219,36 @@ def _each_template_compiled_once():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _each_url_builder_compiled_once():
-    """Every test's app registers the same ~135 routes, and werkzeug writes and compiles Python
-    code for each rule's URL builders (two per rule): about 80 ms of each app's 100 ms. A builder
-    depends only on the rule's path, its converters' kinds and its defaults, and the rule binds
-    it to itself afterwards (``compile``: ``__get__``), so the run compiles each one once."""
+def _each_url_rule_compiled_once():
+    """Every test's app registers the same ~165 routes, and werkzeug parses each rule and writes
+    and compiles Python code for its two URL builders: about 80 ms of each app's 100 ms. What a
+    rule compiles to depends only on its path, host or subdomain, slash merging, defaults and
+    the map's host matching; the run compiles each such rule once and hands later rules of the
+    same key the parts, converters (which keep no state of their map) and builders, bound to
+    themselves as ``compile`` binds them."""
     from werkzeug.routing.rules import Rule
 
-    compile_builder = Rule._compile_builder
-    built: dict[tuple, object] = {}
+    compile_rule = Rule.compile
+    compiled: dict[tuple, tuple] = {}
 
-    def cached(self, append_unknown: bool = True):
+    def cached(self) -> None:
         key = (
-            self.rule, self.host, self.subdomain, self.merge_slashes, append_unknown, tuple(self._trace),
-            tuple((name, type(converter)) for name, converter in self._converters.items()),
+            self.rule, self.host, self.subdomain, self.merge_slashes, self.map.host_matching,
             repr(sorted((self.defaults or {}).items())),
         )  # fmt: skip
-        if key not in built:
-            built[key] = compile_builder(self, append_unknown)
-        return built[key]
+        hit = compiled.get(key)
+        if hit is None:
+            compile_rule(self)
+            compiled[key] = (self._parts, self._trace, self._converters, frozenset(self.arguments),
+                             self._build.__func__, self._build_unknown.__func__)  # fmt: skip
+            return
+        self._parts, self._trace, self._converters, arguments, build, build_unknown = hit
+        self.arguments = set(arguments)
+        self._build = build.__get__(self, None)
+        self._build_unknown = build_unknown.__get__(self, None)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Rule, "_compile_builder", cached)
+        patch.setattr(Rule, "compile", cached)
         yield
 
 
@@ -352,6 +360,9 @@ def app_config(db_url, smtp_server):
 def app(app_config):
     app = create_app(app_config)
     yield app
+    worker = app.extensions.get("eventsite.mail_worker")
+    if worker is not None:
+        worker.stop()
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()

@@ -5,7 +5,7 @@ import itertools
 
 from eventsite.demo import LA_VENUE
 from eventsite.models import EventStatus, utcnow
-from eventsite.services import events, rsvps
+from eventsite.services import badges, events, rsvps
 from eventsite.services.guest_details import GuestDetails
 
 _seq = itertools.count(1)
@@ -72,3 +72,23 @@ def make_organizer(email: str = "organizer@example.org", password: str = "correc
     from eventsite.services.accounts import create_organizer
 
     return create_organizer(email=email, name=kw.pop("name", "Olivia Organizer"), password=password, **kw)
+
+
+def make_badge(**fields) -> badges.BadgeData:
+    """One badge as plain data, as the renderer receives it (no database needed)."""
+    values = dict(
+        rsvp_id=1,
+        payload="https://events.example.org/b/" + "a" * 32,
+        name="José",
+        full_name="José Hernández",
+        pronouns="he/him",
+        institution="UCLA Orthopaedic Surgery",
+        level="PGY-2",
+        role="resident",
+        role_words="Resident",
+        event_title="Resident Networking Evening",
+        event_place="West Hollywood",
+        event_date="Sun, Sep 12, 2027",
+    )
+    values.update(fields)
+    return badges.BadgeData(**values)

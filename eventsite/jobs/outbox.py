@@ -99,6 +99,7 @@ class MailWorker:
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.stopping = False
 
     def notify(self) -> None:
         with self.lock:
@@ -107,9 +108,20 @@ class MailWorker:
                 self.thread.start()
         self.wake.set()
 
+    def stop(self) -> None:
+        """End the thread after the delivery at hand, if any (an app that is put away, as the
+        tests' apps are; a server's thread ends with its process). Queued mail stays queued."""
+        self.stopping = True
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(10)
+
     def _loop(self) -> None:
         while True:
-            if self.wake.wait(timeout=60):
+            woken = self.wake.wait(timeout=60)
+            if self.stopping:
+                return
+            if woken:
                 # Gather what the next few requests queue into the same batch: under a rush
                 # of RSVPs, one claim and one record transaction then serve many e-mails
                 # instead of two per e-mail, each waiting for SQLite's write lock beside the

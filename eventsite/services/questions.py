@@ -20,14 +20,8 @@ from eventsite.extensions import db
 from eventsite.models import Event, GuestCategory, QuestionKind, Rsvp, RsvpAnswer, RsvpQuestion, utcnow
 from eventsite.services import DomainError, ErrorCode, categories, ordering
 from eventsite.services.feedback.answers import InvalidAnswers, clean_answers
-from eventsite.services.feedback.kinds import (
-    KINDS,
-    QuestionType,
-    clean_choices,
-    keep_chosen,
-    question_key,
-    question_type,
-)
+from eventsite.services.feedback.kinds import KINDS, QuestionType, question_type
+from eventsite.services.feedback.options import clean_choices, keep_chosen, question_key
 
 __all__ = ["InvalidAnswers", "question_type"]
 

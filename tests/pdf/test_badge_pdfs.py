@@ -13,7 +13,7 @@ from eventsite.extensions import db
 from eventsite.models import Rsvp
 from eventsite.services import badges
 from eventsite.services.badges import BADGE_H, BADGE_W, LAYOUTS, PT_PER_MM
-from factories import make_event, make_rsvp
+from factories import make_badge, make_event, make_rsvp
 from helpers import decode_qr, pdf_chars, pdf_fonts, pdf_pages, pdf_streams, pdf_text
 
 DPI = 150
@@ -387,22 +387,21 @@ def test_even_raw_markup_reaching_weasyprint_cannot_fetch_or_attach(listener, ca
     assert b"/EmbeddedFile" not in streams and b"root:" not in streams
 
 
-def test_parallel_chunks_join_into_one_pdf_in_order(app_ctx):
-    event = make_event(capacity=None)
-    for n in range(14):
-        make_rsvp(event, first_name=f"P{n:02d}", last_name=f"Person{n:02d}")
-    db.session.commit()
-    people = badges.guests_for_badges(event)
+@pytest.mark.no_db
+def test_parallel_chunks_join_into_one_pdf_in_order():
+    people = [
+        make_badge(rsvp_id=n, payload=f"https://events.example.org/b/{n:032d}", name=f"P{n:02d}",
+                   full_name=f"P{n:02d} Person{n:02d}")
+        for n in range(14)
+    ]  # fmt: skip
     done = []
-    pdf = badges.render_badges_pdf(
-        [badges.badge_data(r) for r in people], layout="avery-5392", processes=2, chunk_pages=1, progress=done.append
-    )
+    pdf = badges.render_badges_pdf(people, layout="avery-5392", processes=2, chunk_pages=1, progress=done.append)
     assert done == [6, 12, 14]
     payloads = []
     for image in pdf_pages(pdf, dpi=DPI):
         found = sorted(qr_boxes(image), key=lambda item: (round(item[1][1]), item[1][0]))
         payloads += [p for p, _ in found]
-    assert payloads == [badges.qr_payload(r) for r in people]
+    assert payloads == [person.payload for person in people]
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))

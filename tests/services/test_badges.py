@@ -11,31 +11,12 @@ from PIL import Image
 from eventsite.extensions import db
 from eventsite.models import BadgeJobStatus, BadgePrintJob, BadgeRole, RsvpAction, RsvpChange, RsvpStatus, utcnow
 from eventsite.services import DomainError, badges, categories, rsvps, tickets, tokens
-from factories import make_event, make_rsvp
+from factories import make_badge, make_event, make_rsvp
 from helpers import decode_qr
 
 LONG_NAME = "Maximilian Alexander Montgomery-Fitzgerald III"
 #: 120 characters, as the issue asks.
 LONG_PROGRAM = "David Geffen School of Medicine at UCLA, Department of Orthopaedic Surgery, Orthopaedic Surgery Residency, Westwood, CA."
-
-
-def badge_for(**fields) -> badges.BadgeData:
-    values = dict(
-        rsvp_id=1,
-        payload="https://events.example.org/b/" + "a" * 32,
-        name="José",
-        full_name="José Hernández",
-        pronouns="he/him",
-        institution="UCLA Orthopaedic Surgery",
-        level="PGY-2",
-        role="resident",
-        role_words="Resident",
-        event_title="Resident Networking Evening",
-        event_place="West Hollywood",
-        event_date="Sun, Sep 12, 2027",
-    )
-    values.update(fields)
-    return badges.BadgeData(**values)
 
 
 def overlaps(a, b) -> bool:
@@ -74,7 +55,7 @@ def test_qr_png_decodes_to_the_payload_with_level_m_and_a_four_module_quiet_zone
 
 @pytest.mark.no_db
 def test_printed_qr_symbol_is_at_least_an_inch():
-    fitted = badges.fit_badge(badge_for())
+    fitted = badges.fit_badge(make_badge())
     png = badges.qr_png(fitted.data.payload)
     modules = badges.qr_modules(png)
     symbol = fitted.qr_size * (modules - 8) / modules
@@ -110,7 +91,7 @@ def test_printed_qr_symbol_is_at_least_an_inch():
     ids=["short", "long-name-and-120-char-program", "one-long-word", "long-full-name", "long-event", "cjk", "arabic"],
 )
 def test_blocks_stay_inside_the_badge_and_off_the_qr_and_each_other(fields):
-    fitted = badges.fit_badge(badge_for(**fields))
+    fitted = badges.fit_badge(make_badge(**fields))
     qr = (fitted.qr_x, fitted.qr_y, fitted.qr_x + fitted.qr_size, fitted.qr_y + fitted.qr_size)
     boxes = block_boxes(fitted)
     for kind, box in boxes.items():
@@ -133,16 +114,16 @@ def test_blocks_stay_inside_the_badge_and_off_the_qr_and_each_other(fields):
 @pytest.mark.no_db
 def test_long_name_and_program_shrink_then_wrap_to_two_or_three_lines():
     assert len(LONG_PROGRAM) == 120
-    fitted = badges.fit_badge(badge_for(name=LONG_NAME, full_name=LONG_NAME, institution=LONG_PROGRAM))
+    fitted = badges.fit_badge(make_badge(name=LONG_NAME, full_name=LONG_NAME, institution=LONG_PROGRAM))
     name, program = fitted.block("name"), fitted.block("institution")
     assert len(name.fit.lines) == 2 and name.fit.size >= 14
     assert len(program.fit.lines) in (2, 3) and program.fit.size >= 7
-    assert badges.fit_badge(badge_for()).block("name").fit.size == 36  # a short name stays large
+    assert badges.fit_badge(make_badge()).block("name").fit.size == 36  # a short name stays large
 
 
 @pytest.mark.no_db
 def test_characters_no_font_has_are_dropped_not_boxed():
-    fitted = badges.fit_badge(badge_for(name="Sam\ue000\U0010fffd", full_name="Sam 🎉 Lee"))
+    fitted = badges.fit_badge(make_badge(name="Sam\ue000\U0010fffd", full_name="Sam 🎉 Lee"))
     assert fitted.block("name").fit.lines == ("Sam",)
     assert "🎉" in fitted.block("full").fit.lines[0]
 

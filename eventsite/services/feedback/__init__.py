@@ -4,6 +4,7 @@ results, a CSV and a view across the series.
 One module per concern; callers use the names below from ``eventsite.services.feedback``:
 
 - ``kinds``: one class per question kind (checks, results, CSV cell, input), in ``KINDS``;
+- ``options``: what both question editors do with a question's options and key;
 - ``editor``: the form and its questions, as the organizer edits them;
 - ``audience``: who may answer, and the personal link they answer through;
 - ``answers``: checking a guest's answers and storing them exactly once;

@@ -20,7 +20,8 @@ from eventsite.models import (
     QuestionKind,
 )
 from eventsite.services import DomainError, ErrorCode, ordering, vendors
-from eventsite.services.feedback.kinds import clean_choices, keep_chosen, question_key, question_type
+from eventsite.services.feedback.kinds import question_type
+from eventsite.services.feedback.options import clean_choices, keep_chosen, question_key
 
 #: The series' default questions: (key, kind, prompt, help, required, choices).
 DEFAULT_QUESTIONS = (

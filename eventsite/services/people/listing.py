@@ -1,17 +1,5 @@
-"""People across the series: one person per normalised e-mail (``Rsvp.email_key``, the
-case-folded address ``rsvps.normalise_email`` makes), with what they did at each event.
-
-Definitions, the same on the People page, a person's page, the CSV and the guest list:
-- *events*: distinct events the person RSVPed to, whatever became of the RSVP;
-- *attended*: events where they have a standing admission (admitted and not undone);
-- *no-show*: a published event that has ended, where they held a confirmed place and were
-  never admitted (cancelled events and cancelled RSVPs are no one's no-show);
-- *returning* (guest list): attended an event that started before this one; else *first event*.
-Anonymised RSVPs belong to no one (their key is not an address) and are left out.
-
-Every figure comes from one aggregate query (GROUP BY the e-mail key), so the People page
-costs the same few queries for ten or ten thousand people.
-"""
+"""The People page: everyone matching a filter, a page at a time or as CSV, and the people
+ticked on it as invitees. One aggregate query (GROUP BY the e-mail key) makes every figure."""
 
 import csv
 import dataclasses
@@ -31,40 +19,18 @@ from eventsite.models import (
     CheckIn,
     CityAlert,
     Event,
-    EventStatus,
     FeedbackReceipt,
     Rsvp,
-    RsvpStatus,
     TrainingLevel,
     utcnow,
 )
 from eventsite.services import opt_outs
 from eventsite.services.guest_list import Paged, unicode_lower
 from eventsite.services.invitations import Invitee
+from eventsite.services.people.definitions import admission_join, no_show, per_event_count
 from eventsite.services.spreadsheets import neutralise
 
 PER_PAGE = 50
-
-
-def _admission_join(rsvp=Rsvp):
-    """ON clause for the guest's standing admission; at most one row per RSVP (a unique index)."""
-    return sa.and_(
-        CheckIn.rsvp_id == rsvp.id,
-        CheckIn.standing,
-    )
-
-
-def _no_show(rsvp, now: dt.datetime):
-    return sa.and_(
-        rsvp.status == RsvpStatus.CONFIRMED,
-        Event.status == EventStatus.PUBLISHED,
-        Event.ends_at <= now,
-        CheckIn.id.is_(None),
-    )
-
-
-def _per_event_count(condition, event_id):
-    return sa.func.count(sa.distinct(sa.case((condition, event_id))))
 
 
 def _aggregate(now: dt.datetime):
@@ -74,15 +40,15 @@ def _aggregate(now: dt.datetime):
         sa.select(
             Rsvp.email_key.label("key"),
             sa.func.count(sa.distinct(Rsvp.event_id)).label("events"),
-            _per_event_count(CheckIn.id.is_not(None), Rsvp.event_id).label("attended"),
-            _per_event_count(_no_show(Rsvp, now), Rsvp.event_id).label("no_shows"),
+            per_event_count(CheckIn.id.is_not(None), Rsvp.event_id).label("attended"),
+            per_event_count(no_show(Rsvp, now), Rsvp.event_id).label("no_shows"),
             sa.func.count(sa.distinct(FeedbackReceipt.event_id)).label("feedback_given"),
             sa.func.min(Rsvp.created_at).label("first_seen"),
             sa.func.max(Event.starts_at).label("last_event_at"),
             sa.func.max(Rsvp.id).label("latest_id"),
         )
         .join(Event, Event.id == Rsvp.event_id)
-        .outerjoin(CheckIn, _admission_join())
+        .outerjoin(CheckIn, admission_join())
         .outerjoin(FeedbackReceipt, FeedbackReceipt.rsvp_id == Rsvp.id)
         .where(Rsvp.anonymised_at.is_(None))
         .group_by(Rsvp.email_key)
@@ -333,110 +299,6 @@ def _csv_chunks(result, batch: int) -> Iterator[str]:
             person = PersonRow(**row._mapping)
             writer.writerow([neutralise(cell(person)) for _, cell in CSV_COLUMNS])
         yield buffer.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------
-# One person
-
-
-@dataclasses.dataclass(frozen=True)
-class Attendance:
-    """One of the person's RSVPs, with its event."""
-
-    rsvp_id: int
-    event: Event
-    status: RsvpStatus
-    created_at: dt.datetime
-    checked_in_at: dt.datetime | None
-    is_no_show: bool
-    feedback_at: dt.datetime | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Person:
-    latest: Rsvp
-    #: Newest event first.
-    attendances: list[Attendance]
-
-    @property
-    def events(self) -> int:
-        return len({a.event.id for a in self.attendances})
-
-    @property
-    def attended(self) -> int:
-        return len({a.event.id for a in self.attendances if a.checked_in_at})
-
-    @property
-    def no_shows(self) -> int:
-        return len({a.event.id for a in self.attendances if a.is_no_show})
-
-    @property
-    def feedback_given(self) -> int:
-        return len({a.event.id for a in self.attendances if a.feedback_at})
-
-    @property
-    def first_seen(self) -> dt.datetime:
-        return min(a.created_at for a in self.attendances)
-
-
-def person(rsvp_id: int, *, now: dt.datetime | None = None) -> Person | None:
-    """The person one RSVP belongs to, with every RSVP of theirs (one query for all of them);
-    None for an unknown or anonymised RSVP."""
-    now = now or utcnow()
-    anchor = db.session.get(Rsvp, rsvp_id) if 0 < rsvp_id < 2**31 else None
-    if anchor is None or anchor.anonymised_at is not None:
-        return None
-    rows = db.session.execute(
-        sa.select(Rsvp, Event, CheckIn.at, _no_show(Rsvp, now), FeedbackReceipt.answered_at)
-        .join(Event, Event.id == Rsvp.event_id)
-        .outerjoin(CheckIn, _admission_join())
-        .outerjoin(FeedbackReceipt, FeedbackReceipt.rsvp_id == Rsvp.id)
-        .where(Rsvp.email_key == anchor.email_key, Rsvp.anonymised_at.is_(None))
-        .order_by(Event.starts_at.desc(), Rsvp.id.desc())
-    ).all()
-    attendances = [
-        Attendance(rsvp.id, event, rsvp.status, rsvp.created_at, scanned_at, bool(no_show), answered_at)
-        for rsvp, event, scanned_at, no_show, answered_at in rows
-    ]
-    latest = max((rsvp for rsvp, *_ in rows), key=lambda r: r.id)
-    return Person(latest=latest, attendances=attendances)
-
-
-# ---------------------------------------------------------------------------------------------
-# The guest list's "first event / returning" and past no-shows
-
-
-@dataclasses.dataclass(frozen=True)
-class Track:
-    """A guest's record at the series' earlier events (those that started before this one)."""
-
-    attended_before: int = 0
-    past_no_shows: int = 0
-
-    @property
-    def is_returning(self) -> bool:
-        return self.attended_before > 0
-
-
-def guest_tracks(event: Event, rsvp_ids: list[int], *, now: dt.datetime | None = None) -> dict[int, Track]:
-    """{rsvp id: Track} for the given guests of ``event``, in one query whatever their number;
-    guests with no earlier RSVP are missing from the dict (a first event, no no-shows)."""
-    now = now or utcnow()
-    guest = aliased(Rsvp, name="guest")
-    earlier = aliased(Rsvp, name="earlier")
-    query = (
-        sa.select(
-            guest.id,
-            _per_event_count(CheckIn.id.is_not(None), earlier.event_id),
-            _per_event_count(_no_show(earlier, now), earlier.event_id),
-        )
-        .join(earlier, sa.and_(earlier.email_key == guest.email_key, earlier.event_id != guest.event_id))
-        .join(Event, Event.id == earlier.event_id)
-        .outerjoin(CheckIn, _admission_join(earlier))
-        .where(guest.id.in_(rsvp_ids), Event.starts_at < event.starts_at, earlier.anonymised_at.is_(None))
-        .group_by(guest.id)
-    )
-    return {rsvp_id: Track(attended, no_shows) for rsvp_id, attended, no_shows in db.session.execute(query)}
 
 
 #: At most this many people are invited from the People page at once (as many as one paste).
