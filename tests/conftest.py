@@ -255,12 +255,14 @@ def _each_url_rule_compiled_once():
 @pytest.fixture(scope="session", autouse=True)
 def _each_password_hashed_once():
     """scrypt is slow on purpose (about 0.13 s a call here), and hundreds of tests make the same
-    account with the same password and sign in with it. Within a run, each distinct password is
+    account with the same password and sign in with it, or the same door link with the same PIN
+    and enter it. Within a run, each distinct password or PIN is
     hashed once (a real scrypt hash, its salt reused) and each (hash, password) pair that matches
     is verified once; a wrong password is always checked in full, as the timing tests require."""
     from werkzeug import security
 
     from eventsite.models import organizer
+    from eventsite.services import doors
 
     @functools.cache
     def generate(password: str, method: str = "scrypt", salt_length: int = 16) -> str:
@@ -277,8 +279,9 @@ def _each_password_hashed_once():
         return ok
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(organizer, "generate_password_hash", generate)
-        patch.setattr(organizer, "check_password_hash", check)
+        for module in (organizer, doors):
+            patch.setattr(module, "generate_password_hash", generate)
+            patch.setattr(module, "check_password_hash", check)
         yield
 
 

@@ -1,6 +1,8 @@
-"""Many guests over real HTTP, each with its own cookie jar and connection, released together.
+"""Many guests over real HTTP, each with its own cookie jar and connection, released together;
+and ``together``/``at_once`` for any work that must overlap (threads released at a barrier).
 
-For tests that talk to real servers (gunicorn subprocesses, the in-process live server).
+The guests are for tests that talk to real servers (gunicorn subprocesses, the in-process live
+server).
 """
 
 import http.client
@@ -96,6 +98,12 @@ def together(actions) -> list:
     errors = [r for r in results if isinstance(r, BaseException) or r is None]
     assert not errors, f"{len(errors)} of {len(actions)} failed, first: {errors[0]!r}"
     return results
+
+
+def at_once(act, times: int) -> list:
+    """Run ``act()`` in ``times`` threads released together (two job runners, say); returns
+    their results in order and fails on the first error of any thread."""
+    return together([(lambda: None, lambda _none: act())] * times)
 
 
 def rsvp_post(base_url: str, path: str, form: dict):

@@ -2,12 +2,12 @@
 
 import datetime as dt
 import socket
-import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
+from crowd import at_once
 from eventsite.extensions import db
 from eventsite.jobs import deliver_outbox
 from eventsite.models import OutboxMessage, OutboxStatus, RsvpAction, RsvpChange, utcnow
@@ -124,23 +124,12 @@ def test_a_claimed_message_is_not_claimed_again_until_the_claim_is_stale(app):
 
 def test_deliverers_running_at_once_send_each_message_once(app, mailbox):
     queued = queue_rsvps(app, 30)
-    start = threading.Barrier(3)
-    reports, errors = [], []
 
     def deliverer():
-        start.wait()
-        try:
-            with app.app_context():
-                reports.append(deliver_outbox(limit=1))  # one at a time, so they interleave
-        except Exception as exc:  # reported below; a thread's exception would otherwise vanish
-            errors.append(exc)
+        with app.app_context():
+            return deliver_outbox(limit=1)  # one at a time, so they interleave
 
-    threads = [threading.Thread(target=deliverer) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    reports = at_once(deliverer, 3)
     assert sum(r.sent for r in reports) == 30 and sum(r.failed for r in reports) == 0
     assert sorted(m["To"] for m in mailbox.messages) == sorted(address for _, address, _ in queued)
     with app.app_context():

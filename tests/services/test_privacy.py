@@ -2,11 +2,11 @@
 the figures before and after, a dead badge code and link), and the retention job."""
 
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
 
+from crowd import at_once
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.jobs import run_jobs
@@ -221,32 +221,19 @@ def test_two_retention_runs_at_once_anonymise_each_guest_once(app):
         for _ in range(12):
             make_rsvp(event, now=event.starts_at - dt.timedelta(days=1))
         privacy.set_retention(30, actor="organizer:o@example.org")
-    barrier = threading.Barrier(2)
-    done, errors = [], []
 
-    def run():
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                total = 0
-                while True:
-                    with writing():
-                        n = privacy.apply_retention_batch(limit=3)
-                        db.session.commit()
-                    total += n
-                    if n == 0:
-                        break
-                done.append(total)
-                db.session.remove()
-        except Exception as exc:  # surfaced below; a thread's exception would be lost
-            errors.append(exc)
+    def run() -> int:
+        total = 0
+        with app.app_context():
+            while True:
+                with writing():
+                    n = privacy.apply_retention_batch(limit=3)
+                    db.session.commit()
+                total += n
+                if n == 0:
+                    return total
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == [] and sum(done) == 12
+    assert sum(at_once(run, 2)) == 12
     with db_session(app):
         lines = db.session.execute(
             sa.select(RsvpChange.rsvp_id, sa.func.count())

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from crowd import at_once
 from eventsite.database import writing
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus, OutboxMessage, Rsvp, RsvpAction, RsvpChange, RsvpStatus, utcnow
@@ -145,11 +146,8 @@ def test_two_runs_at_the_same_time_remind_each_guest_once(app):
         guests = [make_rsvp(event, email=f"guest{i:02d}@example.org").email for i in range(12)]
         event_id = event.id
         dialect = db.engine.dialect.name
-    start = threading.Barrier(2, timeout=20)
     after_read = threading.Barrier(2, timeout=20)
     original = reminders.due_events
-    counts: list[int] = []
-    errors: list[BaseException] = []
 
     def due_then_wait(now):
         events = original(now)
@@ -157,25 +155,17 @@ def test_two_runs_at_the_same_time_remind_each_guest_once(app):
             after_read.wait()
         return events
 
-    def run():
-        try:
-            with app.app_context(), writing():
-                start.wait()
-                counts.append(reminders.send_reminders())
-                db.session.commit()
-        except BaseException as exc:  # noqa: BLE001  (reported below, in the test's thread)
-            errors.append(exc)
+    def run() -> int:
+        with app.app_context(), writing():
+            sent = reminders.send_reminders()
+            db.session.commit()
+        return sent
 
     reminders.due_events = due_then_wait
     try:
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        counts = at_once(run, 2)
     finally:
         reminders.due_events = original
-    assert not errors, errors
     if dialect == "sqlite":
         assert sorted(counts) == [0, 12]  # the second run found everyone reminded
     else:
