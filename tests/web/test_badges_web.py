@@ -204,21 +204,27 @@ def job_id_from(response) -> int:
     return int(re.search(r"/badges/jobs/(\d+)$", response.headers["Location"]).group(1))
 
 
+def print_badges(admin, event_id: int, layout: str = "single", selection: str = "all") -> tuple[int, dict]:
+    """Ask for a print job from the badges page, as the organizer does; its id and its status
+    once finished."""
+    response = post_form(
+        admin,
+        f"/admin/events/{event_id}/badges/print",
+        {"layout": layout, "selection": selection, "first_slot": "1"},
+        page=f"/admin/events/{event_id}/badges",
+    )
+    assert response.status_code == 302, response.status_code
+    job_id = job_id_from(response)
+    return job_id, wait_for_job(admin, event_id, job_id)
+
+
 def test_print_every_confirmed_badge_in_the_background_then_download(app, admin, event_id):
     page = admin.get(f"/admin/events/{event_id}/badges")
     assert page.status_code == 200
     listing = text(page)
     assert listing.index("Álvarez, Ana") < listing.index("Baker, Bo") < listing.index("Ørsted, Zoë")
     assert "Listed" not in listing  # waitlisted: no badge
-    response = post_form(
-        admin,
-        f"/admin/events/{event_id}/badges/print",
-        {"layout": "avery-5392", "selection": "all", "first_slot": "1"},
-        page=f"/admin/events/{event_id}/badges",
-    )
-    assert response.status_code == 302
-    job_id = job_id_from(response)
-    status = wait_for_job(admin, event_id, job_id)
+    job_id, status = print_badges(admin, event_id, "avery-5392")
     assert status["status"] == "done" and status["total"] == 3 and status["pages"] == 1
     job_page = admin.get(f"/admin/events/{event_id}/badges/jobs/{job_id}")
     assert "Download the PDF" in text(job_page) and "marked as printed" in text(job_page)
@@ -270,13 +276,7 @@ def test_progress_is_reported_chunk_by_chunk_and_the_page_works_without_javascri
 
 def test_progress_json_moves_while_the_job_runs(app, admin):
     event_id = crowd(app, 15)
-    response = post_form(
-        admin,
-        f"/admin/events/{event_id}/badges/print",
-        {"layout": "single", "selection": "all", "first_slot": "1"},
-        page=f"/admin/events/{event_id}/badges",
-    )
-    status = wait_for_job(admin, event_id, job_id_from(response))
+    _, status = print_badges(admin, event_id)
     assert status["status"] == "done" and status["total"] == 15
     assert status["seen"] == sorted(status["seen"])  # never goes backwards
 
@@ -310,13 +310,7 @@ def test_ticked_rows_only_and_a_partly_used_sheet(app, admin, event_id):
 
 
 def test_downloads_check_rights_at_download_time(app, admin, event_id):
-    response = post_form(
-        admin,
-        f"/admin/events/{event_id}/badges/print",
-        {"layout": "single", "selection": "all", "first_slot": "1"},
-        page=f"/admin/events/{event_id}/badges",
-    )
-    status = wait_for_job(admin, event_id, job_id_from(response))
+    _, status = print_badges(admin, event_id)
     assert status_of(admin, status["download_url"]) == 200
     with app.app_context():
         other = make_event()
@@ -450,14 +444,7 @@ def test_a_job_that_fails_says_why_and_marks_nothing(app, admin, event_id, monke
         raise OSError("disk full")
 
     monkeypatch.setattr("eventsite.services.badges.print_jobs.render_badges_pdf", broken)  # where a job renders
-    response = post_form(
-        admin,
-        f"/admin/events/{event_id}/badges/print",
-        {"layout": "single", "selection": "all", "first_slot": "1"},
-        page=f"/admin/events/{event_id}/badges",
-    )
-    job_id = job_id_from(response)
-    status = wait_for_job(admin, event_id, job_id)
+    job_id, status = print_badges(admin, event_id)
     assert status["status"] == "failed" and status["download_url"] is None and "disk full" in status["error"]
     page = text(admin.get(f"/admin/events/{event_id}/badges/jobs/{job_id}"))
     assert "could not be made" in page and "disk full" in page

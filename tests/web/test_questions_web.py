@@ -37,6 +37,17 @@ def an_event_with_questions(app) -> tuple[int, str, dict[str, int], dict[str, in
         return event.id, event.slug, {k: q.id for k, q in made.items()}, cats
 
 
+def answered(app, event_id: int, answers: dict[int, list], **guest) -> tuple[int, str]:
+    """A guest of the event who gave ``answers`` ({question id: answer}) on the RSVP form: the
+    RSVP's id and manage token."""
+    with db_session(app):
+        rsvp = make_rsvp(db.session.get(Event, event_id), **guest)
+        asked = questions.asked(questions.of_event(event_id), rsvp.category_id)
+        questions.save_answers(rsvp, asked, answers)
+        db.session.commit()
+        return rsvp.id, rsvp.manage_token
+
+
 def answers_of(app, email: str) -> dict[int, list]:
     with db_session(app):
         rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.email == email))
@@ -92,12 +103,7 @@ def test_a_resident_answers_what_is_asked_of_residents_and_a_faculty_member_more
 
 def test_the_guest_changes_answers_until_rsvps_close_then_reads_them(app, client):
     event_id, _, q, _ = an_event_with_questions(app)
-    with db_session(app):
-        rsvp = make_rsvp(db.session.get(Event, event_id), email="g@example.org")
-        asked = questions.asked(questions.of_event(event_id), rsvp.category_id)
-        questions.save_answers(rsvp, asked, {q["member"]: ["Not sure"], q["hope"]: ["Mentors"]})
-        db.session.commit()
-        token = rsvp.manage_token
+    _, token = answered(app, event_id, {q["member"]: ["Not sure"], q["hope"]: ["Mentors"]}, email="g@example.org")
     html = client.get(f"/r/{token}").get_data(as_text=True)
     assert 'value="Not sure" checked' in html and form_values(html)[f"cq{q['hope']}"] == "Mentors"
     details = {"first_name": "G", "last_name": "Guest", "institution": "UCLA", "training_level": "pgy2"}
@@ -118,13 +124,8 @@ def test_the_guest_changes_answers_until_rsvps_close_then_reads_them(app, client
 
 def test_answers_show_on_the_guests_page_in_chosen_columns_and_in_the_csv(app, admin):
     event_id, _, q, _ = an_event_with_questions(app)
-    with db_session(app):
-        rsvp = make_rsvp(db.session.get(Event, event_id), first_name="Ana", last_name="Lee")
-        asked = questions.asked(questions.of_event(event_id), rsvp.category_id)
-        answers = {q["member"]: ["Yes"], q["hope"]: ['=HYPERLINK("http://x")<script>'], q["photos"]: ["yes"]}
-        questions.save_answers(rsvp, asked, answers)
-        db.session.commit()
-        rsvp_id = rsvp.id
+    answers = {q["member"]: ["Yes"], q["hope"]: ['=HYPERLINK("http://x")<script>'], q["photos"]: ["yes"]}
+    rsvp_id, _ = answered(app, event_id, answers, first_name="Ana", last_name="Lee")
     html = admin.get(f"/admin/guests/{rsvp_id}").get_data(as_text=True)
     assert '<dt>Are you a member of the society?</dt><dd class="pre">Yes</dd>' in html
     assert "&lt;script&gt;" in html and "<script>" not in html.split("Answers to the RSVP questions")[1]
@@ -166,11 +167,7 @@ def test_the_organizer_writes_and_orders_questions_with_messages_by_the_field(ap
 
 def test_editing_keeps_answers_and_a_new_consent_text_is_a_new_version(app, admin):
     event_id, _, q, _ = an_event_with_questions(app)
-    with db_session(app):
-        rsvp = make_rsvp(db.session.get(Event, event_id))
-        asked = questions.asked(questions.of_event(event_id), rsvp.category_id)
-        questions.save_answers(rsvp, asked, {q["member"]: ["Not sure"], q["photos"]: ["yes"]})
-        db.session.commit()
+    answered(app, event_id, {q["member"]: ["Not sure"], q["photos"]: ["yes"]})
     url = f"/admin/events/{event_id}/questions"
     p = f"q{q['member']}-"
     reply = post_form(admin, f"{url}/{q['member']}", {p + "prompt": "Member?", p + "choices": "Yes\nNo"}, page=url)
@@ -191,11 +188,7 @@ def test_editing_keeps_answers_and_a_new_consent_text_is_a_new_version(app, admi
 
 def test_removing_asks_first_and_keeps_answers_in_the_export_marked_removed(app, admin):
     event_id, slug, q, _ = an_event_with_questions(app)
-    with db_session(app):
-        rsvp = make_rsvp(db.session.get(Event, event_id))
-        asked = questions.asked(questions.of_event(event_id), rsvp.category_id)
-        questions.save_answers(rsvp, asked, {q["member"]: ["Yes"], q["hope"]: ["Peers"]})
-        db.session.commit()
+    answered(app, event_id, {q["member"]: ["Yes"], q["hope"]: ["Peers"]})
     url = f"/admin/events/{event_id}/questions"
     text = page_text(admin.get(f"{url}/{q['hope']}/delete").get_data(as_text=True))
     assert "1 guest has answered it" in text and "(removed)" in text
