@@ -111,22 +111,27 @@ class GuestFilter:
     def args(self, **changes) -> dict[str, str | int]:
         """Query arguments that reproduce this filter (defaults left out), with ``changes`` applied."""
         values = dataclasses.replace(self, **changes)
-        out: dict[str, str | int] = {}
-        if values.q:
-            out["q"] = values.q
-        if values.status:
-            out["status"] = values.status.value
-        if values.level:
-            out["level"] = values.level.value
-        if values.category:
-            out["category"] = values.category
-        if values.sort != "name":
-            out["sort"] = values.sort
-        if values.descending:
-            out["dir"] = "desc"
-        if values.page > 1:
-            out["page"] = values.page
-        return out
+        return list_args(
+            values,
+            status=values.status.value if values.status else "",
+            level=values.level.value if values.level else "",
+            category=values.category,
+        )
+
+
+def list_args(values, **filters) -> dict[str, str | int]:
+    """The query arguments of a list's filter (the guest list's, People's): the search, then the
+    ``filters`` that are set, in their order, then the sort (by name unless said), the direction
+    and the page; defaults are left out, so a plain list has a plain URL."""
+    out: dict[str, str | int] = {"q": values.q} if values.q else {}
+    out.update((name, value) for name, value in filters.items() if value)
+    if values.sort != "name":
+        out["sort"] = values.sort
+    if values.descending:
+        out["dir"] = "desc"
+    if values.page > 1:
+        out["page"] = values.page
+    return out
 
 
 def _conditions(event: Event, f: GuestFilter) -> list:

@@ -25,7 +25,7 @@ from eventsite.models import (
     utcnow,
 )
 from eventsite.services import opt_outs
-from eventsite.services.guest_list import Paged, unicode_lower
+from eventsite.services.guest_list import Paged, list_args, unicode_lower
 from eventsite.services.invitations import Invitee
 from eventsite.services.people.definitions import admission_join, no_show, per_event_count
 from eventsite.services.spreadsheets import neutralise
@@ -162,21 +162,8 @@ class PeopleFilter:
     def args(self, **changes) -> dict[str, str | int]:
         """Query arguments that reproduce this filter (defaults left out), with ``changes`` applied."""
         values = dataclasses.replace(self, **changes)
-        out: dict[str, str | int] = {}
-        if values.q:
-            out["q"] = values.q
-        if values.show != "all":
-            out["show"] = values.show
-        if values.sort != "name":
-            out["sort"] = values.sort
-        if values.descending:
-            out["dir"] = "desc"
-        if values.page > 1:
-            out["page"] = values.page
-        for name in ("city", "level", "seen"):
-            if getattr(values, name):
-                out[name] = getattr(values, name)
-        return out
+        show = values.show if values.show != "all" else ""
+        return list_args(values, show=show, city=values.city, level=values.level, seen=values.seen)
 
 
 def _matching_keys(q: str):
