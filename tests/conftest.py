@@ -256,9 +256,9 @@ def _each_url_rule_compiled_once():
 def _each_password_hashed_once():
     """scrypt is slow on purpose (about 0.13 s a call here), and hundreds of tests make the same
     account with the same password and sign in with it, or the same door link with the same PIN
-    and enter it. Within a run, each distinct password or PIN is
-    hashed once (a real scrypt hash, its salt reused) and each (hash, password) pair that matches
-    is verified once; a wrong password is always checked in full, as the timing tests require."""
+    and enter it. Within a run, each distinct password or PIN is hashed once (a real scrypt
+    hash, its salt reused) and each (hash, password) pair that matches is verified once; a
+    wrong password is always checked in full, as the timing tests require."""
     from werkzeug import security
 
     from eventsite.models import organizer
